@@ -1,0 +1,1 @@
+"""The .rwd reward DSL: grammar, parser, AST, type checker and reference interpreter."""

@@ -1,0 +1,211 @@
+"""The reference interpreter: exact rational semantics of DSL.md §5.
+
+This module *defines* what a domain means. Every other evaluator (Z3, intervals, batched
+numpy) is tested against it. All arithmetic is `fractions.Fraction`; booleans are `bool`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from dsl import ast
+from dsl.errors import InternalError
+from dsl.model import ActionInstance, Domain, Plan, Value
+from dsl.scenario import Scenario
+
+
+class Evaluator:
+    """Evaluates one expression in an environment (name → value). One method per node kind."""
+
+    def __init__(self, env: dict[str, Value], disturbances: dict[str, tuple[Value, ...]] | None = None):
+        self.env, self.disturbances = env, disturbances
+
+    def eval(self, e: ast.Expr) -> Value:
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"interpreter has no rule for {type(e).__name__}")
+        return method(e)
+
+    def _Num(self, e):
+        return e.value
+
+    def _BoolLit(self, e):
+        return e.value
+
+    def _Name(self, e):
+        return self.env[e.id]
+
+    def _Neg(self, e):
+        return -self.eval(e.operand)
+
+    def _Not(self, e):
+        return not self.eval(e.operand)
+
+    def _BinOp(self, e):
+        a, b = self.eval(e.left), self.eval(e.right)
+        if e.op == "+":
+            return a + b
+        if e.op == "-":
+            return a - b
+        if e.op == "*":
+            return a * b
+        if e.op == "/":
+            if b == 0:
+                raise InternalError(f"division by zero at line {e.pos.line} although the type "
+                                    f"checker proved the divisor's range excludes 0")
+            return Fraction(a) / b
+        if e.op == "^":
+            return a ** int(b)
+        raise TypeError(f"unknown arithmetic operator {e.op!r}")
+
+    def _BoolOp(self, e):
+        # Both sides are evaluated: the language has no side effects, and totality matters more.
+        a, b = self.eval(e.left), self.eval(e.right)
+        return (a and b) if e.op == "and" else (a or b)
+
+    def _Compare(self, e):
+        a, b = self.eval(e.left), self.eval(e.right)
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[e.op]
+
+    def _Ite(self, e):
+        return self.eval(e.then) if self.eval(e.cond) else self.eval(e.orelse)
+
+    def _Call(self, e):
+        if e.func in ("sum", "count"):
+            values = self.disturbances[e.args[0].id]
+            return Fraction(sum(values)) if e.func == "sum" else Fraction(sum(1 for v in values if v))
+        vals = [self.eval(a) for a in e.args]
+        if e.func == "abs":
+            return abs(vals[0])
+        if e.func == "min":
+            return min(vals)
+        if e.func == "max":
+            return max(vals)
+        raise TypeError(f"unknown function {e.func!r}")
+
+
+def evaluate(e: ast.Expr, env: dict[str, Value]) -> Value:
+    return Evaluator(env).eval(e)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """The first broken condition. `step` is the index k of the state s_k it was checked in:
+    a requires of action a_t is checked in s_t (k = t); ranges and `safe` after a_t in s_{t+1}
+    (k = t + 1); `safe` in the initial state has k = 0 and no action."""
+
+    step: int
+    kind: str                        # "requires" | "range" | "safe"
+    condition: str                   # source text of the condition, or "x in [lo, hi]"
+    action: str | None
+    detail: str                      # e.g. "temp = 61/2"
+
+
+@dataclass(frozen=True, slots=True)
+class StepTrace:
+    t: int
+    action: str
+    disturbances: dict
+    state: dict                      # the post-state s_{t+1}
+    action_reward: Fraction
+    step_reward: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    valid: bool
+    reward: Fraction | None          # None when the plan is invalid in this scenario
+    violation: Violation | None
+    initial: dict
+    trace: tuple[StepTrace, ...]
+    final_reward: Fraction | None
+
+
+def initial_state(domain: Domain, scenario: Scenario) -> dict[str, Value]:
+    return {s.name: scenario.init[s.name] if s.uncertain_init else s.init for s in domain.states}
+
+
+def apply(domain: Domain, inst: ActionInstance, state: dict, params: dict, dist: dict) -> dict:
+    """The post-state of one action instance (effects computed simultaneously from `state`)."""
+    action = domain.action(inst.action)
+    env = {**params, **state, **dist, **dict(zip((a.name for a in action.args), map(Fraction, inst.args)))}
+    ev = Evaluator(env)
+    post = dict(state)
+    for name, expr in action.effects:
+        post[name] = ev.eval(expr)
+    return post
+
+
+def run(domain: Domain, plan: Plan, scenario: Scenario) -> Outcome:
+    """Simulate `plan` in `scenario` exactly; stops at the first violation."""
+    params = dict(scenario.params)
+    state = initial_state(domain, scenario)
+    init = dict(state)
+    violation = _check_safe(domain, state, params, 0, None)
+    trace: list[StepTrace] = []
+    total = Fraction(0)
+    for t, inst in enumerate(plan):
+        if violation:
+            break
+        action = domain.action(inst.action)
+        dist = {d.name: scenario.disturbances[d.name][t] for d in domain.disturbances}
+        args = dict(zip((a.name for a in action.args), map(Fraction, inst.args)))
+        pre_env = {**params, **state, **args}
+        violation = _check_requires(domain, action, pre_env, t, str(inst))
+        if violation:
+            break
+        r_action = Evaluator({**pre_env, **dist}).eval(action.reward) if action.reward else Fraction(0)
+        state = apply(domain, inst, state, params, dist)
+        violation = _check_ranges(domain, state, t + 1, str(inst)) or \
+            _check_safe(domain, state, params, t + 1, str(inst))
+        r_step = Fraction(0)
+        if not violation and domain.step_reward is not None:
+            r_step = Evaluator({**params, **state}).eval(domain.step_reward)
+        trace.append(StepTrace(t, str(inst), dist, dict(state), r_action, r_step))
+        total += domain.discount ** t * (r_action + r_step)
+    if violation:
+        return Outcome(False, None, violation, init, tuple(trace), None)
+    r_final = Evaluator({**params, **state}).eval(domain.final_reward) if domain.final_reward else Fraction(0)
+    total += domain.discount ** len(plan) * r_final
+    return Outcome(True, total, None, init, tuple(trace), r_final)
+
+
+def _check_requires(domain: Domain, action, env: dict, t: int, inst: str) -> Violation | None:
+    for cond in action.requires:
+        if not Evaluator(env).eval(cond):
+            return Violation(t, "requires", domain.text(cond), inst, _values(cond, env))
+    return None
+
+
+def _check_ranges(domain: Domain, state: dict, k: int, inst: str) -> Violation | None:
+    for s in domain.states:
+        if s.vtype != "bool" and not s.lo <= state[s.name] <= s.hi:
+            return Violation(k, "range", f"{s.name} in [{s.lo}, {s.hi}]", inst, f"{s.name} = {state[s.name]}")
+    return None
+
+
+def _check_safe(domain: Domain, state: dict, params: dict, k: int, inst: str | None) -> Violation | None:
+    env = {**params, **state}
+    for cond in domain.safes:
+        if not Evaluator(env).eval(cond):
+            return Violation(k, "safe", domain.text(cond), inst, _values(cond, env))
+    return None
+
+
+def _values(cond: ast.Expr, env: dict) -> str:
+    """`name = value` for the variables a condition mentions, to explain a violation."""
+    names: list[str] = []
+    stack = [cond]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Name) and e.id not in names:
+            names.append(e.id)
+        stack.extend(reversed(ast.children(e)))
+    return ", ".join(f"{n} = {fmt(env[n])}" for n in names)
+
+
+def fmt(v: Value) -> str:
+    """Exact text of a value: `true`, `-7/2`, `3`."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

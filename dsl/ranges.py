@@ -1,0 +1,150 @@
+"""Exact interval evaluation of an expression over a box of variable ranges.
+
+Used by the type checker (a divisor's declared range must exclude 0) and by anything that
+needs a sound enclosure in exact rational arithmetic. Numeric results are `(lo, hi)` pairs of
+`Fraction`s; boolean results are `(can_be_false, can_be_true)` pairs of bools.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from dsl import ast
+
+Interval = tuple[Fraction, Fraction]
+BoolSet = tuple[bool, bool]
+
+
+class MaybeZeroDivisor(ArithmeticError):
+    """A divisor's interval contains 0, so no finite enclosure exists."""
+
+    def __init__(self, node: ast.Expr):
+        super().__init__("divisor may be zero")
+        self.node = node
+
+
+def mul(a: Interval, b: Interval) -> Interval:
+    ps = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
+    return min(ps), max(ps)
+
+
+def power(a: Interval, k: int) -> Interval:
+    lo, hi = a[0] ** k, a[1] ** k
+    if k == 0:
+        return Fraction(1), Fraction(1)
+    if k % 2 == 1:
+        return lo, hi
+    if a[0] >= 0:
+        return lo, hi
+    if a[1] <= 0:
+        return hi, lo
+    return Fraction(0), max(lo, hi)
+
+
+def absolute(a: Interval) -> Interval:
+    if a[0] >= 0:
+        return a
+    if a[1] <= 0:
+        return -a[1], -a[0]
+    return Fraction(0), max(-a[0], a[1])
+
+
+def divide(a: Interval, b: Interval, node: ast.Expr) -> Interval:
+    if b[0] <= 0 <= b[1]:
+        raise MaybeZeroDivisor(node)
+    return mul(a, (1 / b[1], 1 / b[0]))
+
+
+def compare(op: str, a: Interval, b: Interval) -> BoolSet:
+    """Which truth values `a op b` can take for some pair of points of the intervals."""
+    if op == "<":
+        return a[1] >= b[0], a[0] < b[1]
+    if op == "<=":
+        return a[1] > b[0], a[0] <= b[1]
+    if op == ">":
+        return compare("<", b, a)
+    if op == ">=":
+        return compare("<=", b, a)
+    point = a[0] == a[1] == b[0] == b[1]
+    overlap = a[0] <= b[1] and b[0] <= a[1]
+    eq = (not point, overlap)               # (can be unequal, can be equal)
+    return eq if op == "==" else (eq[1], eq[0])
+
+
+class RangeEvaluator:
+    """Evaluates an expression over `bounds` (name → Interval or BoolSet); `horizon` sizes sum/count."""
+
+    def __init__(self, bounds: dict, horizon: int = 1):
+        self.bounds, self.horizon = bounds, horizon
+
+    def eval(self, e: ast.Expr):
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"RangeEvaluator has no rule for {type(e).__name__}")
+        return method(e)
+
+    def _Num(self, e):
+        return e.value, e.value
+
+    def _BoolLit(self, e):
+        return (not e.value, e.value)
+
+    def _Name(self, e):
+        return self.bounds[e.id]
+
+    def _Neg(self, e):
+        lo, hi = self.eval(e.operand)
+        return -hi, -lo
+
+    def _Not(self, e):
+        f, t = self.eval(e.operand)
+        return t, f
+
+    def _BinOp(self, e):
+        a = self.eval(e.left)
+        if e.op == "^":
+            return power(a, int(e.right.value))
+        b = self.eval(e.right)
+        if e.op == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if e.op == "-":
+            return a[0] - b[1], a[1] - b[0]
+        if e.op == "*":
+            return mul(a, b)
+        if e.op == "/":
+            return divide(a, b, e.right)
+        raise TypeError(f"unknown arithmetic operator {e.op!r}")
+
+    def _BoolOp(self, e):
+        (af, at), (bf, bt) = self.eval(e.left), self.eval(e.right)
+        if e.op == "and":
+            return af or bf, at and bt
+        return af and bf, at or bt
+
+    def _Compare(self, e):
+        return compare(e.op, self.eval(e.left), self.eval(e.right))
+
+    def _Ite(self, e):
+        can_f, can_t = self.eval(e.cond)
+        if not can_f:
+            return self.eval(e.then)
+        if not can_t:
+            return self.eval(e.orelse)
+        a, b = self.eval(e.then), self.eval(e.orelse)
+        if isinstance(a[0], bool):
+            return a[0] or b[0], a[1] or b[1]
+        return min(a[0], b[0]), max(a[1], b[1])
+
+    def _Call(self, e):
+        if e.func in ("sum", "count"):
+            lo, hi = self.bounds[e.args[0].id]
+            if e.func == "count":
+                return Fraction(0) if lo else Fraction(self.horizon), Fraction(self.horizon if hi else 0)
+            return lo * self.horizon, hi * self.horizon
+        vals = [self.eval(a) for a in e.args]
+        if e.func == "abs":
+            return absolute(vals[0])
+        if e.func == "min":
+            return min(v[0] for v in vals), min(v[1] for v in vals)
+        if e.func == "max":
+            return max(v[0] for v in vals), max(v[1] for v in vals)
+        raise TypeError(f"unknown function {e.func!r}")

@@ -1,0 +1,189 @@
+"""Scenarios: one value for every param, uncertain initial state and disturbance at every step.
+
+Three sources: the nominal scenario, random scenarios (uniform within ranges, respecting every
+`assume`, seeded) and JSON files in the format of DESIGN.md. Every scenario given to the rest
+of warrant has passed `validate`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random as _random
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from dsl.errors import InputError
+from dsl.model import Domain, Value, Var
+from dsl.numbers import parse_rational
+
+RANDOM_GRID = 1000          # real values are drawn on a grid of 1/1000 of their range
+RANDOM_TRIES = 200
+
+
+@dataclass(frozen=True)
+class Scenario:
+    params: dict             # name → value
+    init: dict               # uncertain initial state name → value
+    disturbances: dict       # name → tuple of H values
+
+
+def nominal(domain: Domain) -> Scenario:
+    """Every uncertain quantity at its nominal value."""
+    return Scenario({p.name: p.nominal for p in domain.params},
+                    {s.name: s.nominal for s in domain.uncertain_states},
+                    {d.name: (d.nominal,) * domain.horizon for d in domain.disturbances})
+
+
+def _draw(v: Var, rng: _random.Random) -> Value:
+    if v.vtype == "bool":
+        return rng.random() < 0.5
+    lo, hi = v.init_range if v.kind == "state" else (v.lo, v.hi)
+    if v.vtype == "int":
+        return Fraction(rng.randint(int(lo), int(hi)))
+    return lo + (hi - lo) * Fraction(rng.randint(0, RANDOM_GRID), RANDOM_GRID)
+
+
+def _draw_all(domain: Domain, rng: _random.Random) -> Scenario:
+    return Scenario({p.name: _draw(p, rng) for p in domain.params},
+                    {s.name: _draw(s, rng) for s in domain.uncertain_states},
+                    {d.name: tuple(_draw(d, rng) for _ in range(domain.horizon)) for d in domain.disturbances})
+
+
+def random_scenario(domain: Domain, rng: _random.Random) -> Scenario:
+    """A uniform draw conditioned on the assumes (by rejection). When rejection keeps failing,
+    draws are pulled toward the nominal scenario, if that one is admissible."""
+    for _ in range(RANDOM_TRIES):
+        s = _draw_all(domain, rng)
+        if not failed_assumes(domain, s):
+            return s
+    base = nominal(domain)
+    if failed_assumes(domain, base):
+        raise InputError(f"{domain.filename}: could not draw a random scenario that satisfies every "
+                         f"assume ({RANDOM_TRIES} tries), and the nominal scenario does not satisfy them either")
+    s = _draw_all(domain, rng)
+    for k in range(1, 31):
+        blended = _blend(domain, base, s, Fraction(1, 2 ** k))
+        if not failed_assumes(domain, blended):
+            return blended
+    return base
+
+
+def _blend(domain: Domain, base: Scenario, s: Scenario, w: Fraction) -> Scenario:
+    """base + w·(s − base), rounding ints toward base (so ranges and int-ness are kept)."""
+    def mix(v: Var, a: Value, b: Value) -> Value:
+        if v.vtype == "bool":
+            return a
+        x = a + w * (b - a)
+        return Fraction(math.floor(x) if x >= a else math.ceil(x)) if v.vtype == "int" else x
+    return Scenario({p.name: mix(p, base.params[p.name], s.params[p.name]) for p in domain.params},
+                    {v.name: mix(v, base.init[v.name], s.init[v.name]) for v in domain.uncertain_states},
+                    {d.name: tuple(mix(d, a, b) for a, b in zip(base.disturbances[d.name], s.disturbances[d.name]))
+                     for d in domain.disturbances})
+
+
+def failed_assumes(domain: Domain, s: Scenario) -> list[str]:
+    """Source texts of the assumes that `s` violates."""
+    from dsl.interp import Evaluator     # interp imports this module; evaluate lazily
+    env = {**s.params, **s.init}
+    ev = Evaluator(env, s.disturbances)
+    return [domain.text(a) for a in domain.assumes if not ev.eval(a)]
+
+
+def validate(domain: Domain, s: Scenario, origin: str) -> Scenario:
+    """Check ranges, int-ness and assumes; raise an InputError naming `origin` on the first problem."""
+    for v in domain.params + domain.uncertain_states:
+        _check_value(v, (s.params if v.kind == "param" else s.init)[v.name], origin, v.name)
+    for d in domain.disturbances:
+        for t, value in enumerate(s.disturbances[d.name]):
+            _check_value(d, value, origin, f"{d.name}@{t}")
+    bad = failed_assumes(domain, s)
+    if bad:
+        raise InputError(f"{origin}: scenario is not admissible: it violates 'assume {bad[0]}'")
+    return s
+
+
+def _check_value(v: Var, value, origin: str, label: str) -> None:
+    if v.vtype == "bool":
+        if not isinstance(value, bool):
+            raise InputError(f"{origin}: {label} must be true or false, got {value!r}")
+        return
+    if isinstance(value, bool) or not isinstance(value, Fraction):
+        raise InputError(f"{origin}: {label} must be a number, got {value!r}")
+    lo, hi = v.init_range if v.kind == "state" else (v.lo, v.hi)
+    if v.vtype == "int" and value.denominator != 1:
+        raise InputError(f"{origin}: {label} must be an integer, got {value}")
+    if not lo <= value <= hi:
+        where = "initial range" if v.kind == "state" else "range"
+        raise InputError(f"{origin}: {label} = {value} is outside its {where} [{lo}, {hi}]")
+
+
+# ---- JSON --------------------------------------------------------------------------------
+
+def to_json(s: Scenario) -> dict:
+    def enc(v: Value):
+        return v if isinstance(v, bool) else str(v)
+    return {"params": {k: enc(v) for k, v in s.params.items()},
+            "init": {k: enc(v) for k, v in s.init.items()},
+            "disturbances": {k: [enc(v) for v in vs] for k, vs in s.disturbances.items()}}
+
+
+def load_json(domain: Domain, path: str | Path) -> Scenario:
+    """Read and validate a scenario JSON file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read scenario file: {getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        data = json.loads(text, parse_float=str)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{p}: not valid JSON: {exc}") from exc
+    return from_json(domain, data, str(p))
+
+
+def from_json(domain: Domain, data, origin: str) -> Scenario:
+    if not isinstance(data, dict):
+        raise InputError(f"{origin}: a scenario must be a JSON object with keys params, init, disturbances")
+    _keys(data, {"params", "init", "disturbances"}, set(), origin, "scenario")
+    params = _section(data.get("params", {}), domain.params, origin, "params")
+    init = _section(data.get("init", {}), domain.uncertain_states, origin, "init")
+    dists = data.get("disturbances", {})
+    if not isinstance(dists, dict):
+        raise InputError(f"{origin}: 'disturbances' must be an object")
+    _keys(dists, set(), {d.name for d in domain.disturbances}, origin, "disturbances")
+    seqs = {}
+    for d in domain.disturbances:
+        seq = dists[d.name]
+        if not isinstance(seq, list) or len(seq) != domain.horizon:
+            got = f"{len(seq)} values" if isinstance(seq, list) else type(seq).__name__
+            raise InputError(f"{origin}: disturbances.{d.name} must be a list of {domain.horizon} values "
+                             f"(one per step), got {got}")
+        seqs[d.name] = tuple(_value(d, x, origin, f"{d.name}@{t}") for t, x in enumerate(seq))
+    return validate(domain, Scenario(params, init, seqs), origin)
+
+
+def _keys(obj: dict, allowed: set, required: set, origin: str, where: str) -> None:
+    extra = set(obj) - allowed - required
+    if extra:
+        raise InputError(f"{origin}: unknown key {sorted(extra)[0]!r} in {where}")
+    missing = required - set(obj)
+    if missing:
+        raise InputError(f"{origin}: {where} is missing {sorted(missing)[0]!r}")
+
+
+def _section(obj, variables, origin: str, where: str) -> dict:
+    if not isinstance(obj, dict):
+        raise InputError(f"{origin}: '{where}' must be an object")
+    _keys(obj, set(), {v.name for v in variables}, origin, where)
+    return {v.name: _value(v, obj[v.name], origin, v.name) for v in variables}
+
+
+def _value(v: Var, x, origin: str, label: str) -> Value:
+    if v.vtype == "bool":
+        if not isinstance(x, bool):
+            raise InputError(f"{origin}: {label} must be true or false, got {json.dumps(x)}")
+        return x
+    if isinstance(x, bool) or not isinstance(x, (str, int)):
+        raise InputError(f"{origin}: {label} must be a number or a string like \"-7/2\", got {json.dumps(x)}")
+    return parse_rational(str(x), f"{origin}: {label}")

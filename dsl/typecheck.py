@@ -1,0 +1,239 @@
+"""The type checker: `ast.Program` → `model.Domain`, enforcing DSL.md §3–4.
+
+It reports every error it can find in one run (a `DslTypeError` with several diagnostics),
+folds constants into numbers, and evaluates every bound exactly. Expression typing is one
+walker (`ExprChecker`) with one method per node kind; scopes say which names each place sees.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from dsl import ast
+from dsl.errors import DslTypeError, diagnostic
+from dsl.model import Action, Arg, Domain, Var
+from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
+
+MAX_HORIZON = 10_000
+MAX_EXPONENT = 64
+MAX_ARG_VALUES = 10_000
+NUMERIC = ("int", "real")
+
+
+class _Failed(Exception):
+    """An expression had an error (already recorded); its type is unknown."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one place in a file may refer to. `names` maps visible names to their type."""
+
+    where: str                            # e.g. "reward step", for messages
+    names: dict
+    sees: str                             # e.g. "states and params", for messages
+    ranges: dict                          # name → interval, for divisor checks
+    sum_count: bool = False               # only `assume` may use sum/count
+
+
+class Checker:
+    """Collects diagnostics for one program and builds the Domain."""
+
+    def __init__(self, program: ast.Program):
+        self.p = program
+        self.errors: list = []
+        self.consts: dict[str, Fraction] = {}
+        self.kinds: dict[str, tuple[str, str]] = {}    # declared name → (kind, vtype)
+        self.horizon = 1
+
+    def error(self, node, msg: str) -> None:
+        self.errors.append(diagnostic(self.p.filename, self.p.source, node.pos.line, node.pos.col, msg))
+
+    # ---- expressions ----------------------------------------------------------------
+    def expr(self, e: ast.Expr, scope: Scope, want: str | None = None):
+        """Check `e` in `scope`; returns (folded expr, type) or None after recording errors."""
+        try:
+            folded, t = ExprChecker(self, scope).check(e)
+        except _Failed:
+            return None
+        if want == "bool" and t != "bool":
+            self.error(e, f"{scope.where} must be a condition (bool), got a {t} expression")
+            return None
+        if want == "numeric" and t not in NUMERIC:
+            self.error(e, f"{scope.where} must be a number, got a bool expression")
+            return None
+        return folded, t
+
+    def const_value(self, e: ast.Expr, where: str, integer: bool = False):
+        """Evaluate a constant expression exactly, or record an error and return None."""
+        scope = Scope(where, {n: ("const", "real") for n in self.consts}, "numbers and constants", {})
+        r = self.expr(e, scope, "numeric")
+        if r is None:
+            return None
+        lo, hi = RangeEvaluator({}).eval(r[0])
+        assert lo == hi, "a constant expression has a single value"
+        if integer and lo.denominator != 1:
+            self.error(e, f"{where} must be an integer, got {lo}")
+            return None
+        return lo
+
+    def suggest(self, name: str) -> str:
+        pool = list(self.kinds) + list(self.consts)
+        close = difflib.get_close_matches(name, pool, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class ExprChecker:
+    """Types one expression in one scope, folding constants. One method per node kind."""
+
+    def __init__(self, checker: Checker, scope: Scope):
+        self.c, self.s = checker, scope
+
+    def fail(self, node, msg: str):
+        self.c.error(node, msg)
+        raise _Failed
+
+    def check(self, e):
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"type checker has no rule for {type(e).__name__}")
+        return method(e)
+
+    def numeric(self, e, what: str):
+        folded, t = self.check(e)
+        if t not in NUMERIC:
+            self.fail(e, f"{what} needs a number, got a bool expression")
+        return folded, t
+
+    def boolean(self, e, what: str):
+        folded, t = self.check(e)
+        if t != "bool":
+            self.fail(e, f"{what} needs a condition (bool), got a {t} expression")
+        return folded, t
+
+    def _Num(self, e):
+        return e, "int" if e.value.denominator == 1 else "real"
+
+    def _BoolLit(self, e):
+        return e, "bool"
+
+    def _Name(self, e):
+        if e.id in self.s.names:
+            kind, vtype = self.s.names[e.id]
+            if kind == "const":
+                value = self.c.consts[e.id]
+                return ast.Num(value, e.pos), "int" if value.denominator == 1 else "real"
+            return e, vtype
+        if e.id in self.c.kinds:
+            kind, _ = self.c.kinds[e.id]
+            self.fail(e, f"{kind} '{e.id}' cannot be used in {self.s.where}, which sees {self.s.sees}")
+        if e.id in self.c.consts:
+            self.fail(e, f"constant '{e.id}' is used before its declaration")
+        self.fail(e, f"unknown name '{e.id}'{self.c.suggest(e.id)}")
+
+    def _Neg(self, e):
+        folded, t = self.numeric(e.operand, "unary '-'")
+        return replace(e, operand=folded), t
+
+    def _Not(self, e):
+        folded, _ = self.boolean(e.operand, "'not'")
+        return replace(e, operand=folded), "bool"
+
+    def _BinOp(self, e):
+        left, lt = self.numeric(e.left, f"'{e.op}'")
+        if e.op == "^":
+            return self._power(e, left, lt)
+        right, rt = self.numeric(e.right, f"'{e.op}'")
+        if e.op == "/":
+            self._check_divisor(right)
+            return replace(e, left=left, right=right), "real"
+        t = "int" if lt == rt == "int" else "real"
+        return replace(e, left=left, right=right), t
+
+    def _power(self, e, left, lt):
+        try:
+            right, _ = ExprChecker(self.c, Scope("an exponent", {n: ("const", "real") for n in self.c.consts},
+                                                 "numbers and constants", {})).check(e.right)
+        except _Failed:
+            raise
+        k = right.value if isinstance(right, ast.Num) else None
+        if k is None or k.denominator != 1 or k < 0:
+            self.fail(e.right, "the exponent of '^' must be a non-negative integer constant")
+        if k > MAX_EXPONENT:
+            self.fail(e.right, f"exponent {k} is too large (the limit is {MAX_EXPONENT})")
+        return replace(e, left=left, right=right), lt
+
+    def _check_divisor(self, right):
+        try:
+            lo, hi = RangeEvaluator(self.s.ranges, self.c.horizon).eval(right)
+        except MaybeZeroDivisor:
+            return      # an inner division already reported this
+        except KeyError:
+            return
+        if lo <= 0 <= hi:
+            if lo == hi:
+                self.fail(right, "division by zero")
+            self.fail(right, f"divisor may be zero: its declared range is [{lo}, {hi}]; "
+                             f"a divisor's range must exclude 0")
+
+    def _BoolOp(self, e):
+        left, _ = self.boolean(e.left, f"'{e.op}'")
+        right, _ = self.boolean(e.right, f"'{e.op}'")
+        return replace(e, left=left, right=right), "bool"
+
+    def _Compare(self, e):
+        left, lt = self.check(e.left)
+        right, rt = self.check(e.right)
+        if e.op in ("==", "!="):
+            if (lt == "bool") != (rt == "bool"):
+                self.fail(e, f"'{e.op}' compares a {lt} with a {rt}")
+        elif "bool" in (lt, rt):
+            self.fail(e, f"'{e.op}' needs numbers, got a bool expression")
+        return replace(e, left=left, right=right), "bool"
+
+    def _Ite(self, e):
+        cond, _ = self.boolean(e.cond, "the condition of 'if'")
+        then, tt = self.check(e.then)
+        orelse, et = self.check(e.orelse)
+        if (tt == "bool") != (et == "bool"):
+            self.fail(e, f"the branches of 'if' have different types ({tt} and {et})")
+        t = "bool" if tt == "bool" else ("int" if tt == et == "int" else "real")
+        return replace(e, cond=cond, then=then, orelse=orelse), t
+
+    def _Call(self, e):
+        if e.func in ("sum", "count"):
+            return self._aggregate(e)
+        if e.func not in ("min", "max", "abs"):
+            known = difflib.get_close_matches(e.func, ["min", "max", "abs", "sum", "count"], n=1)
+            hint = f"; did you mean '{known[0]}'?" if known else " (functions: min, max, abs, sum, count)"
+            self.fail(e, f"unknown function '{e.func}'{hint}")
+        if e.func == "abs" and len(e.args) != 1:
+            self.fail(e, f"abs takes 1 argument, got {len(e.args)}")
+        if not e.args:
+            self.fail(e, f"{e.func} needs at least 1 argument")
+        checked = [self.numeric(a, e.func) for a in e.args]
+        t = "int" if all(t == "int" for _, t in checked) else "real"
+        return replace(e, args=tuple(f for f, _ in checked)), t
+
+    def _aggregate(self, e):
+        if not self.s.sum_count:
+            self.fail(e, f"{e.func}(...) may appear only inside 'assume'")
+        arg = e.args[0] if len(e.args) == 1 else None
+        info = self.c.kinds.get(arg.id) if isinstance(arg, ast.Name) else None
+        if info is None or info[0] != "disturbance":
+            self.fail(e, f"{e.func} takes exactly one disturbance name, e.g. {e.func}(d)")
+        if e.func == "sum" and info[1] == "bool":
+            self.fail(e, f"sum needs a numeric disturbance; '{arg.id}' is bool (use count)")
+        if e.func == "count" and info[1] != "bool":
+            self.fail(e, f"count needs a bool disturbance; '{arg.id}' is {info[1]} (use sum)")
+        return e, ("int" if info[1] in ("int", "bool") else "real")
+
+
+def check_program(program: ast.Program) -> Domain:
+    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors."""
+    from dsl.declarations import build_domain   # declarations use Checker; keep one import cycle-free
+    checker = Checker(program)
+    domain = build_domain(checker)
+    if checker.errors:
+        raise DslTypeError(sorted(checker.errors, key=lambda d: (d.line, d.col)))
+    return domain

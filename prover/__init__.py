@@ -1,0 +1,1 @@
+"""Prover: goals, tactics, proof search, interval evaluation, the Z3 backend, certificates."""
