@@ -193,3 +193,19 @@ def scenario_env(u: Unrolled, scenario) -> dict[str, Value]:
         else:
             env[v.name] = scenario.disturbances[v.source][v.step]
     return env
+
+
+def point_scenario(u: Unrolled, point) -> "Scenario":
+    """The `Scenario` at a point (values aligned with `u.variables`; bools as 0/1 or bool)."""
+    from dsl.scenario import Scenario
+    params, init = {}, {}
+    dist = {d.name: [None] * u.domain.horizon for d in u.domain.disturbances}
+    for v, x in zip(u.variables, point):
+        value = bool(x) if v.vtype == "bool" else Fraction(x)
+        if v.kind == "param":
+            params[v.source] = value
+        elif v.kind == "init":
+            init[v.source] = value
+        else:
+            dist[v.source][v.step] = value
+    return Scenario(params, init, {k: tuple(vs) for k, vs in dist.items()})

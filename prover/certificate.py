@@ -1,0 +1,48 @@
+"""Certificates: a proof as JSON that anyone can re-check with `warrant check-cert`.
+
+A certificate names the domain (by the sha256 of its source), the horizon, the plan and the
+claim `valid(π) ∧ R(π) ≥ bound`, and holds one proof tree per conjunct. A tree node is a
+split (variable name and point, two subtrees) or a leaf with its method. Boxes are never
+stored: the checker rebuilds each child from its parent.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from prover.search_tree import Node
+
+FORMAT_VERSION = 1
+
+
+def tree_json(root: Node, variables) -> dict:
+    """The proof tree below `root` as JSON. Open leaves become `interval` leaves: in a tightest
+    search every leaf's interval bound is at least the certified bound."""
+    out: dict = {}
+    stack = [(root, out)]
+    while stack:
+        node, slot = stack.pop()
+        if node.is_leaf:
+            slot["leaf"] = node.closed_by or "interval"
+            continue
+        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
+        slot["children"] = [{}, {}]
+        stack.extend(zip(node.children, slot["children"]))
+    return out
+
+
+def smt_leaf() -> dict:
+    return {"leaf": "smt"}
+
+
+def certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
+                strategy: str, stats: dict) -> dict:
+    """The certificate of `valid(π) ∧ R(π) ≥ bound`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "domain": {"name": domain.name, "sha256": domain.sha256, "horizon": domain.horizon},
+        "plan": [str(i) for i in plan],
+        "claim": {"valid": True, "reward_at_least": str(bound)},
+        "proofs": {"valid": valid_tree, "reward": reward_tree},
+        "strategy": strategy,
+        "stats": stats,
+    }

@@ -1,0 +1,118 @@
+"""The independent certificate checker behind `warrant check-cert`.
+
+It imports neither the search nor torch. It re-derives the root box from the domain,
+rebuilds every child from its parent with `tactics.split_children`, re-checks interval leaves
+in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
+claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from dsl.errors import InputError, WarrantError
+from dsl.model import Domain
+from dsl.numbers import parse_rational
+from dsl.plan import parse_plan
+from prover.certificate import FORMAT_VERSION
+from prover.goals import Claim, Goal, root_box
+from prover.interval_exact import ExactBoxFacts
+from prover.tactics import Split, TacticError, split_children
+from prover.unroll import Unrolled, unroll
+
+
+class CertificateRejected(WarrantError):
+    """The certificate does not prove its claim (exit code 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    claim: str
+    nodes: int
+    leaves: dict                 # method → count
+
+
+def check_certificate(domain: Domain, cert: dict, smt_check=None) -> CheckReport:
+    """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
+    `smt_check(u, box, claim) -> bool` re-checks SMT leaves (None: SMT leaves are rejected)."""
+    if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
+        raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
+    try:
+        meta, plan_text = cert["domain"], "; ".join(cert["plan"])
+        bound = parse_rational(cert["claim"]["reward_at_least"], "claim bound")
+        proofs = cert["proofs"]
+        horizon = int(meta["horizon"])
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise CertificateRejected(f"malformed certificate: {exc}") from None
+    if meta.get("sha256") != domain.sha256:
+        raise CertificateRejected("the certificate is for a different domain source (sha256 mismatch)")
+    if not 1 <= horizon <= 10_000:
+        raise CertificateRejected(f"bad horizon {horizon}")
+    domain = domain.with_horizon(horizon)
+    try:
+        plan = parse_plan(plan_text, domain)
+    except WarrantError as exc:
+        raise CertificateRejected(f"the certificate's plan does not fit the domain: {exc}") from None
+    u = unroll(domain, plan)
+    facts = ExactBoxFacts(u)
+    counts: dict = {}
+    nodes = 0
+    for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
+        if kind not in proofs:
+            raise CertificateRejected(f"the certificate has no '{kind}' proof")
+        nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
+    return CheckReport(f"valid(π) and R(π) >= {bound}", nodes, counts)
+
+
+def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:
+    stack = [(Goal(root_box(u.variables), claim), tree, path)]
+    names = {v.name: i for i, v in enumerate(u.variables)}
+    nodes = 0
+    while stack:
+        goal, node, where = stack.pop()
+        nodes += 1
+        if not isinstance(node, dict):
+            raise CertificateRejected(f"{where}: a proof node must be an object")
+        if "split" in node:
+            stack.extend(_children(u, goal, node, where, names))
+        elif node.get("leaf") in ("interval", "infeasible", "smt"):
+            _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
+            counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
+        else:
+            raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
+    return nodes
+
+
+def _children(u, goal, node, where, names):
+    try:
+        spec, kids = node["split"], node["children"]
+        split = Split(names[spec["var"]], parse_rational(spec["at"], "split point"))
+        goals = split_children(goal, split, u.variables)
+    except (KeyError, TypeError, InputError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad split: {exc}") from None
+    if not isinstance(kids, list) or len(kids) != 2:
+        raise CertificateRejected(f"{where}: a split needs exactly two children")
+    return [(g, k, f"{where}/{i}") for i, (g, k) in enumerate(zip(goals, kids))]
+
+
+def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> None:
+    if method == "smt":
+        if smt_check is None:
+            raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
+        if not smt_check(u, goal.box, goal.claim):
+            raise CertificateRejected(f"{where}: the SMT solver does not confirm {goal.claim} on this box")
+        return
+    f = facts.facts(goal.box)
+    if f.infeasible:
+        return
+    if method == "infeasible":
+        raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
+    if goal.claim.kind == "valid" and f.undecided:
+        c = u.conditions[f.undecided[0]]
+        raise CertificateRejected(f"{where}: interval evaluation does not prove the {c.kind} condition "
+                                  f"'{c.text}' at step {c.step}")
+    if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
+        raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
+                                  f"(≈ {float(f.lo):.6g}), below the claimed {goal.claim.bound}")

@@ -1,0 +1,102 @@
+"""What the search needs to know about boxes and points, computed in batches.
+
+Wraps the batched interval evaluator (`prover.interval.BoxEvaluator`) for one unrolled plan:
+for each box, the interval of R, which validity conditions are not yet proved true, and
+whether some `assume` is false on the whole box; for each point, R, validity and
+admissibility in float (screening only — anything reported is replayed exactly).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from prover.goals import Box
+from prover.interval import BoxEvaluator
+from prover.unroll import Unrolled
+
+
+@dataclass(frozen=True, slots=True)
+class BoxFacts:
+    lo: float                        # sound lower bound of R on the box
+    hi: float
+    undecided: tuple[int, ...]       # conditions that may be false somewhere on the box
+    violated: tuple[int, ...]        # conditions false everywhere on the box
+    infeasible: bool                 # some assume is false everywhere on the box
+
+
+@dataclass(frozen=True, slots=True)
+class PointFacts:
+    reward: np.ndarray               # (N,) float R
+    valid: np.ndarray                # (N,) bool, every condition true
+    admissible: np.ndarray           # (N,) bool, every assume true
+
+
+def to_arrays(boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """Float arrays (N, V) enclosing the exact boxes (lo rounded down, hi up)."""
+    lo = np.array([[float(b[0]) for b in box] for box in boxes], dtype=np.float64)   # (N, V)
+    hi = np.array([[float(b[1]) for b in box] for box in boxes], dtype=np.float64)   # (N, V)
+    exact_lo = np.array([[b[0] for b in box] for box in boxes], dtype=object)
+    exact_hi = np.array([[b[1] for b in box] for box in boxes], dtype=object)
+    lo = np.where(lo > exact_lo, np.nextafter(lo, -np.inf), lo)
+    hi = np.where(hi < exact_hi, np.nextafter(hi, np.inf), hi)
+    return lo, hi
+
+
+class GoalEvaluator:
+    """Batched facts about boxes and points of one unrolled plan."""
+
+    def __init__(self, u: Unrolled):
+        self.u = u
+        self.n_cond, self.n_assume = len(u.conditions), len(u.assumes)
+        self.exprs = [u.reward, *(c.expr for c in u.conditions), *u.assumes]
+        self.engine = BoxEvaluator(self.exprs, u.variables)
+        self.boxes_evaluated = 0
+
+    def boxes(self, boxes: list[Box]) -> list[BoxFacts]:
+        lo, hi = to_arrays(boxes)
+        out = self.engine.eval(lo, hi)
+        self.boxes_evaluated += len(boxes)
+        r_lo, r_hi = out[0]
+        conds = out[1:1 + self.n_cond]
+        assumes = out[1 + self.n_cond:]
+        can_false = np.array([c[0] for c in conds]).reshape(self.n_cond, len(boxes))   # (C, N)
+        can_true = np.array([c[1] for c in conds]).reshape(self.n_cond, len(boxes))    # (C, N)
+        infeasible = np.zeros(len(boxes), dtype=bool)                                  # (N,)
+        for _, a_true in assumes:
+            infeasible |= ~np.asarray(a_true, dtype=bool)
+        facts = []
+        for j in range(len(boxes)):
+            facts.append(BoxFacts(_num(r_lo[j], -math.inf), _num(r_hi[j], math.inf),
+                                  tuple(np.flatnonzero(can_false[:, j]).tolist()),
+                                  tuple(np.flatnonzero(~can_true[:, j]).tolist()),
+                                  bool(infeasible[j])))
+        return facts
+
+    def points(self, x: np.ndarray) -> PointFacts:
+        """Float facts at N points (N, V)."""
+        out = self.engine.point(x)
+        n = x.shape[0]
+        valid = np.ones(n, dtype=bool)
+        for c in out[1:1 + self.n_cond]:
+            valid &= np.asarray(c, dtype=bool)
+        admissible = np.ones(n, dtype=bool)
+        for a in out[1 + self.n_cond:]:
+            admissible &= np.asarray(a, dtype=bool)
+        return PointFacts(np.asarray(out[0], dtype=np.float64).reshape(n), valid, admissible)
+
+
+def _num(x, default: float) -> float:
+    x = float(x)
+    return default if math.isnan(x) else x
+
+
+def round_down(x: float, digits: int = 6) -> Fraction:
+    """A short rational ≤ x (x finite): certificates carry readable bounds."""
+    exact = Fraction(x)
+    if exact == 0:
+        return exact
+    scale = 10 ** max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return Fraction(math.floor(exact * scale), scale)

@@ -1,0 +1,175 @@
+"""Best-first proof search over the AND tree of splits, with anytime bounds.
+
+One loop: pop the most urgent open leaf, ask the policy for a tactic, expand, evaluate the
+children in one batch, close what the interval facts prove, back up, offer the children's
+midpoints to the worst-found tracker, check the budget. A reward search with a fixed bound
+closes leaves whose interval lower bound reaches it; a `--tightest` search chases a target
+just below the worst found, and its certified bound is the minimum over all leaves.
+"""
+from __future__ import annotations
+
+import enum
+import heapq
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from prover.evaluation import BoxFacts, GoalEvaluator, round_down
+from prover.goals import Claim, Goal, midpoint, root_box
+from prover.policies import Context, Policy
+from prover.search_tree import Node, Status, back_up
+from prover.tactics import Smt, Split, split_children
+from prover.worst import Witness, WorstTracker
+
+
+@dataclass(frozen=True)
+class Budget:
+    nodes: int = 20_000
+    seconds: float = 60.0
+    gap: Fraction = Fraction(1, 100)      # --tightest stops when (worst − L) ≤ gap · |worst|
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    status: Status                         # PROVED, REFUTED or UNKNOWN
+    claim: Claim                           # for --tightest: R ≥ the certified bound
+    lower_bound: Fraction | None           # certified (reward searches)
+    counterexample: Witness | None
+    nodes: int
+    smt_calls: int
+    time_s: float
+    root: Node = field(repr=False, compare=False)
+
+
+class Search:
+    """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
+
+    def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None):
+        self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
+        self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.nodes = self.smt_calls = 0
+        self.heap: list = []
+        self.tie = itertools.count()
+
+    def run(self) -> SearchResult:
+        start = time.monotonic()
+        box = root_box(self.ev.u.variables)
+        self._update_target()
+        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, self._facts([box])[0])
+        while root.status is not Status.PROVED:
+            cex = self._counterexample()
+            if cex is not None:
+                return self._result(root, start, cex)
+            if not self.heap or self.nodes >= self.budget.nodes or time.monotonic() - start > self.budget.seconds:
+                break
+            node = heapq.heappop(self.heap)[2]
+            self._update_target()
+            if node.closed_by or not node.is_leaf or self._close_if_done(node):
+                continue
+            self._expand(node)
+        return self._result(root, start, self._counterexample())
+
+    # ---- pieces of the loop -----------------------------------------------------------
+    def _expand(self, node: Node) -> None:
+        tactic = self.policy.choose(node, self.ctx)
+        if isinstance(tactic, Smt):
+            self._try_smt(node)
+            return
+        kids = split_children(node.goal, tactic, self.ev.u.variables)
+        node.split = tactic
+        for goal, facts in zip(kids, self._facts([g.box for g in kids])):
+            node.children.append(self._make(goal, node, facts))
+        back_up(node)
+        self.tracker.offer([midpoint(g.box, self.ev.u.variables) for g in kids])
+
+    def _try_smt(self, node: Node) -> None:
+        node.smt_tried = True
+        self.smt_calls += 1
+        target = None if self.kind == "valid" else (self.bound if self.bound is not None else self._target_fraction())
+        if self.smt(node.goal.box, self.kind, target) == "unsat":
+            node.closed_by, node.proven = "smt", target
+            back_up(node)
+        else:
+            self._push(node)
+
+    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts) -> Node:
+        self.nodes += 1
+        node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
+                    facts.undecided, facts.infeasible)
+        if not self._close_if_done(node):
+            self._push(node)
+        return node
+
+    def _close_if_done(self, node: Node) -> bool:
+        """Close a leaf whose interval facts prove the claim (or whose box is inadmissible)."""
+        if node.infeasible:
+            node.closed_by = "infeasible"
+        elif self.kind == "valid" and not node.undecided:
+            node.closed_by = "interval"
+        elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
+            node.closed_by = "interval"
+            node.proven = self.bound if self.bound is not None else round_down(node.lo)
+        else:
+            return False
+        back_up(node)
+        return True
+
+    def _push(self, node: Node) -> None:
+        if any(lo < hi for lo, hi in node.goal.box) or (self.smt and not node.smt_tried):
+            heapq.heappush(self.heap, (self.policy.priority(node, self.ctx), next(self.tie), node))
+
+    def _facts(self, boxes) -> list[BoxFacts]:
+        return self.ev.boxes(boxes)
+
+    # ---- targets and results ----------------------------------------------------------
+    def _target(self) -> float | None:
+        return float(self.bound) if self.bound is not None else self.ctx.target
+
+    def _target_fraction(self) -> Fraction:
+        return round_down(self.ctx.target)
+
+    def _update_target(self) -> None:
+        """Tightest mode: aim just below the worst found (no bound above it can be proved)."""
+        if self.kind == "reward" and self.bound is None:
+            worst = self.tracker.value
+            w = None if worst is None else float(worst)
+            self.ctx.target = math.inf if w is None else w - float(self.budget.gap) * abs(w)
+
+    def _counterexample(self) -> Witness | None:
+        if self.tracker.invalid is not None:
+            return self.tracker.invalid
+        low = self.tracker.lowest
+        if self.kind == "reward" and self.bound is not None and low and low.outcome.reward < self.bound:
+            return low
+        return None
+
+    def _result(self, root: Node, start: float, cex: Witness | None) -> SearchResult:
+        lower = None if cex or self.kind == "valid" else self._certified(root)
+        if cex is not None:
+            status = Status.REFUTED
+        elif self.kind == "reward" and self.bound is None:
+            status = Status.PROVED if lower is not None else Status.UNKNOWN
+        else:
+            status = root.status if root.status is Status.PROVED else Status.UNKNOWN
+        claim = Claim(self.kind, lower if self.kind == "reward" and self.bound is None else self.bound)
+        return SearchResult(status, claim, lower, cex, self.nodes, self.smt_calls,
+                            time.monotonic() - start, root)
+
+    def _certified(self, root: Node) -> Fraction | None:
+        """The minimum over leaves of what each proves about R (None if some leaf proves nothing)."""
+        if self.bound is not None:
+            return self.bound if root.status is Status.PROVED else None
+        values = []
+        for leaf in root.leaves():
+            if leaf.closed_by == "infeasible":
+                continue
+            if leaf.proven is not None:
+                values.append(leaf.proven)
+            elif math.isfinite(leaf.lo):
+                values.append(round_down(leaf.lo))
+            else:
+                return None
+        return min(values) if values else None

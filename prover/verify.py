@@ -1,0 +1,90 @@
+"""Verification of one plan by proof search: validity first, then the reward bound.
+
+`verify_search` runs the hand (or learned) policies: a worst-found exploration, the validity
+search, then the reward search with `--bound` or `--tightest`. Its result says `proved` only
+when both searches closed (for `--tightest`: validity closed and a finite bound certified),
+and `refuted` only with a counterexample the exact interpreter replayed.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from dsl.errors import InputError
+from dsl.model import Domain, Plan
+from prover.certificate import certificate, tree_json
+from prover.evaluation import GoalEvaluator
+from prover.policies import Context, make_policy
+from prover.search import Budget, Search, SearchResult
+from prover.search_tree import Status
+from prover.sensitivity import Sensitivity
+from prover.unroll import unroll
+from prover.worst import Witness, WorstTracker, explore
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    verdict: str                          # "proved" | "refuted" | "unknown"
+    plan: Plan
+    bound: Fraction | None                # None for --tightest
+    lower_bound: Fraction | None          # certified; None if none
+    worst_found: Witness | None
+    counterexample: Witness | None
+    nodes: int
+    smt_calls: int
+    time_s: float
+    strategy: str
+    certificate: dict | None = None
+    note: str = ""
+
+
+def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
+                  budget: Budget, seed: int = 0, smt=None) -> VerifyResult:
+    """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget)."""
+    start = time.monotonic()
+    u = unroll(domain, plan)
+    ev = GoalEvaluator(u)
+    tracker = WorstTracker(u, ev)
+    explore(tracker, seed=seed)
+    policy = make_policy(strategy)
+    sens = Sensitivity(u)
+
+    def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
+        left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, budget.seconds - spent_s), budget.gap)
+        ctx = Context(u.variables, ev, sens, kind, None)
+        return Search(ev, tracker, policy, ctx, kind, b, left, smt).run()
+
+    valid = search("valid", None, 0, time.monotonic() - start)
+    if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
+        raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
+                         f"uncertainty box, so every claim would hold vacuously")
+    parts = [valid]
+    reward = None
+    if valid.status is Status.PROVED:
+        reward = search("reward", bound, valid.nodes, time.monotonic() - start)
+        parts.append(reward)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start)
+
+
+def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
+             tracker: WorstTracker, parts, start) -> VerifyResult:
+    plan = u.plan
+    nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
+    elapsed = time.monotonic() - start
+    cex = valid.counterexample or (reward.counterexample if reward else None) or tracker.invalid
+    if cex is None and bound is not None and tracker.lowest and tracker.value < bound:
+        cex = tracker.lowest
+    if cex is not None:
+        return VerifyResult("refuted", plan, bound, None, tracker.lowest, cex, nodes, smt_calls, elapsed, strategy)
+    lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
+    if lower is None:
+        note = "validity not proved within budget" if valid.status is not Status.PROVED else "bound not proved within budget"
+        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
+                            strategy, note=note)
+    stats = {"nodes": nodes, "smt_calls": smt_calls}
+    cert = certificate(u.domain, plan, lower, tree_json(valid.root, u.variables),
+                       tree_json(reward.root, u.variables), strategy, stats)
+    return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
+                        strategy, cert)
+

@@ -1,0 +1,112 @@
+"""The worst found: concrete scenarios with low reward or broken validity, replayed exactly.
+
+Candidates come from box midpoints, random corners and points, and a coordinate descent;
+they are screened in float by the batched evaluator, and only the promising ones are
+replayed by the exact reference interpreter. Nothing unreplayed is ever reported.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from dsl.interp import Outcome, run
+from dsl.scenario import Scenario, failed_assumes
+from prover.evaluation import GoalEvaluator
+from prover.goals import Box, root_box
+from prover.unroll import Unrolled, point_scenario
+
+Point = tuple[Fraction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """An admissible scenario and its exact outcome (valid with reward R, or a violation)."""
+
+    scenario: Scenario
+    outcome: Outcome
+
+
+class WorstTracker:
+    """Keeps the lowest exact reward seen and the first exact violation seen."""
+
+    def __init__(self, u: Unrolled, ev: GoalEvaluator):
+        self.u, self.ev = u, ev
+        self.lowest: Witness | None = None
+        self.invalid: Witness | None = None
+        self.replays = 0
+
+    @property
+    def value(self) -> Fraction | None:
+        return self.lowest.outcome.reward if self.lowest else None
+
+    def offer(self, points: list[Point]) -> None:
+        """Screen points in float; replay exactly the lowest and any that look invalid."""
+        if not points:
+            return
+        facts = self.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+        ok = facts.admissible
+        suspicious = np.flatnonzero(ok & ~facts.valid)
+        for i in suspicious[:2]:
+            self.replay(points[i])
+        rewards = np.where(ok & facts.valid, facts.reward, np.inf)
+        i = int(np.argmin(rewards))
+        if np.isfinite(rewards[i]) and (self.lowest is None or rewards[i] < float(self.value) + 1e-9):
+            self.replay(points[i])
+
+    def replay(self, point: Point) -> Witness | None:
+        """Exact replay of one point: records it when admissible and new-worst or invalid."""
+        s = point_scenario(self.u, point)
+        if failed_assumes(self.u.domain, s):
+            return None
+        self.replays += 1
+        w = Witness(s, run(self.u.domain, self.u.plan, s))
+        if not w.outcome.valid:
+            self.invalid = self.invalid or w
+        elif self.lowest is None or w.outcome.reward < self.value:
+            self.lowest = w
+        return w
+
+
+def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, samples: int = 256,
+            rounds: int = 8) -> None:
+    """Corners, random points, then coordinate descent from the best admissible point."""
+    u = tracker.u
+    box = box or root_box(u.variables)
+    rng = random.Random(seed)
+    nominal = tuple(_nominal(u))
+    corners = [tuple(b[rng.random() < 0.5] for b in box) for _ in range(samples)]
+    inner = [tuple(_draw(b, v.vtype, rng) for b, v in zip(box, u.variables)) for _ in range(samples)]
+    start = [nominal] + corners + inner
+    tracker.offer(start)
+    current = _best_admissible(tracker, start)
+    for _ in range(rounds):
+        moves = [current[:i] + (x,) + current[i + 1:] for i, b in enumerate(box)
+                 for x in (b[0], b[1], (b[0] + b[1]) / 2 if u.variables[i].vtype == "real" else b[0])]
+        tracker.offer(moves)
+        nxt = _best_admissible(tracker, moves + [current])
+        if nxt == current:
+            break
+        current = nxt
+
+
+def _best_admissible(tracker: WorstTracker, points: list[Point]) -> Point:
+    facts = tracker.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+    score = np.where(facts.admissible, np.where(facts.valid, facts.reward, -np.inf), np.inf)
+    return points[int(np.argmin(score))]
+
+
+def _nominal(u: Unrolled):
+    d = u.domain
+    for v in u.variables:
+        decl = d.var(v.source)
+        yield Fraction(int(decl.nominal)) if v.vtype == "bool" else decl.nominal
+
+
+def _draw(b, vtype: str, rng: random.Random) -> Fraction:
+    lo, hi = b
+    if vtype != "real":
+        return Fraction(rng.randint(int(lo), int(hi)))
+    return lo + (hi - lo) * Fraction(rng.randint(0, 1000), 1000)
