@@ -1,0 +1,132 @@
+"""`warrant plan-and-verify`: the counterexample-guided planner, its report and certificate."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dsl.errors import InputError
+from dsl.interp import fmt
+from dsl.model import plan_str
+from dsl.numbers import parse_rational
+from dsl.plan import parse_plan
+from planner.cli import load_for, print_json
+from planner.cli_dsl import num_text
+from planner.loop import PlanOptions, plan_and_verify
+from planner.results_json import plan_json
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("plan-and-verify", help="find the plan with the best proven worst-case reward")
+    p.add_argument("file")
+    p.add_argument("--candidates", type=int, default=10, help="plans proved per round (default 10)")
+    p.add_argument("--strategy", default="heuristic", help="proof strategy (default heuristic)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds for the whole run (default 60)")
+    p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes per candidate (default 20000)")
+    p.add_argument("--gap", default="1/100", help="stop when U - L <= gap * |U| (default 1/100)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--beam", type=int, default=2000, help="graph nodes kept per step (default 2000)")
+    p.add_argument("--rounds", type=int, default=5, help="counterexample rounds at most (default 5)")
+    p.add_argument("--plan", action="append", default=[], help="also prove this plan (repeatable)")
+    p.add_argument("--horizon", type=int, help="override the file's horizon")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cert", help="write the selected plan's certificate here")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return {"plan-and-verify": cmd_plan}
+
+
+def _options(args) -> PlanOptions:
+    if args.candidates < 1:
+        raise InputError(f"--candidates must be at least 1, got {args.candidates}")
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit must be positive, got {args.time_limit}")
+    if args.node_budget < 1 or args.beam < 1 or args.rounds < 1:
+        raise InputError("--node-budget, --beam and --rounds must be at least 1")
+    gap = parse_rational(args.gap, "--gap")
+    if gap < 0:
+        raise InputError(f"--gap must be non-negative, got {args.gap}")
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    return PlanOptions(args.candidates, args.strategy, args.time_limit, args.node_budget, gap,
+                       workers, args.beam, args.rounds, args.seed)
+
+
+def cmd_plan(args, out: Console) -> int:
+    from prover.policies import POLICIES
+    if args.strategy not in POLICIES:
+        raise InputError(f"--strategy must be one of {', '.join(POLICIES)} for plan-and-verify, "
+                         f"got {args.strategy!r}")
+    domain = load_for(args)
+    options = _options(args)
+    user = tuple(parse_plan(p, domain) for p in args.plan)
+    if args.json or not out.is_terminal:
+        result = plan_and_verify(domain, options, user)
+    else:
+        with Progress(TextColumn("proving candidates"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=out, transient=True) as bar:
+            task = bar.add_task("prove", total=None)
+            result = plan_and_verify(domain, options, user,
+                                     lambda done, total, _: bar.update(task, completed=done, total=total))
+    if args.cert and result.selected and result.selected.result.certificate:
+        Path(args.cert).write_text(json.dumps(result.selected.result.certificate, indent=1) + "\n")
+    if args.json:
+        print_json(out, plan_json(result))
+    else:
+        _print_report(out, result, args.cert)
+    if result.selected is None:
+        refuted = all(c.result.verdict == "refuted" for r in result.rounds for c in r.candidates)
+        return 1 if refuted and any(r.candidates for r in result.rounds) else 3
+    return 0
+
+
+def _print_report(out: Console, res, cert_path) -> None:
+    chosen = res.selected.plan if res.selected else None
+    for rnd in res.rounds:
+        t = Table(title=f"round {rnd.index + 1}: {rnd.scenarios} scenario(s), graph {rnd.graph_nodes} nodes"
+                        f"{'' if rnd.exhaustive else ' (beam: not exhaustive)'}")
+        for col in ("", "plan", "min over set", "certified ≥", "worst found", "verdict", "time"):
+            t.add_column(col)
+        for c in rnd.candidates:
+            r = c.result
+            mark = "→" if chosen == c.plan and res.selected.round == rnd.index else ""
+            t.add_row(mark, plan_str(c.plan), num_text(c.min_over_set) if c.min_over_set is not None else "-",
+                      num_text(r.lower_bound) if r.lower_bound is not None else "-",
+                      num_text(r.worst_found.outcome.reward) if r.worst_found else "-",
+                      r.verdict, f"{r.time_s:.1f}s")
+        out.print(t)
+        for c in rnd.candidates:
+            if c.result.counterexample is not None:
+                _print_counterexample(out, c)
+    _print_summary(out, res, cert_path)
+
+
+def _print_counterexample(out: Console, c) -> None:
+    o = c.result.counterexample.outcome
+    s = c.result.counterexample.scenario
+    what = (f"{o.violation.kind} '{o.violation.condition}' fails in s_{o.violation.step} [{o.violation.detail}]"
+            if o.violation else f"reward {fmt(o.reward)}")
+    out.print(f"  rejected {plan_str(c.plan)}: {what}", markup=False)
+    out.print(f"    replayed scenario: {json.dumps(_short(s))}", markup=False)
+
+
+def _short(s) -> dict:
+    from dsl.scenario import to_json
+    return to_json(s)
+
+
+def _print_summary(out: Console, res, cert_path) -> None:
+    if res.selected is None:
+        out.print(f"no plan proved robustly valid ({res.stop_reason})", style="bold red", markup=False)
+        return
+    r = res.selected.result
+    out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
+    upper = f"{fmt(res.upper_bound)} (≈ {float(res.upper_bound):.6g})" if res.upper_bound is not None else "unknown"
+    out.print(f"certified worst-case reward ≥ {fmt(r.lower_bound)} (≈ {float(r.lower_bound):.6g}); "
+              f"best possible ≤ {upper}", markup=False)
+    out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
+              + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)

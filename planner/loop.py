@@ -1,0 +1,152 @@
+"""The counterexample-guided planning loop behind `warrant plan-and-verify`.
+
+Each round: rank plans by their minimum return over the current scenario set (exact when the
+graph search is exhaustive, which also gives the upper bound U), prove validity and the
+tightest certified lower bound of the top candidates, then add the worst scenarios the
+prover found to the set. Stop when the best certified bound L is within the gap of U, when
+no new scenario appears, or when the budget ends. The selected plan is the one with the best
+certified bound; every reported bound is a checked proof, every rejection a replayed scenario.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from dsl.model import Domain, Plan
+from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
+from planner.candidates import Candidate, top_plans
+from planner.graph import build
+from prover.search import Budget
+from prover.verify import VerifyResult, verify_search
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    candidates: int = 10
+    strategy: str = "heuristic"
+    time_limit: float = 60.0
+    node_budget: int = 20_000
+    gap: Fraction = Fraction(1, 100)
+    workers: int = 1
+    beam: int = 2000
+    max_rounds: int = 5
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class CandidateReport:
+    plan: Plan
+    min_over_set: Fraction | None     # None for a user plan the graph search did not produce
+    result: VerifyResult
+    round: int
+
+
+@dataclass(frozen=True)
+class Round:
+    index: int
+    scenarios: int
+    graph_nodes: int
+    exhaustive: bool
+    upper_bound: Fraction | None
+    candidates: tuple[CandidateReport, ...]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    selected: CandidateReport | None
+    rounds: tuple[Round, ...]
+    upper_bound: Fraction | None      # from the last exhaustive round
+    time_s: float
+    stop_reason: str
+    beam_truncated: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _first_scenarios(domain: Domain, seed: int) -> list[Scenario]:
+    s = nominal(domain)
+    if not failed_assumes(domain, s):
+        return [s]
+    import random
+    return [random_scenario(domain, random.Random(seed))]
+
+
+def _prove(args) -> VerifyResult:
+    domain, plan, strategy, budget, seed = args
+    return verify_search(domain, plan, None, strategy, budget, seed=seed)
+
+
+def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
+                    progress=None) -> PlanResult:
+    """Run the loop; `progress(done, total, text)` is called as candidates finish."""
+    start = time.monotonic()
+    scenarios = _first_scenarios(domain, options.seed)
+    rounds: list[Round] = []
+    best: CandidateReport | None = None
+    upper, stop, truncated = None, "rounds exhausted", False
+    pool = ProcessPoolExecutor(options.workers) if options.workers > 1 else None
+    try:
+        for r in range(options.max_rounds):
+            sg = build(domain, tuple(scenarios), options.beam)
+            truncated |= sg.truncated
+            ranked = top_plans(sg, options.candidates)
+            if ranked.exhaustive and ranked.plans:
+                upper = ranked.plans[0].value if upper is None else min(upper, ranked.plans[0].value)
+            todo = _todo(ranked.plans, user_plans)
+            left = options.time_limit - (time.monotonic() - start)
+            if not todo or left <= 0:
+                stop = "no candidate plan is valid in every scenario found so far" if not todo else "time limit"
+                rounds.append(Round(r, len(scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, upper, ()))
+                break
+            reports = _prove_all(domain, todo, options, left, r, pool, progress)
+            rounds.append(Round(r, len(scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, upper, reports))
+            best = _better(best, reports)
+            new = _new_scenarios(reports, scenarios)
+            if best and upper is not None and upper - best.result.lower_bound <= options.gap * abs(upper):
+                stop = "certified bound within the gap of the upper bound"
+                break
+            if not new:
+                stop = "no new worst-case scenario found"
+                break
+            scenarios.extend(new)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return PlanResult(best, tuple(rounds), upper, time.monotonic() - start, stop, truncated)
+
+
+def _todo(ranked: tuple[Candidate, ...], user_plans) -> list[tuple[Plan, Fraction | None]]:
+    out = [(c.plan, c.value) for c in ranked]
+    seen = {p for p, _ in out}
+    out += [(p, None) for p in user_plans if p not in seen]
+    return out
+
+
+def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool, progress):
+    per = Budget(options.node_budget, max(1.0, seconds * max(1, options.workers) / len(todo)), options.gap)
+    jobs = [(domain, plan, options.strategy, per, options.seed) for plan, _ in todo]
+    results = pool.map(_prove, jobs) if pool else map(_prove, jobs)
+    reports = []
+    for i, ((plan, value), res) in enumerate(zip(todo, results)):
+        reports.append(CandidateReport(plan, value, res, r))
+        if progress:
+            progress(i + 1, len(todo), str(res.verdict))
+    return tuple(reports)
+
+
+def _better(best: CandidateReport | None, reports) -> CandidateReport | None:
+    for rep in reports:
+        lb = rep.result.lower_bound
+        if rep.result.verdict == "proved" and lb is not None and (best is None or lb > best.result.lower_bound):
+            best = rep
+    return best
+
+
+def _new_scenarios(reports, known: list[Scenario]) -> list[Scenario]:
+    out = []
+    for rep in reports:
+        for w in (rep.result.counterexample, rep.result.worst_found):
+            if w is not None and w.scenario not in known and w.scenario not in out:
+                out.append(w.scenario)
+    return out

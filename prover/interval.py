@@ -1,0 +1,299 @@
+"""Sound, batched interval evaluation of unrolled expressions with numpy.
+
+`BoxEvaluator` compiles a list of expressions (a DAG: shared nodes are evaluated once) into a
+topological list of numpy operations, then evaluates N boxes at once. Every float operation
+that can round is rounded outward (`np.nextafter`), so the exact value at any point of a box
+lies inside the returned interval; NaN never escapes (it widens to ±inf). Tight where cheap:
+`x*x` on the same node is a square, even powers are non-negative, `abs`/`min`/`max` are exact,
+and an `if` whose condition is decided on a box takes only that branch (per box).
+Numeric results are `(lo, hi)`; boolean results are `(can_be_false, can_be_true)`.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from dsl import ast
+from prover.unroll import UVar
+
+_INF = np.inf
+
+
+def down(x: np.ndarray) -> np.ndarray:
+    return np.nextafter(x, -_INF)
+
+
+def up(x: np.ndarray) -> np.ndarray:
+    return np.nextafter(x, _INF)
+
+
+def const_bounds(v: Fraction) -> tuple[float, float]:
+    """Floats enclosing an exact rational."""
+    f = float(v)
+    exact = Fraction(f)
+    lo = f if exact <= v else float(np.nextafter(f, -_INF))
+    hi = f if exact >= v else float(np.nextafter(f, _INF))
+    return lo, hi
+
+
+def _clean(lo: np.ndarray, hi: np.ndarray):
+    return np.where(np.isnan(lo), -_INF, lo), np.where(np.isnan(hi), _INF, hi)
+
+
+def i_add(a, b):
+    return _clean(down(a[0] + b[0]), up(a[1] + b[1]))
+
+
+def i_sub(a, b):
+    return _clean(down(a[0] - b[1]), up(a[1] - b[0]))
+
+
+def i_mul(a, b):
+    with np.errstate(invalid="ignore", over="ignore"):
+        ps = np.stack([a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1]])   # (4, N)
+    # 0 * inf is NaN: the true product of 0 and anything finite is 0, so NaN widens soundly.
+    lo = np.where(np.isnan(ps).any(axis=0), -_INF, np.nanmin(np.where(np.isnan(ps), _INF, ps), axis=0))
+    hi = np.where(np.isnan(ps).any(axis=0), _INF, np.nanmax(np.where(np.isnan(ps), -_INF, ps), axis=0))
+    return down(lo), up(hi)
+
+
+def i_square(a):
+    lo, hi = i_abs(a)
+    with np.errstate(over="ignore"):
+        return down(lo * lo), up(hi * hi)
+
+
+def i_abs(a):
+    lo, hi = a
+    pos, neg = lo >= 0, hi <= 0
+    return (np.where(pos, lo, np.where(neg, -hi, 0.0)),
+            np.where(pos, hi, np.where(neg, -lo, np.maximum(-lo, hi))))
+
+
+def i_pow(a, k: int):
+    """Integer power k ≥ 0: monotone on |x| for even k, on x for odd k; rounded outward."""
+    if k == 0:
+        one = np.ones_like(a[0])
+        return one, one.copy()
+    if k % 2 == 0:
+        m, M = i_abs(a)
+        return _pow_down(m, k), _pow_up(M, k)
+    lo, hi = a
+    lo_r = np.where(lo >= 0, _pow_down(np.abs(lo), k), -_pow_up(np.abs(lo), k))
+    hi_r = np.where(hi >= 0, _pow_up(np.abs(hi), k), -_pow_down(np.abs(hi), k))
+    return lo_r, hi_r
+
+
+def _pow_down(x: np.ndarray, k: int) -> np.ndarray:
+    """x**k rounded down, for x ≥ 0, by repeated squaring."""
+    return _pow_round(x, k, down)
+
+
+def _pow_up(x: np.ndarray, k: int) -> np.ndarray:
+    return _pow_round(x, k, up)
+
+
+def _pow_round(x: np.ndarray, k: int, rnd) -> np.ndarray:
+    result, base = np.ones_like(x), x
+    with np.errstate(over="ignore", under="ignore"):
+        while k:
+            if k & 1:
+                result = np.maximum(rnd(result * base), 0.0)
+            k >>= 1
+            if k:
+                base = np.maximum(rnd(base * base), 0.0)
+    return result
+
+
+def i_div(a, b):
+    lo, hi = b
+    zero = (lo <= 0) & (hi >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recip = (down(1.0 / np.where(zero, 1.0, hi)), up(1.0 / np.where(zero, 1.0, lo)))
+    q = i_mul(a, recip)
+    return np.where(zero, -_INF, q[0]), np.where(zero, _INF, q[1])
+
+
+def i_compare(op: str, a, b):
+    """(can_be_false, can_be_true) of `a op b` over the boxes."""
+    if op == "<":
+        return a[1] >= b[0], a[0] < b[1]
+    if op == "<=":
+        return a[1] > b[0], a[0] <= b[1]
+    if op == ">":
+        return i_compare("<", b, a)
+    if op == ">=":
+        return i_compare("<=", b, a)
+    overlap = (a[0] <= b[1]) & (b[0] <= a[1])
+    point = (a[0] == a[1]) & (b[0] == b[1]) & (a[0] == b[0])
+    eq = (~point, overlap)
+    return eq if op == "==" else (eq[1], eq[0])
+
+
+class BoxEvaluator:
+    """Evaluates expressions over N boxes (or points) at once. Compiled once per expression list."""
+
+    def __init__(self, exprs: Sequence[ast.Expr], variables: Sequence[UVar]):
+        self.columns = {v.name: i for i, v in enumerate(variables)}
+        self.bool_vars = {v.name for v in variables if v.vtype == "bool"}
+        self.order: list[ast.Expr] = []          # unique nodes, children before parents
+        self.index: dict[int, int] = {}          # id(node) → position in order
+        for e in exprs:
+            self._visit(e)
+        self.roots = [self.index[id(e)] for e in exprs]
+
+    def _visit(self, root: ast.Expr) -> None:
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in self.index:
+                continue
+            kids = _operands(node)
+            if ready or not kids:
+                self.index[id(node)] = len(self.order)
+                self.order.append(node)
+            else:
+                stack.append((node, True))
+                stack.extend((k, False) for k in kids if id(k) not in self.index)
+
+    def eval(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Intervals of every expression on the boxes [lo, hi] (each (N, V))."""
+        vals: list = [None] * len(self.order)
+        for i, node in enumerate(self.order):
+            vals[i] = self._interval(node, vals, lo, hi)
+        return [vals[r] for r in self.roots]
+
+    def point(self, x: np.ndarray) -> list[np.ndarray]:
+        """Float values at N points (N, V); not sound, for screening only."""
+        vals: list = [None] * len(self.order)
+        with np.errstate(all="ignore"):
+            for i, node in enumerate(self.order):
+                vals[i] = self._point(node, vals, x)
+        return [vals[r] for r in self.roots]
+
+    def _arg(self, vals, node):
+        return vals[self.index[id(node)]]
+
+    def _interval(self, e, vals, lo, hi):
+        n = lo.shape[0]
+        if isinstance(e, ast.Num):
+            a, b = const_bounds(e.value)
+            return np.full(n, a), np.full(n, b)
+        if isinstance(e, ast.BoolLit):
+            return np.full(n, not e.value), np.full(n, e.value)
+        if isinstance(e, ast.Name):
+            c = self.columns[e.id]
+            if e.id in self.bool_vars:
+                return lo[:, c] < 0.5, hi[:, c] > 0.5
+            return lo[:, c], hi[:, c]
+        return _INTERVAL_RULES[type(e)](e, lambda k: self._arg(vals, k))
+
+    def _point(self, e, vals, x):
+        n = x.shape[0]
+        if isinstance(e, ast.Num):
+            return np.full(n, float(e.value))
+        if isinstance(e, ast.BoolLit):
+            return np.full(n, e.value)
+        if isinstance(e, ast.Name):
+            c = self.columns[e.id]
+            return x[:, c] > 0.5 if e.id in self.bool_vars else x[:, c]
+        return _POINT_RULES[type(e)](e, lambda k: self._arg(vals, k))
+
+
+def _operands(e: ast.Expr) -> tuple:
+    if isinstance(e, ast.BinOp) and e.op == "^":
+        return (e.left,)                       # the exponent is a constant read from the node
+    return ast.children(e)
+
+
+def _iv_binop(e, get):
+    a = get(e.left)
+    if e.op == "^":
+        return i_pow(a, int(e.right.value))
+    if e.op == "*" and e.left is e.right:
+        return i_square(a)
+    b = get(e.right)
+    return {"+": i_add, "-": i_sub, "*": i_mul, "/": i_div}[e.op](a, b)
+
+
+def _iv_ite(e, get):
+    cf, ct = get(e.cond)
+    a, b = get(e.then), get(e.orelse)
+    if a[0].dtype == bool:
+        both = (a[0] | b[0], a[1] | b[1])
+    else:
+        both = (np.minimum(a[0], b[0]), np.maximum(a[1], b[1]))
+    lo = np.where(~cf, a[0], np.where(~ct, b[0], both[0]))
+    hi = np.where(~cf, a[1], np.where(~ct, b[1], both[1]))
+    return lo, hi
+
+
+def _iv_call(e, get):
+    args = [get(a) for a in e.args]
+    if e.func == "abs":
+        return i_abs(args[0])
+    f = np.minimum if e.func == "min" else np.maximum
+    lo, hi = args[0]
+    for a in args[1:]:
+        lo, hi = f(lo, a[0]), f(hi, a[1])
+    return lo, hi
+
+
+def _iv_compare(e, get):
+    a, b = get(e.left), get(e.right)
+    if a[0].dtype == bool:                      # == / != on booleans
+        eq_t = (a[0] & b[0]) | (a[1] & b[1])
+        eq_f = (a[0] & b[1]) | (a[1] & b[0])
+        return (eq_f, eq_t) if e.op == "==" else (eq_t, eq_f)
+    return i_compare(e.op, a, b)
+
+
+def _iv_boolop(e, get):
+    (af, at), (bf, bt) = get(e.left), get(e.right)
+    return (af | bf, at & bt) if e.op == "and" else (af & bf, at | bt)
+
+
+_INTERVAL_RULES = {
+    ast.Neg: lambda e, get: (-get(e.operand)[1], -get(e.operand)[0]),
+    ast.Not: lambda e, get: (get(e.operand)[1], get(e.operand)[0]),
+    ast.BinOp: _iv_binop,
+    ast.BoolOp: _iv_boolop,
+    ast.Compare: _iv_compare,
+    ast.Ite: _iv_ite,
+    ast.Call: _iv_call,
+}
+
+_CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+        "==": np.equal, "!=": np.not_equal}
+
+
+def _pt_binop(e, get):
+    a = get(e.left)
+    if e.op == "^":
+        return a ** int(e.right.value)
+    b = get(e.right)
+    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[e.op](a, b)
+
+
+def _pt_call(e, get):
+    args = [get(a) for a in e.args]
+    if e.func == "abs":
+        return np.abs(args[0])
+    f = np.minimum if e.func == "min" else np.maximum
+    out = args[0]
+    for a in args[1:]:
+        out = f(out, a)
+    return out
+
+
+_POINT_RULES = {
+    ast.Neg: lambda e, get: -get(e.operand),
+    ast.Not: lambda e, get: ~get(e.operand),
+    ast.BinOp: _pt_binop,
+    ast.BoolOp: lambda e, get: (get(e.left) & get(e.right)) if e.op == "and" else (get(e.left) | get(e.right)),
+    ast.Compare: lambda e, get: _CMP[e.op](get(e.left), get(e.right)),
+    ast.Ite: lambda e, get: np.where(get(e.cond), get(e.then), get(e.orelse)),
+    ast.Call: _pt_call,
+}

@@ -1,0 +1,67 @@
+"""Exact rational interval facts about a box, for the certificate checker.
+
+The same rules as the float evaluator (`prover.interval`) — squares of a shared node, even
+powers, decided `if`s — in exact `Fraction` arithmetic, memoized by node identity because
+unrolled expressions are DAGs. Exact intervals lie inside the float ones, so whatever the
+search proved in float, the checker can confirm exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from dsl import ast
+from dsl.ranges import MaybeZeroDivisor, RangeEvaluator, power
+from prover.goals import Box
+from prover.unroll import Unrolled
+
+
+class MemoRangeEvaluator(RangeEvaluator):
+    """`RangeEvaluator` with a memo per node identity and the square rule for `x * x`."""
+
+    def __init__(self, bounds: dict, horizon: int = 1):
+        super().__init__(bounds, horizon)
+        self.memo: dict[int, tuple] = {}
+
+    def eval(self, e: ast.Expr):
+        key = id(e)
+        if key not in self.memo:
+            self.memo[key] = super().eval(e)
+        return self.memo[key]
+
+    def _BinOp(self, e):
+        if e.op == "*" and e.left is e.right:
+            return power(self.eval(e.left), 2)
+        return super()._BinOp(e)
+
+
+@dataclass(frozen=True, slots=True)
+class ExactFacts:
+    lo: Fraction | None                # exact lower bound of R (None: unbounded, a divisor may be 0)
+    undecided: tuple[int, ...]         # conditions that may be false on the box
+    infeasible: bool                   # some assume is false on the whole box
+
+
+class ExactBoxFacts:
+    """Exact facts about boxes of one unrolled plan."""
+
+    def __init__(self, u: Unrolled):
+        self.u = u
+
+    def facts(self, box: Box) -> ExactFacts:
+        bounds = {}
+        for v, (lo, hi) in zip(self.u.variables, box):
+            bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
+        ev = MemoRangeEvaluator(bounds, self.u.domain.horizon)
+        infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
+        undecided = tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])
+        r = _safe(ev, self.u.reward, None)
+        return ExactFacts(None if r is None else r[0], undecided, infeasible)
+
+
+def _safe(ev: MemoRangeEvaluator, e: ast.Expr, unbounded):
+    """Evaluate; a possibly-zero divisor makes the enclosure `unbounded` (never an error)."""
+    try:
+        return ev.eval(e)
+    except MaybeZeroDivisor:
+        return unbounded

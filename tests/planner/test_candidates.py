@@ -1,0 +1,72 @@
+"""The scenario graph and candidate ranking against brute force over every plan."""
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dsl.interp import run
+from dsl.load import load_text
+from dsl.scenario import nominal, random_scenario
+from planner.candidates import top_plans
+from planner.graph import build
+
+
+def brute_force(domain, scenarios):
+    """(min over scenarios of R, plan) for every plan valid in all scenarios, best first."""
+    out = []
+    for plan in itertools.product(domain.instances(), repeat=domain.horizon):
+        outs = [run(domain, plan, s) for s in scenarios]
+        if all(o.valid for o in outs):
+            out.append((min(o.reward for o in outs), plan))
+    return sorted(out, key=lambda x: -x[0])
+
+
+def test_thermostat_top_plans_match_brute_force(thermostat):
+    scenarios = (nominal(thermostat),) + tuple(random_scenario(thermostat, random.Random(i)) for i in range(2))
+    want = brute_force(thermostat, scenarios)
+    got = top_plans(build(thermostat, scenarios), 8)
+    assert got.exhaustive
+    assert [c.value for c in got.plans] == [v for v, _ in want[:8]]
+    assert {c.plan for c in got.plans if c.value > want[8][0]} <= {p for _, p in want[:8]}
+
+
+SMALL = """
+domain small
+horizon {h}
+param k : int in [0, 2]
+disturbance d : int in [-1, 1]
+state x : int in [-3, {cap}] init 0
+action up(n : int in 1..2) {{
+  requires x + n <= {cap}
+  x' = x + n + d
+  reward -{cost} * n
+}}
+action stay {{
+  x' = x + d
+}}
+reward step = if x >= k then 1 else -1
+reward final = x
+"""
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 4), cap=st.integers(1, 5), cost=st.sampled_from(["0", "1/2", "1", "2"]),
+       seeds=st.lists(st.integers(0, 10_000), min_size=0, max_size=3))
+def test_random_small_domains_match_brute_force(h, cap, cost, seeds):
+    d = load_text(SMALL.format(h=h, cap=cap, cost=cost))
+    scenarios = (nominal(d),) + tuple(random_scenario(d, random.Random(s)) for s in seeds)
+    want = brute_force(d, scenarios)
+    got = top_plans(build(d, scenarios), 3)
+    assert got.exhaustive
+    assert [c.value for c in got.plans] == [v for v, _ in want[:3]]
+    for c in got.plans:   # each reported value is the plan's true min-over-scenarios return
+        assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
+
+
+def test_beam_truncation_is_reported(thermostat):
+    sg = build(thermostat, (nominal(thermostat),), beam=3)
+    assert sg.truncated
+    assert not top_plans(sg, 3).exhaustive
