@@ -1,0 +1,133 @@
+"""`warrant verify` and `warrant check-cert`: proving one plan, and re-checking a proof."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from dsl.errors import InputError
+from dsl.interp import fmt
+from dsl.model import plan_str
+from dsl.numbers import parse_rational
+from dsl.plan import parse_plan
+from dsl.scenario import to_json
+from planner.cli import load_for, print_json
+from planner.results_json import verify_json
+
+SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic")
+EXIT = {"proved": 0, "refuted": 1, "unknown": 3}
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("verify", help="prove (or refute) a worst-case reward bound of one plan")
+    p.add_argument("file")
+    p.add_argument("--plan", required=True)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--bound", help="prove R >= BOUND in every admissible scenario")
+    group.add_argument("--tightest", action="store_true", help="prove the best bound within budget")
+    p.add_argument("--strategy", default="heuristic", help=f"one of {', '.join(STRATEGIES)} (default heuristic)")
+    p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes at most (default 20000)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--gap", default="1/100", help="--tightest stops within this relative gap (default 1/100)")
+    p.add_argument("--horizon", type=int, help="override the file's horizon")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cert", help="write the certificate here when proved")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("check-cert", help="re-check a certificate independently")
+    p.add_argument("file")
+    p.add_argument("cert")
+    p.add_argument("--json", action="store_true")
+    return {"verify": cmd_verify, "check-cert": cmd_check_cert}
+
+
+def _search(domain, plan, bound, args, budget):
+    from prover.verify import verify_search
+    return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed)
+
+
+# Strategy name → runner(domain, plan, bound or None, args, budget) → VerifyResult.
+STRATEGIES = {name: _search for name in SEARCH_STRATEGIES}
+
+
+def _budget(args):
+    from prover.search import Budget
+    if args.node_budget < 1:
+        raise InputError(f"--node-budget must be at least 1, got {args.node_budget}")
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit must be positive, got {args.time_limit}")
+    gap = parse_rational(args.gap, "--gap")
+    if gap < 0:
+        raise InputError(f"--gap must be non-negative, got {args.gap}")
+    return Budget(args.node_budget, args.time_limit, gap)
+
+
+def cmd_verify(args, out: Console) -> int:
+    if args.strategy not in STRATEGIES:
+        raise InputError(f"unknown --strategy {args.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    domain = load_for(args)
+    plan = parse_plan(args.plan, domain)
+    bound = None if args.tightest else parse_rational(args.bound, "--bound")
+    result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
+    if args.cert:
+        if result.certificate is None:
+            raise InputError(f"no certificate written: the verdict is {result.verdict}")
+        Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
+    if args.json:
+        print_json(out, verify_json(result))
+    else:
+        print_verdict(out, result, args.cert)
+    return EXIT[result.verdict]
+
+
+def print_verdict(out: Console, r, cert_path=None) -> None:
+    style = {"proved": "bold green", "refuted": "bold red", "unknown": "bold yellow"}[r.verdict]
+    claim = f"R >= {fmt(r.bound)}" if r.bound is not None else "tightest bound"
+    out.print(f"{r.verdict.upper()}  plan {plan_str(r.plan)}  ({claim}, strategy {r.strategy})",
+              style=style, markup=False)
+    if r.lower_bound is not None:
+        out.print(f"  certified: valid in every admissible scenario and R >= {fmt(r.lower_bound)} "
+                  f"(≈ {float(r.lower_bound):.6g})", markup=False)
+    if r.worst_found is not None:
+        w = r.worst_found.outcome.reward
+        out.print(f"  worst found: R = {fmt(w)} (≈ {float(w):.6g})", markup=False)
+    if r.counterexample is not None:
+        o = r.counterexample.outcome
+        what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
+                f"[{o.violation.detail}]" if o.violation else f"R = {fmt(o.reward)} < {fmt(r.bound)}")
+        out.print(f"  counterexample (replayed exactly): {what}", markup=False)
+        out.print(f"  scenario: {json.dumps(to_json(r.counterexample.scenario))}", markup=False)
+    if r.note:
+        out.print(f"  {r.note}", markup=False)
+    out.print(f"  {r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s"
+              + (f"; certificate written to {cert_path}" if cert_path and r.certificate else ""), markup=False)
+
+
+def cmd_check_cert(args, out: Console) -> int:
+    from prover.checker import check_certificate
+    from dsl.load import load_domain
+    domain = load_domain(args.file)
+    try:
+        cert = json.loads(Path(args.cert).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{args.cert}: cannot read certificate: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{args.cert}: not valid JSON: {exc}") from None
+    report = check_certificate(domain, cert, smt_check=_smt_checker())
+    if args.json:
+        print_json(out, {"valid": True, "claim": report.claim, "nodes": report.nodes, "leaves": report.leaves})
+    else:
+        leaves = ", ".join(f"{n} {k}" for k, n in sorted(report.leaves.items()))
+        out.print(f"certificate valid: {report.claim} ({report.nodes} nodes; leaves: {leaves})",
+                  style="bold green", markup=False)
+    return 0
+
+
+def _smt_checker():
+    """The SMT leaf re-checker, when the Z3 backend is available (None otherwise)."""
+    try:
+        from prover.z3_backend import check_leaf
+    except ImportError:
+        return None
+    return check_leaf
