@@ -14,7 +14,8 @@ from fractions import Fraction
 import numpy as np
 
 from prover.goals import Box
-from prover.interval import BoxEvaluator
+from prover.interval import BoxEvaluator, const_bounds
+from prover.tactics import Split, split_children
 from prover.unroll import Unrolled
 
 
@@ -45,6 +46,18 @@ def to_arrays(boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def child_arrays(node, split: Split, variables):
+    """The two children of a split with their float boxes (the split point rounded outward)."""
+    left, right = split_children(node.goal, split, variables)
+    i = split.var
+    l_hi, r_lo = left.box[i][1], right.box[i][0]
+    lo_l, hi_l = node.flo, node.fhi.copy()
+    hi_l[i] = const_bounds(l_hi)[1]
+    lo_r, hi_r = node.flo.copy(), node.fhi
+    lo_r[i] = const_bounds(r_lo)[0]
+    return (left, lo_l, hi_l), (right, lo_r, hi_r)
+
+
 class GoalEvaluator:
     """Batched facts about boxes and points of one unrolled plan."""
 
@@ -56,19 +69,23 @@ class GoalEvaluator:
         self.boxes_evaluated = 0
 
     def boxes(self, boxes: list[Box]) -> list[BoxFacts]:
-        lo, hi = to_arrays(boxes)
+        return self.facts(*to_arrays(boxes))
+
+    def facts(self, lo: np.ndarray, hi: np.ndarray) -> list[BoxFacts]:
+        """Facts about N float boxes [lo, hi] (each (N, V))."""
+        n = lo.shape[0]
         out = self.engine.eval(lo, hi)
-        self.boxes_evaluated += len(boxes)
+        self.boxes_evaluated += n
         r_lo, r_hi = out[0]
         conds = out[1:1 + self.n_cond]
         assumes = out[1 + self.n_cond:]
-        can_false = np.array([c[0] for c in conds]).reshape(self.n_cond, len(boxes))   # (C, N)
-        can_true = np.array([c[1] for c in conds]).reshape(self.n_cond, len(boxes))    # (C, N)
-        infeasible = np.zeros(len(boxes), dtype=bool)                                  # (N,)
+        can_false = np.array([c[0] for c in conds]).reshape(self.n_cond, n)            # (C, N)
+        can_true = np.array([c[1] for c in conds]).reshape(self.n_cond, n)             # (C, N)
+        infeasible = np.zeros(n, dtype=bool)                                           # (N,)
         for _, a_true in assumes:
             infeasible |= ~np.asarray(a_true, dtype=bool)
         facts = []
-        for j in range(len(boxes)):
+        for j in range(n):
             facts.append(BoxFacts(_num(r_lo[j], -math.inf), _num(r_hi[j], math.inf),
                                   tuple(np.flatnonzero(can_false[:, j]).tolist()),
                                   tuple(np.flatnonzero(~can_true[:, j]).tolist()),

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from prover.goals import midpoint
+from prover.evaluation import child_arrays
 from prover.search_tree import Node
 from prover.tactics import Smt, Split, split_children
 
@@ -37,6 +37,10 @@ class Policy:
 
     def choose(self, node: Node, ctx: Context) -> Split | Smt:
         raise NotImplementedError
+
+    def choose_batch(self, nodes: list[Node], ctx: Context) -> list[Split | Smt]:
+        """One tactic per node; policies that can batch their own work override this."""
+        return [self.choose(n, ctx) for n in nodes]
 
 
 def mid_split(node: Node, i: int, ctx: Context) -> Split:
@@ -64,43 +68,57 @@ class LargestFirst(Policy):
 class Smear(Policy):
     name = "smear"
 
-    def scores(self, node: Node, ctx: Context) -> np.ndarray:
-        lo = np.array([float(a) for a, _ in node.goal.box])
-        hi = np.array([float(b) for _, b in node.goal.box])
-        undecided = None if ctx.claim_kind == "reward" else node.undecided
-        s = ctx.sensitivity.scores(lo, hi, undecided)
-        s = np.where(_splittable(node), s, -1.0)
-        if np.all(s[_splittable(node)] <= 0):      # flat objective: fall back to the widest
-            s = np.where(_splittable(node), hi - lo, -1.0)
-        return s
+    def scores_batch(self, nodes: list[Node], ctx: Context) -> np.ndarray:
+        """(B, V) smear scores; unsplittable variables get -1, flat objectives fall back to width."""
+        lo = np.array([n.flo for n in nodes])                                          # (B, V)
+        hi = np.array([n.fhi for n in nodes])                                          # (B, V)
+        undecided = [None if ctx.claim_kind == "reward" else n.undecided for n in nodes]
+        s = ctx.sensitivity.scores_batch(lo, hi, undecided)                            # (B, V)
+        ok = np.array([_splittable(n) for n in nodes])                                 # (B, V)
+        flat = ~np.any((s > 0) & ok, axis=1)                                           # (B,)
+        s = np.where(flat[:, None], hi - lo, s)
+        return np.where(ok, s, -1.0)
+
+    def choose_batch(self, nodes, ctx):
+        scores = self.scores_batch(nodes, ctx)
+        return [mid_split(n, int(np.argmax(row)), ctx) for n, row in zip(nodes, scores)]
 
     def choose(self, node, ctx):
-        return mid_split(node, int(np.argmax(self.scores(node, ctx))), ctx)
+        return self.choose_batch([node], ctx)[0]
 
 
 class Heuristic(Smear):
-    """Strong branching over smear's top-k variables: try each split on the interval evaluator
-    (one batched call) and keep the one whose worse child is best."""
+    """Strong branching over smear's top-k variables: try each candidate split on the interval
+    evaluator (one batched call for the whole batch of nodes) and keep, per node, the split
+    whose worse child is best (ties: the better other child)."""
 
     name = "heuristic"
     top_k = 3
 
-    def choose(self, node, ctx):
-        scores = self.scores(node, ctx)
-        order = [int(i) for i in np.argsort(-scores) if scores[i] >= 0][: self.top_k]
-        if len(order) <= 1:
-            return mid_split(node, order[0] if order else int(np.argmax(scores)), ctx)
-        splits = [mid_split(node, i, ctx) for i in order]
-        kids = [g.box for s in splits for g in split_children(node.goal, s, ctx.variables)]
-        facts = ctx.evaluator.boxes(kids)
-        best, best_score = splits[0], -np.inf
-        for j, s in enumerate(splits):
-            a, b = facts[2 * j], facts[2 * j + 1]
-            sa, sb = self._child_score(a, ctx), self._child_score(b, ctx)
-            score = min(sa, sb) + 1e-3 * min(max(sa, sb), 1e12)   # ties: the better other child
-            if score > best_score:
-                best, best_score = s, score
-        return best
+    def choose_batch(self, nodes, ctx):
+        scores = self.scores_batch(nodes, ctx)
+        cands: list[list[Split]] = []
+        kids_lo, kids_hi = [], []
+        for n, row in zip(nodes, scores):
+            order = [int(i) for i in np.argsort(-row) if row[i] >= 0][: self.top_k]
+            splits = [mid_split(n, i, ctx) for i in order]
+            cands.append(splits)
+            for sp in splits:
+                for _, lo, hi in child_arrays(n, sp, ctx.variables):
+                    kids_lo.append(lo)
+                    kids_hi.append(hi)
+        facts = ctx.evaluator.facts(np.array(kids_lo), np.array(kids_hi)) if kids_lo else []
+        out, k = [], 0
+        for splits in cands:
+            best, best_score = splits[0], -np.inf
+            for sp in splits:
+                sa, sb = self._child_score(facts[k], ctx), self._child_score(facts[k + 1], ctx)
+                k += 2
+                score = min(sa, sb) + 1e-3 * min(max(sa, sb), 1e12)
+                if score > best_score:
+                    best, best_score = sp, score
+            out.append(best)
+        return out
 
     @staticmethod
     def _child_score(f, ctx: Context) -> float:

@@ -8,7 +8,6 @@ just below the worst found, and its certified bound is the minimum over all leav
 """
 from __future__ import annotations
 
-import enum
 import heapq
 import itertools
 import math
@@ -16,12 +15,18 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from prover.evaluation import BoxFacts, GoalEvaluator, round_down
+import numpy as np
+
+from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.policies import Context, Policy
 from prover.search_tree import Node, Status, back_up
-from prover.tactics import Smt, Split, split_children
-from prover.worst import Witness, WorstTracker
+from prover.tactics import Smt, Split
+from prover.worst import Witness, WorstTracker, explore
+
+
+BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
+PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
 
 
 @dataclass(frozen=True)
@@ -53,37 +58,69 @@ class Search:
         self.nodes = self.smt_calls = 0
         self.heap: list = []
         self.tie = itertools.count()
+        self.batch = BATCH
+        self.rounds = 0
 
     def run(self) -> SearchResult:
         start = time.monotonic()
         box = root_box(self.ev.u.variables)
         self._update_target()
-        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, self._facts([box])[0])
+        flo, fhi = to_arrays([box])
+        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, self.ev.facts(flo, fhi)[0], flo[0], fhi[0])
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
                 return self._result(root, start, cex)
             if not self.heap or self.nodes >= self.budget.nodes or time.monotonic() - start > self.budget.seconds:
                 break
-            node = heapq.heappop(self.heap)[2]
             self._update_target()
-            if node.closed_by or not node.is_leaf or self._close_if_done(node):
-                continue
-            self._expand(node)
+            batch = self._pop_batch()
+            if batch:
+                self._expand(batch)
+                self._probe(batch[0])
         return self._result(root, start, self._counterexample())
 
     # ---- pieces of the loop -----------------------------------------------------------
-    def _expand(self, node: Node) -> None:
-        tactic = self.policy.choose(node, self.ctx)
-        if isinstance(tactic, Smt):
-            self._try_smt(node)
+    def _pop_batch(self) -> list[Node]:
+        """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
+        out = []
+        while self.heap and len(out) < self.batch:
+            node = heapq.heappop(self.heap)[2]
+            if node.closed_by or not node.is_leaf or self._close_if_done(node):
+                continue
+            out.append(node)
+        return out
+
+    def _expand(self, nodes: list[Node]) -> None:
+        tactics = self.policy.choose_batch(nodes, self.ctx)
+        splits = []
+        for node, tactic in zip(nodes, tactics):
+            if isinstance(tactic, Smt):
+                self._try_smt(node)
+            else:
+                splits.append((node, tactic))
+        if not splits:
             return
-        kids = split_children(node.goal, tactic, self.ev.u.variables)
-        node.split = tactic
-        for goal, facts in zip(kids, self._facts([g.box for g in kids])):
-            node.children.append(self._make(goal, node, facts))
-        back_up(node)
-        self.tracker.offer([midpoint(g.box, self.ev.u.variables) for g in kids])
+        kids, los, his = [], [], []
+        for node, tactic in splits:
+            node.split = tactic
+            for goal, lo, hi in child_arrays(node, tactic, self.ev.u.variables):
+                kids.append((node, goal))
+                los.append(lo)
+                his.append(hi)
+        flo, fhi = np.array(los), np.array(his)                     # (2B, V)
+        for (parent, goal), facts, lo, hi in zip(kids, self.ev.facts(flo, fhi), flo, fhi):
+            parent.children.append(self._make(goal, parent, facts, lo, hi))
+        for node, _ in splits:
+            back_up(node)
+        self.tracker.offer([midpoint(g.box, self.ev.u.variables) for _, g in kids])
+
+    def _probe(self, node: Node) -> None:
+        """Every few rounds, a short local search for bad scenarios inside the most urgent box:
+        the worst case hides where the interval bound is lowest."""
+        self.rounds += 1
+        if self.rounds % PROBE_EVERY == 0:
+            explore(self.tracker, box=node.goal.box, seed=self.rounds, samples=16, rounds=3)
 
     def _try_smt(self, node: Node) -> None:
         node.smt_tried = True
@@ -95,10 +132,10 @@ class Search:
         else:
             self._push(node)
 
-    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts) -> Node:
+    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
-                    facts.undecided, facts.infeasible)
+                    facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
         if not self._close_if_done(node):
             self._push(node)
         return node
@@ -120,9 +157,6 @@ class Search:
     def _push(self, node: Node) -> None:
         if any(lo < hi for lo, hi in node.goal.box) or (self.smt and not node.smt_tried):
             heapq.heappush(self.heap, (self.policy.priority(node, self.ctx), next(self.tie), node))
-
-    def _facts(self, boxes) -> list[BoxFacts]:
-        return self.ev.boxes(boxes)
 
     # ---- targets and results ----------------------------------------------------------
     def _target(self) -> float | None:

@@ -38,6 +38,8 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     status: Status = Status.OPEN
     smt_tried: bool = False
+    flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
+    fhi: object = None
 
     @property
     def is_leaf(self) -> bool:

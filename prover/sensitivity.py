@@ -42,29 +42,31 @@ class Sensitivity:
         self.engine = BoxEvaluator([u.reward, *atoms], u.variables)
         self.kinds = [v.vtype for v in u.variables]
 
-    def scores(self, lo: np.ndarray, hi: np.ndarray, undecided: tuple[int, ...] | None) -> np.ndarray:
-        """(V,) smear scores |∂f/∂x_i| · w_i of the objective on the box [lo, hi] (each (V,)).
-        `undecided` None means the reward objective; else the margins of those conditions."""
-        V = lo.shape[0]
-        w = hi - lo                                                                   # (V,)
-        mid = (lo + hi) / 2
-        h = w / 4
-        plus = np.tile(mid, (V, 1)) + np.diag(h)                                      # (V, V)
-        minus = np.tile(mid, (V, 1)) - np.diag(h)                                     # (V, V)
-        vals = self.engine.point(np.vstack([plus, minus, mid[None, :]]))              # per expr (2V+1,)
+    def scores_batch(self, lo: np.ndarray, hi: np.ndarray, undecided: list) -> np.ndarray:
+        """(B, V) smear scores |∂f/∂x_i| · w_i on B boxes [lo, hi] (each (B, V)) in one point call.
+        `undecided[b]` None means the reward objective; else the margins of those conditions."""
+        B, V = lo.shape
+        mid = (lo + hi) / 2                                                          # (B, V)
+        h = (hi - lo) / 4                                                            # (B, V)
+        eye = np.eye(V)[None, :, :]                                                  # (1, V, V)
+        plus = mid[:, None, :] + eye * h[:, None, :]                                 # (B, V, V)
+        minus = mid[:, None, :] - eye * h[:, None, :]                                # (B, V, V)
+        pts = np.concatenate([plus, minus, mid[:, None, :]], axis=1).reshape(-1, V)  # (B(2V+1), V)
+        vals = [np.asarray(v, dtype=np.float64).reshape(B, 2 * V + 1) for v in self.engine.point(pts)]
+        score = np.zeros((B, V))
+        for b in range(B):
+            score[b] = self._score(vals, b, V, undecided[b])
+        return score
+
+    def _score(self, vals, b: int, V: int, undecided) -> np.ndarray:
         if undecided is None:
-            f = [np.asarray(vals[0], dtype=np.float64)]
-            weights = [1.0]
+            rows, weights = [vals[0][b]], [1.0]
         else:
             wanted = set(undecided)
-            f, weights = [], []
-            for k, owner in enumerate(self.atom_owner):
-                if owner in wanted:
-                    a = np.asarray(vals[1 + k], dtype=np.float64)
-                    f.append(a)
-                    weights.append(1.0 / (abs(a[-1]) + 1e-9))   # near-zero margins matter most
+            rows = [vals[1 + k][b] for k, owner in enumerate(self.atom_owner) if owner in wanted]
+            weights = [1.0 / (abs(r[-1]) + 1e-9) for r in rows]     # near-zero margins matter most
         score = np.zeros(V)
-        for a, wt in zip(f, weights):
-            grad = np.abs(a[:V] - a[V:2 * V]) / 2                                     # (V,) ≈ |∂f/∂x|·h
+        for r, wt in zip(rows, weights):
+            grad = np.abs(r[:V] - r[V:2 * V]) / 2                                   # (V,) ≈ |∂f/∂x|·h
             score += wt * np.nan_to_num(grad, nan=0.0, posinf=1e300)
         return score
