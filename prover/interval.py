@@ -62,7 +62,7 @@ def i_mul(a, b):
 def i_square(a):
     lo, hi = i_abs(a)
     with np.errstate(over="ignore"):
-        return down(lo * lo), up(hi * hi)
+        return np.maximum(down(lo * lo), 0.0), up(hi * hi)     # a square is never negative
 
 
 def i_abs(a):
