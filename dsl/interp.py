@@ -201,7 +201,13 @@ def _values(cond: ast.Expr, env: dict) -> str:
         if isinstance(e, ast.Name) and e.id not in names:
             names.append(e.id)
         stack.extend(reversed(ast.children(e)))
-    return ", ".join(f"{n} = {fmt(env[n])}" for n in names)
+    return ", ".join(f"{n} = {short(env[n])}" for n in names)
+
+
+def short(v: Value) -> str:
+    """Exact text when short, else `≈ decimal` (violation details stay readable)."""
+    text = fmt(v)
+    return text if len(text) <= 24 else f"≈ {float(v):.10g}"
 
 
 def fmt(v: Value) -> str:

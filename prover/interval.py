@@ -42,27 +42,70 @@ def _clean(lo: np.ndarray, hi: np.ndarray):
     return np.where(np.isnan(lo), -_INF, lo), np.where(np.isnan(hi), _INF, hi)
 
 
+# Rounding only when a result is inexact keeps exact arithmetic exact: sums and products of
+# integers, and zeros, are not widened, so a condition like `stock <= 15` that holds with
+# equality can still be proved. The error terms are the classic error-free transformations
+# (Knuth's TwoSum, Dekker's TwoProduct); NaN errors and possible underflow fall back to
+# plain outward rounding.
+
+def _two_sum(a: np.ndarray, b: np.ndarray):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+_SPLIT = 134217729.0        # 2**27 + 1, Veltkamp's splitter for float64
+
+
+def _two_prod(a: np.ndarray, b: np.ndarray):
+    p = a * b
+    ca, cb = _SPLIT * a, _SPLIT * b
+    ah, bh = ca - (ca - a), cb - (cb - b)
+    al, bl = a - ah, b - bh
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    zero = (a == 0) | (b == 0)
+    safe = zero | ((np.abs(p) > 1e-280) & (np.abs(a) < 1e150) & (np.abs(b) < 1e150))
+    return p, np.where(zero, 0.0, np.where(safe, err, np.nan))
+
+
+def _lower(v: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """A float ≤ the exact v + err."""
+    return np.where(err >= 0, v, down(v))          # NaN err compares False: rounds down
+
+
+def _upper(v: np.ndarray, err: np.ndarray) -> np.ndarray:
+    return np.where(err <= 0, v, up(v))
+
+
 def i_add(a, b):
-    return _clean(down(a[0] + b[0]), up(a[1] + b[1]))
+    with np.errstate(invalid="ignore", over="ignore"):
+        lo, el = _two_sum(a[0], b[0])
+        hi, eh = _two_sum(a[1], b[1])
+    return _clean(_lower(lo, el), _upper(hi, eh))
 
 
 def i_sub(a, b):
-    return _clean(down(a[0] - b[1]), up(a[1] - b[0]))
+    return i_add(a, (-b[1], -b[0]))
 
 
 def i_mul(a, b):
-    with np.errstate(invalid="ignore", over="ignore"):
-        ps = np.stack([a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1]])   # (4, N)
-    # 0 * inf is NaN: the true product of 0 and anything finite is 0, so NaN widens soundly.
-    lo = np.where(np.isnan(ps).any(axis=0), -_INF, np.nanmin(np.where(np.isnan(ps), _INF, ps), axis=0))
-    hi = np.where(np.isnan(ps).any(axis=0), _INF, np.nanmax(np.where(np.isnan(ps), -_INF, ps), axis=0))
-    return down(lo), up(hi)
+    """Interval product: every endpoint product rounded outward only when inexact."""
+    los, his = [], []
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        for x, y in ((a[0], b[0]), (a[0], b[1]), (a[1], b[0]), (a[1], b[1])):
+            p, err = _two_prod(x, y)
+            los.append(_lower(p, err))
+            his.append(_upper(p, err))
+    los, his = np.stack(los), np.stack(his)                                            # (4, N)
+    # 0 * inf is NaN: widen it soundly rather than guess
+    lo = np.where(np.isnan(los).any(axis=0), -_INF, np.min(np.where(np.isnan(los), _INF, los), axis=0))
+    hi = np.where(np.isnan(his).any(axis=0), _INF, np.max(np.where(np.isnan(his), -_INF, his), axis=0))
+    return lo, hi
 
 
 def i_square(a):
     lo, hi = i_abs(a)
-    with np.errstate(over="ignore"):
-        return np.maximum(down(lo * lo), 0.0), up(hi * hi)     # a square is never negative
+    return _pow_down(lo, 2), _pow_up(hi, 2)                    # a square is never negative
 
 
 def i_abs(a):
@@ -88,23 +131,23 @@ def i_pow(a, k: int):
 
 def _pow_down(x: np.ndarray, k: int) -> np.ndarray:
     """x**k rounded down, for x ≥ 0, by repeated squaring."""
-    return _pow_round(x, k, down)
+    return _pow_round(x, k, _lower)
 
 
 def _pow_up(x: np.ndarray, k: int) -> np.ndarray:
-    return _pow_round(x, k, up)
+    return _pow_round(x, k, _upper)
 
 
 def _pow_round(x: np.ndarray, k: int, rnd) -> np.ndarray:
     result, base = np.ones_like(x), x
-    with np.errstate(over="ignore", under="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         while k:
             if k & 1:
-                result = np.maximum(rnd(result * base), 0.0)
+                result = np.maximum(rnd(*_two_prod(result, base)), 0.0)
             k >>= 1
             if k:
-                base = np.maximum(rnd(base * base), 0.0)
-    return result
+                base = np.maximum(rnd(*_two_prod(base, base)), 0.0)
+    return np.where(np.isnan(result), _INF if rnd is _upper else 0.0, result)
 
 
 def i_div(a, b):
