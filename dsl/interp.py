@@ -19,12 +19,17 @@ class Evaluator:
 
     def __init__(self, env: dict[str, Value], disturbances: dict[str, tuple[Value, ...]] | None = None):
         self.env, self.disturbances = env, disturbances
+        self.memo: dict[int, Value] = {}     # by node identity: unrolled expressions are DAGs
 
     def eval(self, e: ast.Expr) -> Value:
+        key = id(e)
+        if key in self.memo:
+            return self.memo[key]
         method = getattr(self, "_" + type(e).__name__, None)
         if method is None:
             raise TypeError(f"interpreter has no rule for {type(e).__name__}")
-        return method(e)
+        value = self.memo[key] = method(e)
+        return value
 
     def _Num(self, e):
         return e.value
