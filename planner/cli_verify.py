@@ -47,8 +47,13 @@ def _search(domain, plan, bound, args, budget):
     return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed)
 
 
+def _z3(domain, plan, bound, args, budget):
+    from prover.verify_z3 import verify_z3
+    return verify_z3(domain, plan, bound, budget.seconds)
+
+
 # Strategy name → runner(domain, plan, bound or None, args, budget) → VerifyResult.
-STRATEGIES = {name: _search for name in SEARCH_STRATEGIES}
+STRATEGIES = {"z3": _z3, **{name: _search for name in SEARCH_STRATEGIES}}
 
 
 def _budget(args):
@@ -70,9 +75,7 @@ def cmd_verify(args, out: Console) -> int:
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
     result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
-    if args.cert:
-        if result.certificate is None:
-            raise InputError(f"no certificate written: the verdict is {result.verdict}")
+    if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
     if args.json:
         print_json(out, verify_json(result))
@@ -100,8 +103,10 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
         out.print(f"  scenario: {json.dumps(to_json(r.counterexample.scenario))}", markup=False)
     if r.note:
         out.print(f"  {r.note}", markup=False)
-    out.print(f"  {r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s"
-              + (f"; certificate written to {cert_path}" if cert_path and r.certificate else ""), markup=False)
+    written = f"; certificate written to {cert_path}" if cert_path and r.certificate else ""
+    if cert_path and not r.certificate:
+        written = f"; no certificate written to {cert_path} (nothing was proved)"
+    out.print(f"  {r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s{written}", markup=False)
 
 
 def cmd_check_cert(args, out: Console) -> int:

@@ -26,6 +26,8 @@ class Context:
     sensitivity: object        # prover.sensitivity.Sensitivity
     claim_kind: str            # "valid" | "reward"
     target: float | None       # the bound the reward search is trying to reach
+    smt: bool = False          # an SMT tactic is available to this search
+    smt_failures: int = 0      # consecutive SMT calls that did not close their goal
 
 
 class Policy:
@@ -94,8 +96,23 @@ class Heuristic(Smear):
 
     name = "heuristic"
     top_k = 3
+    smt_every = 4              # try SMT on a node at depths 0, 4, 8, ... (each node once)
+    smt_give_up = 3            # stop calling SMT after this many failures in a row
+
+    def wants_smt(self, node: Node, ctx: Context, planned: int) -> bool:
+        if not ctx.smt or node.smt_tried or ctx.smt_failures + planned >= self.smt_give_up:
+            return False
+        return node.depth % self.smt_every == 0 or not _splittable(node).any()
 
     def choose_batch(self, nodes, ctx):
+        smt: list[bool] = []
+        for n in nodes:      # at most as many calls as could still fail before giving up
+            smt.append(self.wants_smt(n, ctx, sum(smt)))
+        rest = [n for n, s in zip(nodes, smt) if not s and _splittable(n).any()]
+        chosen = iter(self._splits(rest, ctx) if rest else [])
+        return [Smt() if s or not _splittable(n).any() else next(chosen) for n, s in zip(nodes, smt)]
+
+    def _splits(self, nodes, ctx):
         scores = self.scores_batch(nodes, ctx)
         cands: list[list[Split]] = []
         kids_lo, kids_hi = [], []

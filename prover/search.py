@@ -123,14 +123,28 @@ class Search:
             explore(self.tracker, box=node.goal.box, seed=self.rounds, samples=16, rounds=3)
 
     def _try_smt(self, node: Node) -> None:
+        """Close the leaf with Z3 if it can; a model it returns is replayed as a candidate."""
         node.smt_tried = True
-        self.smt_calls += 1
-        target = None if self.kind == "valid" else (self.bound if self.bound is not None else self._target_fraction())
-        if self.smt(node.goal.box, self.kind, target) == "unsat":
-            node.closed_by, node.proven = "smt", target
-            back_up(node)
-        else:
+        if self.smt is None:
             self._push(node)
+            return
+        self.smt_calls += 1
+        # Tightest searches ask Z3 for the worst found itself: either it is the true minimum on
+        # this box (the leaf closes with no gap at all) or Z3's model is a new, lower worst case.
+        target = None if self.kind == "valid" else (self.bound if self.bound is not None else self.tracker.value)
+        if self.kind == "reward" and target is None:
+            self._push(node)
+            return
+        answer = self.smt(node.goal.box, self.kind, target)
+        if answer.status == "unsat":
+            node.closed_by, node.proven = "smt", target
+            self.ctx.smt_failures = 0
+            back_up(node)
+            return
+        self.ctx.smt_failures += 1
+        if answer.status == "sat":
+            self.tracker.replay(answer.point)
+        self._push(node)
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi) -> Node:
         self.nodes += 1
@@ -161,9 +175,6 @@ class Search:
     # ---- targets and results ----------------------------------------------------------
     def _target(self) -> float | None:
         return float(self.bound) if self.bound is not None else self.ctx.target
-
-    def _target_fraction(self) -> Fraction:
-        return round_down(self.ctx.target)
 
     def _update_target(self) -> None:
         """Tightest mode: aim just below the worst found (no bound above it can be proved)."""

@@ -39,9 +39,25 @@ class VerifyResult:
     note: str = ""
 
 
+SMT_SECONDS = 1.0       # time limit of one SMT tactic call
+
+
+def smt_tactic(u, seconds: float = SMT_SECONDS):
+    """The `smt` tactic for the search: (box, kind, target) → z3_backend.SmtAnswer."""
+    from prover import z3_backend as zb
+    from prover.goals import Claim
+    compiler = zb.Compiler(u)
+
+    def call(box, kind: str, target):
+        claim = Claim("valid") if kind == "valid" else Claim("reward", target)
+        return zb.check(u, box, claim, seconds, compiler)
+    return call
+
+
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
-                  budget: Budget, seed: int = 0, smt=None) -> VerifyResult:
-    """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget)."""
+                  budget: Budget, seed: int = 0, smt: bool | None = None) -> VerifyResult:
+    """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
+    `smt` None: the strategy decides (only `heuristic` calls Z3 on sub-boxes)."""
     start = time.monotonic()
     u = unroll(domain, plan)
     ev = GoalEvaluator(u)
@@ -49,11 +65,13 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     explore(tracker, seed=seed)
     policy = make_policy(strategy)
     sens = Sensitivity(u)
+    use_smt = (strategy == "heuristic") if smt is None else smt
+    tactic = smt_tactic(u) if use_smt else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
         left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, budget.seconds - spent_s), budget.gap)
-        ctx = Context(u.variables, ev, sens, kind, None)
-        return Search(ev, tracker, policy, ctx, kind, b, left, smt).run()
+        ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt)
+        return Search(ev, tracker, policy, ctx, kind, b, left, tactic).run()
 
     valid = search("valid", None, 0, time.monotonic() - start)
     if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
