@@ -119,7 +119,7 @@ def cmd_check_cert(args, out: Console) -> int:
         raise InputError(f"{args.cert}: cannot read certificate: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{args.cert}: not valid JSON: {exc}") from None
-    report = check_certificate(domain, cert, smt_check=_smt_checker())
+    report = check_certificate(domain, cert)
     if args.json:
         print_json(out, {"valid": True, "claim": report.claim, "nodes": report.nodes, "leaves": report.leaves})
     else:
@@ -128,11 +128,3 @@ def cmd_check_cert(args, out: Console) -> int:
                   style="bold green", markup=False)
     return 0
 
-
-def _smt_checker():
-    """The SMT leaf re-checker, when the Z3 backend is available (None otherwise)."""
-    try:
-        from prover.z3_backend import check_leaf
-    except ImportError:
-        return None
-    return check_leaf

@@ -34,9 +34,18 @@ class CheckReport:
     leaves: dict                 # method → count
 
 
-def check_certificate(domain: Domain, cert: dict, smt_check=None) -> CheckReport:
+def default_smt_check():
+    """Z3's re-check of SMT leaves (the backend is a required dependency)."""
+    from prover.z3_backend import check_leaf
+    return check_leaf
+
+
+def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport:
     """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
-    `smt_check(u, box, claim) -> bool` re-checks SMT leaves (None: SMT leaves are rejected)."""
+    `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
+    leaves are rejected)."""
+    if smt_check == "z3":
+        smt_check = default_smt_check()
     if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
         raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
     try:

@@ -26,7 +26,8 @@ THERMO = next(p for p in domain_files() if p.stem == "thermostat")
 def proved():
     d = load_domain(THERMO)
     plan = parse_plan(known_plan(THERMO), d)
-    r = verify_search(d, plan, None, "heuristic", Budget(3000, 20))
+    # smear proves by interval splits only, so the certificate has a tree worth mutating
+    r = verify_search(d, plan, None, "smear", Budget(3000, 20))
     assert r.verdict == "proved" and r.certificate is not None
     return d, plan, r
 
@@ -153,3 +154,19 @@ def test_random_domains_never_prove_a_false_bound(seed):
     for _ in range(1500):
         o = run(d, plan, random_scenario(d, rng))
         assert o.valid and o.reward >= r.lower_bound
+
+
+def test_smt_leaf_certificates_are_rechecked_by_z3():
+    """The heuristic closes the linear thermostat with one SMT leaf at the exact worst case;
+    the checker re-runs Z3, so the same certificate with the bound raised by 1/100 fails."""
+    d = load_domain(THERMO)
+    plan = parse_plan(known_plan(THERMO), d)
+    r = verify_search(d, plan, None, "heuristic", Budget(3000, 20))
+    assert r.verdict == "proved" and r.lower_bound == r.worst_found.outcome.reward
+    assert check_certificate(d, r.certificate).leaves.get("smt")
+    with pytest.raises(CertificateRejected):
+        check_certificate(d, r.certificate, smt_check=None)
+    bumped = copy.deepcopy(r.certificate)
+    bumped["claim"]["reward_at_least"] = str(r.lower_bound + Fraction(1, 100))
+    with pytest.raises(CertificateRejected):
+        check_certificate(d, bumped)
