@@ -39,7 +39,34 @@ def register(sub) -> dict:
     p.add_argument("file")
     p.add_argument("cert")
     p.add_argument("--json", action="store_true")
-    return {"verify": cmd_verify, "check-cert": cmd_check_cert}
+
+    p = sub.add_parser("compile", help="export a verification goal for another prover")
+    p.add_argument("file")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--bound", required=True)
+    p.add_argument("--to", required=True, choices=["smt2", "lean"])
+    p.add_argument("--horizon", type=int, help="override the file's horizon")
+    p.add_argument("-o", "--output", help="write here instead of standard output")
+    return {"verify": cmd_verify, "check-cert": cmd_check_cert, "compile": cmd_compile}
+
+
+def cmd_compile(args, out: Console) -> int:
+    domain = load_for(args)
+    plan = parse_plan(args.plan, domain)
+    bound = parse_rational(args.bound, "--bound")
+    if args.to == "lean":
+        raise InputError("--to lean is not available yet: only --to smt2 is implemented")
+    from prover import z3_backend
+    from prover.goals import root_box
+    from prover.unroll import unroll
+    u = unroll(domain, plan)
+    text = z3_backend.smt2(u, root_box(u.variables), bound)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.print(f"wrote {args.output}", markup=False)
+    else:
+        out.file.write(text)
+    return 0
 
 
 def _search(domain, plan, bound, args, budget):

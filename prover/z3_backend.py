@@ -212,9 +212,15 @@ def check_leaf(u: Unrolled, box: Box, claim: Claim, seconds: float = 60.0) -> bo
     return check(u, box, claim, seconds).status == "unsat"
 
 
-def smt2(u: Unrolled, box: Box, claim: Claim) -> str:
-    """A standalone SMT-LIB2 script: declarations, box, assumes, the negated claim, check-sat."""
+def smt2(u: Unrolled, box: Box, bound: Fraction) -> str:
+    """A standalone SMT-LIB2 script for `valid(π) ∧ R(π) ≥ bound`: declarations, the box, the
+    assumes, the negated claim and `(check-sat)`. `unsat` means the claim is proved."""
     c = Compiler(u)
     s = z3.Solver()
-    s.add(*c.box_constraints(box), *c.assumes(), c.negated(claim))
-    return s.to_smt2()
+    s.add(*c.box_constraints(box), *c.assumes(),
+          z3.Or(c.negated(Claim("valid")), c.negated(Claim("reward", bound))))
+    head = (f"; warrant: domain {u.domain.name} (sha256 {u.domain.sha256}), horizon {u.domain.horizon}\n"
+            f"; plan: {'; '.join(map(str, u.plan))}\n"
+            f"; claim: valid(plan) and R(plan) >= {bound}; unsat proves it\n"
+            f"(set-logic ALL)\n")
+    return head + s.to_smt2()
