@@ -100,7 +100,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
             msg = (f"comparisons cannot be chained: write 'a < b and b < c' instead of "
                    f"'a < b < c'")
         elif tok.type == "PNAME":
-            msg = f"primed name {str(tok)!r} may appear only on the left of an effect"
+            msg = f"primed name {tok} may appear only on the left of an effect"
         else:
             shown = str(tok) if len(str(tok)) <= 30 else str(tok)[:27] + "..."
             msg = f"unexpected {_describe(tok)} {shown!r}" + _expected(exc.expected)

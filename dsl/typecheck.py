@@ -44,6 +44,7 @@ class Checker:
         self.errors: list = []
         self.consts: dict[str, Fraction] = {}
         self.kinds: dict[str, tuple[str, str]] = {}    # declared name → (kind, vtype)
+        self.arg_names = {a.name: d.name for d in program.decls if isinstance(d, ast.ActionDecl) for a in d.args}
         self.horizon = 1
 
     def error(self, node, msg: str) -> None:
@@ -129,6 +130,9 @@ class ExprChecker:
             self.fail(e, f"{kind} '{e.id}' cannot be used in {self.s.where}, which sees {self.s.sees}")
         if e.id in self.c.consts:
             self.fail(e, f"constant '{e.id}' is used before its declaration")
+        if e.id in self.c.arg_names:
+            self.fail(e, f"'{e.id}' is an argument of action '{self.c.arg_names[e.id]}' and exists only "
+                         f"inside that action, not in {self.s.where}")
         self.fail(e, f"unknown name '{e.id}'{self.c.suggest(e.id)}")
 
     def _Neg(self, e):
