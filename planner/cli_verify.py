@@ -33,6 +33,7 @@ def register(sub) -> dict:
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cert", help="write the certificate here when proved")
+    p.add_argument("--cross-check", action="store_true", help="also ask cvc5 (if installed) about the claim")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("check-cert", help="re-check a certificate independently")
@@ -104,11 +105,40 @@ def cmd_verify(args, out: Console) -> int:
     result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
     if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
+    cross = cross_check(domain, plan, result, args.time_limit) if args.cross_check else None
     if args.json:
-        print_json(out, verify_json(result))
+        print_json(out, {**verify_json(result), **({"cross_check": cross} if cross else {})})
     else:
         print_verdict(out, result, args.cert)
+        if cross:
+            out.print(f"  cross-check: {cross['message']}", markup=False,
+                      style="bold red" if cross.get("disagrees") else None)
     return EXIT[result.verdict]
+
+
+def cross_check(domain, plan, result, seconds: float) -> dict:
+    """cvc5's answer on the SMT-LIB2 export of the claim warrant decided (or tried)."""
+    from prover import smt_cvc5
+    if not smt_cvc5.available():
+        return {"solver": "cvc5", "available": False,
+                "message": "cvc5 is not installed (pip install cvc5); no cross-check was run"}
+    bound = result.lower_bound if result.lower_bound is not None else result.bound
+    if bound is None:
+        return {"solver": "cvc5", "available": True, "answer": None,
+                "message": "nothing to cross-check: no bound was proved or given"}
+    from prover import z3_backend
+    from prover.goals import root_box
+    from prover.unroll import unroll
+    u = unroll(domain, plan)
+    answer = smt_cvc5.check_smt2(z3_backend.smt2(u, root_box(u.variables), bound), seconds)
+    expected = {"proved": "unsat", "refuted": "sat"}.get(result.verdict)
+    disagrees = expected is not None and answer in ("sat", "unsat") and answer != expected
+    word = {"unsat": "proves", "sat": "refutes", "unknown": "cannot decide"}[answer]
+    msg = f"cvc5 {word} valid(π) and R >= {bound} (answer {answer})"
+    if disagrees:
+        msg += f" — DISAGREES with warrant's verdict '{result.verdict}'"
+    return {"solver": "cvc5", "available": True, "bound": str(bound), "answer": answer,
+            "disagrees": disagrees, "message": msg}
 
 
 def print_verdict(out: Console, r, cert_path=None) -> None:

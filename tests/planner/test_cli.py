@@ -125,3 +125,11 @@ def test_console_script_runs_as_a_process():
     r = subprocess.run([sys.executable, "-m", "planner.cli", "simulate", THERMO, "--plan", PLAN, "--json"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and json.loads(r.stdout)["valid"] is True
+
+
+def test_cross_check_with_cvc5_agrees(capsys):
+    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--tightest", "--cross-check", "--json")
+    obj = json.loads(out)
+    assert code == 0 and obj["cross_check"]["answer"] == "unsat" and not obj["cross_check"]["disagrees"]
+    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-22", "--cross-check", "--json")
+    assert code == 1 and json.loads(out)["cross_check"]["answer"] == "sat"
