@@ -1,0 +1,64 @@
+"""`warrant bench`: strategies side by side on generated goals (DESIGN.md, performance protocol)."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dsl.errors import InputError
+from dsl.load import load_domain
+from planner.cli import print_json
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("bench", help="compare proof strategies on generated goals")
+    p.add_argument("files", nargs="+", metavar="DOMAIN.rwd")
+    p.add_argument("--goals", type=int, default=6, help="goals per domain (default 6)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--strategies", default="z3,largest-first,smear,heuristic")
+    p.add_argument("--node-budget", type=int, default=5000)
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per goal and strategy")
+    p.add_argument("--horizon", type=int, help="override every file's horizon")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--plot", help="write a PNG plot here")
+    return {"bench": cmd_bench}
+
+
+def cmd_bench(args, out: Console) -> int:
+    from corpus.bench import STRATEGIES, bench, plot
+    from corpus.goals import generate
+    from prover.search import Budget
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown or not strategies:
+        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+    if args.goals < 1 or args.node_budget < 1 or args.time_limit <= 0:
+        raise InputError("--goals, --node-budget and --time-limit must be positive")
+    goals = []
+    for f in args.files:
+        d = load_domain(f)
+        if args.horizon:
+            d = d.with_horizon(args.horizon)
+        goals += generate(d, args.goals, args.seed)
+    if not goals:
+        raise InputError("no goals could be generated (no random plan looked valid)")
+    budget = Budget(args.node_budget, args.time_limit)
+    with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, disable=args.json) as bar:
+        task = bar.add_task("bench", total=len(goals) * len(strategies))
+        table = bench(goals, strategies, budget, lambda done, total: bar.update(task, completed=done))
+    if args.plot:
+        plot(table, args.plot)
+    if args.json:
+        print_json(out, table)
+        return 0
+    t = Table(title=f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
+    for col in ("strategy", "proved", "median nodes", "median time (s)", "median tightness"):
+        t.add_column(col, justify="right")
+    for name, s in table["strategies"].items():
+        t.add_row(name, f"{s['proved']}/{s['goals']}", str(s["median_nodes"]), str(s["median_time_s"]),
+                  str(s["median_tightness"]))
+    out.print(t)
+    if args.plot:
+        out.print(f"plot written to {args.plot}", markup=False)
+    return 0
