@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
+    if not out.is_terminal:          # logs and pipes get wide tables instead of wrapped plans
+        out = Console(highlight=False, soft_wrap=True, width=200)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return handlers[args.command](args, out)

@@ -90,7 +90,7 @@ def _print_report(out: Console, res, cert_path) -> None:
         t = Table(title=f"round {rnd.index + 1}: {rnd.scenarios} scenario(s), graph {rnd.graph_nodes} nodes"
                         f"{'' if rnd.exhaustive else ' (beam: not exhaustive)'}")
         for col in ("", "plan", "min over set", "certified ≥", "worst found", "verdict", "time"):
-            t.add_column(col)
+            t.add_column(col, no_wrap=col != "plan")
         for c in rnd.candidates:
             r = c.result
             mark = "→" if chosen == c.plan and res.selected.round == rnd.index else ""
