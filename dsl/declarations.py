@@ -11,7 +11,7 @@ import math
 from dsl import ast
 from dsl.model import Action, Arg, Domain, Var
 from dsl.ranges import RangeEvaluator
-from dsl.typecheck import MAX_ARG_VALUES, MAX_EXPONENT, MAX_HORIZON, Checker, Scope
+from dsl.typecheck import MAX_ARG_VALUES, MAX_HORIZON, Checker, Scope
 
 _UNIQUE = {ast.DomainDecl: "domain", ast.HorizonDecl: "horizon", ast.DiscountDecl: "discount"}
 

@@ -97,8 +97,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
             msg = (f"scientific notation {str(tok)!r} is not allowed; numbers are exact "
                    f"(write a decimal like 0.001 or a division like 1/1000)")
         elif tok.type == "CMP" and "PLUS" in exc.expected:
-            msg = (f"comparisons cannot be chained: write 'a < b and b < c' instead of "
-                   f"'a < b < c'")
+            msg = "comparisons cannot be chained: write 'a < b and b < c' instead of 'a < b < c'"
         elif tok.type == "PNAME":
             msg = f"primed name {tok} may appear only on the left of an effect"
         else:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import DslTypeError, diagnostic
-from dsl.model import Action, Arg, Domain, Var
+from dsl.model import Domain
 from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
 
 MAX_HORIZON = 10_000

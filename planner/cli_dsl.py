@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dsl.errors import InputError
-from dsl.interp import Outcome, fmt, run
+from dsl.interp import Outcome, fmt, run, short
 from dsl.model import Domain, plan_str
 from dsl.plan import parse_plan
 from dsl.scenario import Scenario, failed_assumes, load_json, nominal, random_scenario, to_json
@@ -122,7 +122,7 @@ def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outc
     out.print(table)
     if o.valid:
         out.print(f"final reward: {num_text(o.final_reward)}", markup=False)
-        out.print(f"total reward: {fmt(o.reward)} (≈ {float(o.reward):.6g}); the plan is valid in this scenario",
+        out.print(f"total reward: {short(o.reward)} (≈ {float(o.reward):.6g}); the plan is valid in this scenario",
                   markup=False)
         return
     v = o.violation

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dsl.errors import InputError
-from dsl.interp import fmt
+from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
@@ -109,7 +109,7 @@ def _print_counterexample(out: Console, c) -> None:
     o = c.result.counterexample.outcome
     s = c.result.counterexample.scenario
     what = (f"{o.violation.kind} '{o.violation.condition}' fails in s_{o.violation.step} [{o.violation.detail}]"
-            if o.violation else f"reward {fmt(o.reward)}")
+            if o.violation else f"reward {short(o.reward)}")
     out.print(f"  rejected {plan_str(c.plan)}: {what}", markup=False)
     out.print(f"    replayed scenario: {json.dumps(_short(s))}", markup=False)
 
@@ -125,8 +125,8 @@ def _print_summary(out: Console, res, cert_path) -> None:
         return
     r = res.selected.result
     out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
-    upper = f"{fmt(res.upper_bound)} (≈ {float(res.upper_bound):.6g})" if res.upper_bound is not None else "unknown"
-    out.print(f"certified worst-case reward ≥ {fmt(r.lower_bound)} (≈ {float(r.lower_bound):.6g}); "
+    upper = f"{short(res.upper_bound)} (≈ {float(res.upper_bound):.6g})" if res.upper_bound is not None else "unknown"
+    out.print(f"certified worst-case reward ≥ {short(r.lower_bound)} (≈ {float(r.lower_bound):.6g}); "
               f"best possible ≤ {upper}", markup=False)
     out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
               + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from dsl.errors import InputError
-from dsl.interp import fmt
+from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
@@ -143,19 +143,19 @@ def cross_check(domain, plan, result, seconds: float) -> dict:
 
 def print_verdict(out: Console, r, cert_path=None) -> None:
     style = {"proved": "bold green", "refuted": "bold red", "unknown": "bold yellow"}[r.verdict]
-    claim = f"R >= {fmt(r.bound)}" if r.bound is not None else "tightest bound"
+    claim = f"R >= {short(r.bound)}" if r.bound is not None else "tightest bound"
     out.print(f"{r.verdict.upper()}  plan {plan_str(r.plan)}  ({claim}, strategy {r.strategy})",
               style=style, markup=False)
     if r.lower_bound is not None:
-        out.print(f"  certified: valid in every admissible scenario and R >= {fmt(r.lower_bound)} "
+        out.print(f"  certified: valid in every admissible scenario and R >= {short(r.lower_bound)} "
                   f"(≈ {float(r.lower_bound):.6g})", markup=False)
     if r.worst_found is not None:
         w = r.worst_found.outcome.reward
-        out.print(f"  worst found: R = {fmt(w)} (≈ {float(w):.6g})", markup=False)
+        out.print(f"  worst found: R = {short(w)} (≈ {float(w):.6g})", markup=False)
     if r.counterexample is not None:
         o = r.counterexample.outcome
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
-                f"[{o.violation.detail}]" if o.violation else f"R = {fmt(o.reward)} < {fmt(r.bound)}")
+                f"[{o.violation.detail}]" if o.violation else f"R = {short(o.reward)} < {short(r.bound)}")
         out.print(f"  counterexample (replayed exactly): {what}", markup=False)
         out.print(f"  scenario: {json.dumps(to_json(r.counterexample.scenario))}", markup=False)
     if r.note:

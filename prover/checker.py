@@ -8,7 +8,6 @@ claim. The first failing node is named by its path (`reward/0/1`: root, left, ri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from dsl.errors import InputError, WarrantError
 from dsl.model import Domain

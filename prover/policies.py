@@ -14,7 +14,7 @@ import numpy as np
 
 from prover.evaluation import child_arrays
 from prover.search_tree import Node
-from prover.tactics import Smt, Split, split_children
+from prover.tactics import Smt, Split
 
 
 @dataclass
@@ -97,7 +97,7 @@ class Heuristic(Smear):
     name = "heuristic"
     top_k = 3
     smt_every = 4              # try SMT on a node at depths 0, 4, 8, ... (each node once)
-    smt_give_up = 3            # stop calling SMT after this many failures in a row
+    smt_give_up = 2            # stop calling SMT after this many failures in a row
 
     def wants_smt(self, node: Node, ctx: Context, planned: int) -> bool:
         if not ctx.smt or node.smt_tried or ctx.smt_failures + planned >= self.smt_give_up:

@@ -21,7 +21,7 @@ from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down,
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.policies import Context, Policy
 from prover.search_tree import Node, Status, back_up
-from prover.tactics import Smt, Split
+from prover.tactics import Smt
 from prover.worst import Witness, WorstTracker, explore
 
 

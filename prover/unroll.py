@@ -195,7 +195,7 @@ def scenario_env(u: Unrolled, scenario) -> dict[str, Value]:
     return env
 
 
-def point_scenario(u: Unrolled, point) -> "Scenario":
+def point_scenario(u: Unrolled, point):
     """The `Scenario` at a point (values aligned with `u.variables`; bools as 0/1 or bool)."""
     from dsl.scenario import Scenario
     params, init = {}, {}

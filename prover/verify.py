@@ -8,7 +8,7 @@ and `refuted` only with a counterexample the exact interpreter replayed.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from dsl.errors import InputError
@@ -37,9 +37,10 @@ class VerifyResult:
     strategy: str
     certificate: dict | None = None
     note: str = ""
+    searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
 
 
-SMT_SECONDS = 1.0       # time limit of one SMT tactic call
+SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
 
 
 def smt_tactic(u, seconds: float = SMT_SECONDS):
@@ -66,7 +67,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     policy = make_policy(strategy)
     sens = Sensitivity(u)
     use_smt = (strategy == "heuristic") if smt is None else smt
-    tactic = smt_tactic(u) if use_smt else None
+    tactic = smt_tactic(u, min(SMT_SECONDS, budget.seconds / 20)) if use_smt else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
         left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, budget.seconds - spent_s), budget.gap)
@@ -94,15 +95,16 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
     if cex is None and bound is not None and tracker.lowest and tracker.value < bound:
         cex = tracker.lowest
     if cex is not None:
-        return VerifyResult("refuted", plan, bound, None, tracker.lowest, cex, nodes, smt_calls, elapsed, strategy)
+        return VerifyResult("refuted", plan, bound, None, tracker.lowest, cex, nodes, smt_calls, elapsed, strategy,
+                            searches=tuple(parts))
     lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
     if lower is None:
         note = "validity not proved within budget" if valid.status is not Status.PROVED else "bound not proved within budget"
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
-                            strategy, note=note)
+                            strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
     cert = certificate(u.domain, plan, lower, tree_json(valid.root, u.variables),
                        tree_json(reward.root, u.variables), strategy, stats)
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert)
+                        strategy, cert, searches=tuple(parts))
 

@@ -92,7 +92,6 @@ def test_there_are_at_least_25_distinct_cases():
 
 
 def test_rendering_matches_the_reference_example():
-    from pathlib import Path
     from corpus import domain_files
     text = next(p for p in domain_files() if p.stem == 'thermostat').read_text()
     text = text.replace("energy' = energy + p", "energy' = energy + 0.5 * p")

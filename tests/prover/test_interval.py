@@ -16,10 +16,10 @@ from corpus import domain_files, known_plan
 from prover.evaluation import to_arrays
 from prover.interval import BoxEvaluator
 from prover.interval_exact import MemoRangeEvaluator
-from prover.unroll import UVar, unroll
+from prover.unroll import unroll
 from dsl.ranges import MaybeZeroDivisor
 
-from tests.prover.strategies import NUMS, P, VARS, box_and_point, boolean, numeric
+from tests.prover.strategies import P, VARS, box_and_point, boolean, numeric
 
 
 def _exact_value(e, point):

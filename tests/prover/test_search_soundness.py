@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import random
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
@@ -112,6 +111,9 @@ def test_bound_below_certified_is_proved_and_tree_is_consistent(proved, strategy
     res = verify_search(d, plan, r.lower_bound - 1, strategy, Budget(5000, 20))
     assert res.verdict == "proved" and res.lower_bound == r.lower_bound - 1
     check_certificate(d, res.certificate)
+    assert len(res.searches) == 2
+    for s in res.searches:
+        check_invariants(s.root)
 
 
 def test_invalid_plan_is_refuted_with_the_interpreters_violation():

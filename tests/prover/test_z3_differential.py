@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-from fractions import Fraction
 
 import pytest
 import z3
