@@ -1,0 +1,72 @@
+"""plan-and-verify against brute force: on small discrete domains the selected plan's certified
+bound is the true robust optimum, and so is the upper bound U."""
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+
+from dsl.interp import run
+from dsl.load import load_text
+from dsl.scenario import Scenario, failed_assumes
+from planner.loop import PlanOptions, plan_and_verify
+from prover.checker import check_certificate
+
+DISCRETE = """
+domain discrete
+horizon {h}
+param k : int in [0, 1]
+disturbance d : int in [-1, 1]
+assume sum(d) <= {budget}
+state x : int in [-4, 4] init 0
+action up(n : int in 1..2) {{
+  requires x + n <= 3
+  x' = x + n + d
+  reward -{cost} * n
+}}
+action stay {{
+  x' = x + d
+}}
+reward step = if x >= k then 1 else -1
+reward final = x
+safe x >= -2
+"""
+
+
+def all_scenarios(d):
+    for k in (0, 1):
+        for ds in itertools.product((-1, 0, 1), repeat=d.horizon):
+            s = Scenario({"k": Fraction(k)}, {}, {"d": tuple(map(Fraction, ds))})
+            if not failed_assumes(d, s):
+                yield s
+
+
+def robust_optimum(d):
+    scenarios = list(all_scenarios(d))
+    best = None
+    for plan in itertools.product(d.instances(), repeat=d.horizon):
+        outcomes = [run(d, plan, s) for s in scenarios]
+        if all(o.valid for o in outcomes):
+            value = min(o.reward for o in outcomes)
+            best = value if best is None else max(best, value)
+    return best
+
+
+@pytest.mark.parametrize("h, budget, cost", [(2, 0, "1/2"), (3, 1, "1"), (3, -1, "1/4"), (4, 0, "1/2")])
+def test_selected_bound_and_upper_bound_equal_the_brute_force_optimum(h, budget, cost):
+    d = load_text(DISCRETE.format(h=h, budget=budget, cost=cost), f"discrete{h}.rwd")
+    want = robust_optimum(d)
+    res = plan_and_verify(d, PlanOptions(candidates=5, time_limit=60, gap=Fraction(0), workers=1, max_rounds=10))
+    assert want is not None
+    assert res.selected is not None and res.selected.result.lower_bound == want
+    assert res.upper_bound == want
+    check_certificate(d, res.selected.result.certificate)
+
+
+def test_no_robustly_valid_plan_is_reported():
+    d = load_text(DISCRETE.format(h=3, budget=3, cost="1").replace("safe x >= -2", "safe x >= 0"), "hopeless.rwd")
+    assert robust_optimum(d) is None
+    res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=30, workers=1))
+    assert res.selected is None
+    assert all(c.result.verdict == "refuted" for r in res.rounds for c in r.candidates)
