@@ -103,6 +103,26 @@ Expr = Union[Num, BoolLit, Name, Call, Neg, Not, BinOp, BoolOp, Compare, Ite]
 EXPR_TYPES = (Num, BoolLit, Name, Call, Neg, Not, BinOp, BoolOp, Compare, Ite)
 
 
+class NodeMemo:
+    """A memo keyed by node identity that holds on to each node, so that an `id()` can never be
+    reused by another node while the memo lives (unrolled expressions are DAGs: memoizing by
+    identity is what keeps every pass over them linear)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self):
+        self._entries: dict[int, tuple] = {}
+
+    def __contains__(self, node) -> bool:
+        return id(node) in self._entries
+
+    def __getitem__(self, node):
+        return self._entries[id(node)][1]
+
+    def __setitem__(self, node, value) -> None:
+        self._entries[id(node)] = (node, value)
+
+
 def children(e: Expr) -> tuple[Expr, ...]:
     """The direct sub-expressions of `e` (used by generic walks such as depth checks)."""
     if isinstance(e, (Num, BoolLit, Name)):

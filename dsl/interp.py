@@ -19,16 +19,16 @@ class Evaluator:
 
     def __init__(self, env: dict[str, Value], disturbances: dict[str, tuple[Value, ...]] | None = None):
         self.env, self.disturbances = env, disturbances
-        self.memo: dict[int, Value] = {}     # by node identity: unrolled expressions are DAGs
+        self.memo = ast.NodeMemo()            # unrolled expressions are DAGs
 
     def eval(self, e: ast.Expr) -> Value:
-        key = id(e)
-        if key in self.memo:
-            return self.memo[key]
+        if e in self.memo:
+            return self.memo[e]
         method = getattr(self, "_" + type(e).__name__, None)
         if method is None:
             raise TypeError(f"interpreter has no rule for {type(e).__name__}")
-        value = self.memo[key] = method(e)
+        value = method(e)
+        self.memo[e] = value
         return value
 
     def _Num(self, e):

@@ -97,7 +97,7 @@ def _print_report(out: Console, res, cert_path) -> None:
             t.add_row(mark, plan_str(c.plan), num_text(c.min_over_set) if c.min_over_set is not None else "-",
                       num_text(r.lower_bound) if r.lower_bound is not None else "-",
                       num_text(r.worst_found.outcome.reward) if r.worst_found else "-",
-                      r.verdict, f"{r.time_s:.1f}s")
+                      "dominated" if r.note.startswith("dominated") else r.verdict, f"{r.time_s:.1f}s")
         out.print(t)
         for c in rnd.candidates:
             if c.result.counterexample is not None:

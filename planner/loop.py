@@ -73,8 +73,8 @@ def _first_scenarios(domain: Domain, seed: int) -> list[Scenario]:
 
 
 def _prove(args) -> VerifyResult:
-    domain, plan, strategy, budget, seed = args
-    return verify_search(domain, plan, None, strategy, budget, seed=seed)
+    domain, plan, strategy, budget, seed, beat = args
+    return verify_search(domain, plan, None, strategy, budget, seed=seed, stop_at_or_below=beat)
 
 
 def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
@@ -99,7 +99,8 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
                 stop = "no candidate plan is valid in every scenario found so far" if not todo else "time limit"
                 rounds.append(Round(r, len(scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, upper, ()))
                 break
-            reports = _prove_all(domain, todo, options, left, r, pool, progress)
+            beat = best.result.lower_bound if best else None
+            reports = _prove_all(domain, todo, options, left, r, pool, progress, beat)
             rounds.append(Round(r, len(scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, upper, reports))
             best = _better(best, reports)
             new = _new_scenarios(reports, scenarios)
@@ -123,15 +124,22 @@ def _todo(ranked: tuple[Candidate, ...], user_plans) -> list[tuple[Plan, Fractio
     return out
 
 
-def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool, progress):
-    per = Budget(options.node_budget, max(1.0, seconds * max(1, options.workers) / len(todo)), options.gap)
-    jobs = [(domain, plan, options.strategy, per, options.seed) for plan, _ in todo]
-    results = pool.map(_prove, jobs) if pool else map(_prove, jobs)
-    reports = []
-    for i, ((plan, value), res) in enumerate(zip(todo, results)):
-        reports.append(CandidateReport(plan, value, res, r))
-        if progress:
-            progress(i + 1, len(todo), str(res.verdict))
+def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool, progress, beat):
+    """Prove the candidates, `workers` at a time; each chunk only needs to beat the best
+    certified bound so far, so dominated candidates stop early."""
+    workers = max(1, options.workers)
+    per = Budget(options.node_budget, max(0.5, 0.8 * seconds * workers / len(todo)), options.gap)
+    reports: list[CandidateReport] = []
+    for i in range(0, len(todo), workers):
+        chunk = todo[i:i + workers]
+        jobs = [(domain, plan, options.strategy, per, options.seed, beat) for plan, _ in chunk]
+        results = pool.map(_prove, jobs) if pool else map(_prove, jobs)
+        for (plan, value), res in zip(chunk, results):
+            reports.append(CandidateReport(plan, value, res, r))
+            if res.verdict == "proved" and (beat is None or res.lower_bound > beat):
+                beat = res.lower_bound
+            if progress:
+                progress(len(reports), len(todo), res.verdict)
     return tuple(reports)
 
 

@@ -8,13 +8,15 @@ stored: the checker rebuilds each child from its parent.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from prover.search_tree import Node
+if TYPE_CHECKING:                      # the checker imports this module, never the search
+    from prover.search_tree import Node
 
 FORMAT_VERSION = 1
 
 
-def tree_json(root: Node, variables) -> dict:
+def tree_json(root: "Node", variables) -> dict:
     """The proof tree below `root` as JSON. Open leaves become `interval` leaves: in a tightest
     search every leaf's interval bound is at least the certified bound."""
     out: dict = {}
@@ -34,9 +36,24 @@ def smt_leaf() -> dict:
     return {"leaf": "smt"}
 
 
+def checked_certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
+                        strategy: str, stats: dict) -> dict:
+    """The certificate of `valid(π) ∧ R(π) ≥ bound`, after the independent checker accepted it.
+    Nothing is reported as proved on the search's word alone: a rejection here is a bug in the
+    prover, raised as an InternalError naming the failing node."""
+    from dsl.errors import InternalError
+    from prover.checker import CertificateRejected, check_certificate
+    cert = certificate(domain, plan, bound, valid_tree, reward_tree, strategy, stats)
+    try:
+        check_certificate(domain, cert)
+    except CertificateRejected as exc:
+        raise InternalError(f"the {strategy} search produced a proof the checker rejects: {exc}") from exc
+    return cert
+
+
 def certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
                 strategy: str, stats: dict) -> dict:
-    """The certificate of `valid(π) ∧ R(π) ≥ bound`."""
+    """The certificate of `valid(π) ∧ R(π) ≥ bound` (unchecked: see `checked_certificate`)."""
     return {
         "format_version": FORMAT_VERSION,
         "domain": {"name": domain.name, "sha256": domain.sha256, "horizon": domain.horizon},

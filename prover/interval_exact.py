@@ -21,13 +21,12 @@ class MemoRangeEvaluator(RangeEvaluator):
 
     def __init__(self, bounds: dict, horizon: int = 1):
         super().__init__(bounds, horizon)
-        self.memo: dict[int, tuple] = {}
+        self.memo = ast.NodeMemo()
 
     def eval(self, e: ast.Expr):
-        key = id(e)
-        if key not in self.memo:
-            self.memo[key] = super().eval(e)
-        return self.memo[key]
+        if e not in self.memo:
+            self.memo[e] = super().eval(e)
+        return self.memo[e]
 
     def _BinOp(self, e):
         if e.op == "*" and e.left is e.right:

@@ -12,7 +12,7 @@ import heapq
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -27,6 +27,7 @@ from prover.worst import Witness, WorstTracker, explore
 
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
+SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,17 @@ class SearchResult:
     smt_calls: int
     time_s: float
     root: Node = field(repr=False, compare=False)
+    dominated: bool = False                # stopped because a scenario earned ≤ stop_at_or_below
 
 
 class Search:
     """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None):
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.stop = stop_at_or_below
         self.nodes = self.smt_calls = 0
         self.heap: list = []
         self.tie = itertools.count()
@@ -73,6 +76,8 @@ class Search:
                 return self._result(root, start, cex)
             if not self.heap or self.nodes >= self.budget.nodes or time.monotonic() - start > self.budget.seconds:
                 break
+            if self._dominated():
+                return replace(self._result(root, start, None), dominated=True)
             self._update_target()
             batch = self._pop_batch()
             if batch:
@@ -141,9 +146,16 @@ class Search:
             self.ctx.smt_failures = 0
             back_up(node)
             return
-        self.ctx.smt_failures += 1
+        before = self.tracker.value
         if answer.status == "sat":
             self.tracker.replay(answer.point)
+        lowered = self.kind == "reward" and self.bound is None and self.tracker.value is not None \
+            and (before is None or self.tracker.value < before)
+        node.smt_calls += 1
+        if lowered and node.smt_calls < SMT_RETRIES:
+            node.smt_tried = False      # a new, lower worst case: ask again with it as the target
+        else:
+            self.ctx.smt_failures += 1
         self._push(node)
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi) -> Node:
@@ -182,6 +194,9 @@ class Search:
             worst = self.tracker.value
             w = None if worst is None else float(worst)
             self.ctx.target = math.inf if w is None else w - float(self.budget.gap) * abs(w)
+
+    def _dominated(self) -> bool:
+        return self.stop is not None and self.tracker.value is not None and self.tracker.value <= self.stop
 
     def _counterexample(self) -> Witness | None:
         if self.tracker.invalid is not None:

@@ -38,6 +38,7 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     status: Status = Status.OPEN
     smt_tried: bool = False
+    smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
     fhi: object = None
 

@@ -52,14 +52,7 @@ class Unrolled:
     conditions: tuple[Condition, ...]
     rewards: tuple[ast.Expr, ...]            # discounted reward of each step t, then the final one
     states: tuple[dict, ...]                 # s_0 .. s_H: state name → expression
-
-    @property
-    def reward(self) -> ast.Expr:
-        """Total reward R(π) as one expression."""
-        total = self.rewards[0]
-        for r in self.rewards[1:]:
-            total = fold(ast.BinOp("+", total, r, _NOWHERE))
-        return total
+    reward: ast.Expr                         # total R(π), built once: passes memoize by node identity
 
     def var(self, name: str) -> UVar:
         return next(v for v in self.variables if v.name == name)
@@ -159,7 +152,10 @@ def unroll(domain: Domain, plan: Plan) -> Unrolled:
     final_env = {**params, **state}
     r_final = Substituter(final_env).sub(domain.final_reward) if domain.final_reward is not None else num(0)
     rewards.append(fold(ast.BinOp("*", num(domain.discount ** H), r_final, _NOWHERE)))
-    return Unrolled(domain, plan, variables(domain), assumes, tuple(conditions), tuple(rewards), tuple(states))
+    total = rewards[0]
+    for r in rewards[1:]:
+        total = fold(ast.BinOp("+", total, r, _NOWHERE))
+    return Unrolled(domain, plan, variables(domain), assumes, tuple(conditions), tuple(rewards), tuple(states), total)
 
 
 def _literal(v: Value) -> ast.Expr:

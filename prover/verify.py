@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from dsl.errors import InputError
 from dsl.model import Domain, Plan
-from prover.certificate import certificate, tree_json
+from prover.certificate import checked_certificate, tree_json
 from prover.evaluation import GoalEvaluator
 from prover.policies import Context, make_policy
 from prover.search import Budget, Search, SearchResult
@@ -56,9 +56,12 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 
 
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
-                  budget: Budget, seed: int = 0, smt: bool | None = None) -> VerifyResult:
+                  budget: Budget, seed: int = 0, smt: bool | None = None,
+                  stop_at_or_below: Fraction | None = None) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
-    `smt` None: the strategy decides (only `heuristic` calls Z3 on sub-boxes)."""
+    `smt` None: the strategy decides (only `heuristic` calls Z3 on sub-boxes).
+    `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
+    planner's best certified bound so far: such a plan cannot be selected)."""
     start = time.monotonic()
     u = unroll(domain, plan)
     ev = GoalEvaluator(u)
@@ -72,7 +75,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
         left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, budget.seconds - spent_s), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt)
-        return Search(ev, tracker, policy, ctx, kind, b, left, tactic).run()
+        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
 
     valid = search("valid", None, 0, time.monotonic() - start)
     if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
@@ -98,12 +101,14 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         return VerifyResult("refuted", plan, bound, None, tracker.lowest, cex, nodes, smt_calls, elapsed, strategy,
                             searches=tuple(parts))
     lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
-    if lower is None:
+    if lower is None or any(p.dominated for p in parts):
         note = "validity not proved within budget" if valid.status is not Status.PROVED else "bound not proved within budget"
+        if any(p.dominated for p in parts):
+            note, lower = "dominated: a scenario earns no more than the best certified bound", None
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
-    cert = certificate(u.domain, plan, lower, tree_json(valid.root, u.variables),
+    cert = checked_certificate(u.domain, plan, lower, tree_json(valid.root, u.variables),
                        tree_json(reward.root, u.variables), strategy, stats)
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
                         strategy, cert, searches=tuple(parts))

@@ -15,7 +15,7 @@ from dsl.interp import run
 from dsl.model import Domain, Plan
 from dsl.scenario import failed_assumes
 from prover import z3_backend as zb
-from prover.certificate import certificate, smt_leaf
+from prover.certificate import checked_certificate, smt_leaf
 from prover.goals import Claim, root_box
 from prover.unroll import point_scenario, unroll
 from prover.verify import VerifyResult
@@ -71,7 +71,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
     answer = zb.check(u, box, Claim("reward", target), left())
     calls += 1
     if answer.status == "unsat":
-        cert = certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
+        cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
         return done("proved", lower=target, worst=worst, cert=cert)
     if answer.status == "sat":
         w = replay(u, answer, Claim("reward", target))

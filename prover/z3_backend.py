@@ -37,21 +37,21 @@ class Compiler:
     def __init__(self, u: Unrolled, ctx: z3.Context | None = None):
         self.u, self.ctx = u, ctx
         self.vars = {v.name: (z3.Bool(v.name) if v.vtype == "bool" else z3.Real(v.name)) for v in u.variables}
-        self.memo: dict[int, z3.ExprRef] = {}
+        self.memo = ast.NodeMemo()
 
     def term(self, e: ast.Expr) -> z3.ExprRef:
         stack = [(e, False)]
         while stack:                                  # iterative post-order: DAGs can be deep
             node, ready = stack.pop()
-            if id(node) in self.memo:
+            if node in self.memo:
                 continue
-            kids = [k for k in _operands(node) if id(k) not in self.memo]
+            kids = [k for k in _operands(node) if k not in self.memo]
             if ready or not kids:
-                self.memo[id(node)] = self._build(node)
+                self.memo[node] = self._build(node)
             else:
                 stack.append((node, True))
                 stack.extend((k, False) for k in kids)
-        return self.memo[id(e)]
+        return self.memo[e]
 
     def _build(self, e):
         method = getattr(self, "_" + type(e).__name__, None)
@@ -60,7 +60,7 @@ class Compiler:
         return method(e)
 
     def _t(self, e):
-        return self.memo[id(e)]
+        return self.memo[e]
 
     def _Num(self, e):
         return _val(e.value)

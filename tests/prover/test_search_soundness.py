@@ -172,3 +172,27 @@ def test_smt_leaf_certificates_are_rechecked_by_z3():
     bumped["claim"]["reward_at_least"] = str(r.lower_bound + Fraction(1, 100))
     with pytest.raises(CertificateRejected):
         check_certificate(d, bumped)
+
+
+def test_checker_imports_neither_the_search_nor_torch():
+    import subprocess
+    import sys
+    code = ("import sys, prover.checker; bad = [m for m in ('prover.search', 'prover.policies', 'torch') "
+            "if m in sys.modules]; assert not bad, bad")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("seconds", [0.5, 1, 2])
+def test_smt_retries_with_fresh_targets_stay_sound(seconds):
+    """Regression: a memo keyed by id() once reused the id of a discarded reward expression,
+    so Z3 'proved' a bound above the true worst case. Every proof is now checked before it is
+    reported, and the bound never exceeds Z3's exact minimum."""
+    from prover.verify_z3 import verify_z3
+    d = load_domain(THERMO)
+    plan = parse_plan("heat(3); wait; heat(1); heat(1); heat(1); heat(2)", d)
+    exact = verify_z3(d, plan, None, 30).lower_bound
+    for beat in (None, Fraction(-12), Fraction(-21, 2)):
+        r = verify_search(d, plan, None, "heuristic", Budget(20000, seconds), stop_at_or_below=beat)
+        if r.verdict == "proved":
+            assert r.lower_bound <= exact
+            check_certificate(d, r.certificate)
