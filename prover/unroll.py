@@ -205,3 +205,22 @@ def point_scenario(u: Unrolled, point):
         else:
             dist[v.source][v.step] = value
     return Scenario(params, init, {k: tuple(vs) for k, vs in dist.items()})
+
+
+def is_linear(exprs) -> bool:
+    """True when no expression multiplies, divides by or powers a non-constant: the goal is
+    piecewise-linear (comparisons, if, min, max, abs are fine) and SMT solvers decide it well."""
+    memo = ast.NodeMemo()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e in memo:
+            continue
+        memo[e] = True
+        if isinstance(e, ast.BinOp):
+            constant = [isinstance(x, ast.Num) for x in (e.left, e.right)]
+            if e.op == "*" and not any(constant) or e.op == "/" and not constant[1] \
+                    or e.op == "^" and not constant[0] and e.right.value > 1:
+                return False
+        stack.extend(ast.children(e))
+    return True

@@ -19,7 +19,7 @@ from prover.policies import Context, make_policy
 from prover.search import Budget, Search, SearchResult
 from prover.search_tree import Status
 from prover.sensitivity import Sensitivity
-from prover.unroll import unroll
+from prover.unroll import is_linear, unroll
 from prover.worst import Witness, WorstTracker, explore
 
 
@@ -40,6 +40,7 @@ class VerifyResult:
     searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
 
 
+SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
 
 
@@ -70,10 +71,15 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     policy = make_policy(strategy)
     sens = Sensitivity(u)
     use_smt = (strategy == "heuristic") if smt is None else smt
-    tactic = smt_tactic(u, min(SMT_SECONDS, budget.seconds / 20)) if use_smt else None
+    linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
+    # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
+    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 4, budget.seconds / 20)
+    tactic = smt_tactic(u, per_call) if use_smt else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
-        left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, budget.seconds - spent_s), budget.gap)
+        # The searches get 70% of the time: the independent check of the certificate follows.
+        seconds = SEARCH_SHARE * budget.seconds - spent_s
+        left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt)
         return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
 
