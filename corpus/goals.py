@@ -13,7 +13,7 @@ from fractions import Fraction
 from dsl.interp import run
 from dsl.model import Domain, Plan
 from dsl.scenario import nominal
-from prover.evaluation import GoalEvaluator
+from prover.evaluation import GoalEvaluator, round_down
 from prover.unroll import unroll
 from prover.worst import WorstTracker, explore
 
@@ -52,6 +52,7 @@ def generate(domain: Domain, n: int, seed: int, tightness=TIGHTNESS, tries: int 
         worst = _worst(domain, plan, rng.randrange(1 << 30))
         if worst is None:
             continue
-        for t in tightness:
-            goals.append(BenchGoal(domain, plan, worst - t * abs(worst) - (t if worst == 0 else 0), worst, t))
+        for t in tightness:     # readable bounds: rounded down to 6 significant digits
+            goals.append(BenchGoal(domain, plan, round_down(float(worst - t * abs(worst)) - (float(t) if worst == 0 else 0)),
+                                   worst, t))
     return goals[:n]

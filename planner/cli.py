@@ -48,8 +48,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Exact rationals of long nonlinear runs can have tens of thousands of digits; JSON prints them.
-    sys.set_int_max_str_digits(0)
     argv = join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser, handlers = build_parser()
     args = parser.parse_args(argv)

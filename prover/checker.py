@@ -8,10 +8,10 @@ claim. The first failing node is named by its path (`reward/0/1`: root, left, ri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from dsl.errors import InputError, WarrantError
 from dsl.model import Domain
-from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
 from prover.goals import Claim, Goal, root_box
@@ -49,7 +49,7 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
         raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
     try:
         meta, plan_text = cert["domain"], "; ".join(cert["plan"])
-        bound = parse_rational(cert["claim"]["reward_at_least"], "claim bound")
+        bound = _rational(cert["claim"]["reward_at_least"])
         proofs = cert["proofs"]
         horizon = int(meta["horizon"])
     except (KeyError, TypeError, ValueError, InputError) as exc:
@@ -93,12 +93,23 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
     return nodes
 
 
+def _rational(text) -> Fraction:
+    """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
+    if not isinstance(text, str) or len(text) > 1_000_000:
+        raise ValueError(f"not a rational: {str(text)[:40]!r}")
+    num, _, den = text.partition("/")
+    den = den or "1"
+    if not num.lstrip("-").isdigit() or not den.isdigit() or int(den) == 0:
+        raise ValueError(f"not a rational: {text[:40]!r}")
+    return Fraction(int(num), int(den))
+
+
 def _children(u, goal, node, where, names):
     try:
         spec, kids = node["split"], node["children"]
-        split = Split(names[spec["var"]], parse_rational(spec["at"], "split point"))
+        split = Split(names[spec["var"]], _rational(spec["at"]))
         goals = split_children(goal, split, u.variables)
-    except (KeyError, TypeError, InputError, TacticError) as exc:
+    except (KeyError, TypeError, ValueError, InputError, TacticError) as exc:
         raise CertificateRejected(f"{where}: bad split: {exc}") from None
     if not isinstance(kids, list) or len(kids) != 2:
         raise CertificateRejected(f"{where}: a split needs exactly two children")
