@@ -34,7 +34,7 @@ def proved():
 def test_proved_bound_holds_on_random_scenarios(proved):
     d, plan, r = proved
     rng = random.Random(0)
-    for _ in range(2000):
+    for _ in range(10_000):
         o = run(d, plan, random_scenario(d, rng))
         assert o.valid and o.reward >= r.lower_bound
     assert r.worst_found.outcome.reward >= r.lower_bound
