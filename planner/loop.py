@@ -87,8 +87,15 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
     upper, stop, truncated = None, "rounds exhausted", False
     pool = ProcessPoolExecutor(options.workers) if options.workers > 1 else None
     try:
+        per_scenario = 0.0       # seconds the graph search took per scenario in the last round
         for r in range(options.max_rounds):
+            # A round whose graph search alone would overrun the budget is not started.
+            if r and per_scenario * len(scenarios) * 2 > options.time_limit - (time.monotonic() - start):
+                stop = "time limit"
+                break
+            t0 = time.monotonic()
             sg = build(domain, tuple(scenarios), options.beam)
+            per_scenario = (time.monotonic() - t0) / len(scenarios)
             truncated |= sg.truncated
             ranked = top_plans(sg, options.candidates)
             if ranked.exhaustive and ranked.plans:
@@ -128,9 +135,14 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
     """Prove the candidates, `workers` at a time; each chunk only needs to beat the best
     certified bound so far, so dominated candidates stop early."""
     workers = max(1, options.workers)
-    per = Budget(options.node_budget, max(0.5, 0.8 * seconds * workers / len(todo)), options.gap)
+    deadline = time.monotonic() + seconds
     reports: list[CandidateReport] = []
     for i in range(0, len(todo), workers):
+        left = deadline - time.monotonic()
+        if left <= 0.5:            # out of time: the remaining candidates are not started
+            break
+        chunks_left = -(-(len(todo) - i) // workers)
+        per = Budget(options.node_budget, 0.8 * left / chunks_left, options.gap)
         chunk = todo[i:i + workers]
         jobs = [(domain, plan, options.strategy, per, options.seed, beat) for plan, _ in chunk]
         results = pool.map(_prove, jobs) if pool else map(_prove, jobs)
