@@ -5,13 +5,14 @@ declaration sees, evaluates bounds, and enforces the one-per-file and one-per-na
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 import math
 
 from dsl import ast
 from dsl.model import Action, Arg, Domain, Var
 from dsl.ranges import RangeEvaluator
-from dsl.typecheck import MAX_ARG_VALUES, MAX_HORIZON, Checker, Scope
+from dsl.typecheck import MAX_ARG_VALUES, MAX_HORIZON, MAX_INSTANCES, Checker, Scope, a_type
 
 _UNIQUE = {ast.DomainDecl: "domain", ast.HorizonDecl: "horizon", ast.DiscountDecl: "discount"}
 
@@ -19,15 +20,15 @@ _UNIQUE = {ast.DomainDecl: "domain", ast.HorizonDecl: "horizon", ast.DiscountDec
 def build_domain(c: Checker) -> Domain:
     decls = c.p.decls
     _structure(c, decls)
+    var_decls = [d for d in decls if isinstance(d, ast.VarDecl)]
+    for d in var_decls:     # known before any expression is checked, for precise messages
+        c.kinds.setdefault(d.name, (d.kind, d.vtype))
     for d in decls:
         if isinstance(d, ast.ConstDecl):
             _const(c, d)
     horizon = _horizon(c, decls)
     c.horizon = horizon
     discount = _discount(c, decls)
-    var_decls = [d for d in decls if isinstance(d, ast.VarDecl)]
-    for d in var_decls:
-        c.kinds.setdefault(d.name, (d.kind, d.vtype))
     variables = [v for v in (_var(c, d) for d in var_decls) if v is not None]
     by_kind = {k: tuple(v for v in variables if v.kind == k) for k in ("param", "disturbance", "state")}
     scopes = _Scopes(c, by_kind)
@@ -40,6 +41,7 @@ def build_domain(c: Checker) -> Domain:
             r = c.expr(d.expr, scope, "numeric")
             rewards[d.which] = r[0] if r else None
     actions = tuple(a for a in (_action(c, d, scopes) for d in decls if isinstance(d, ast.ActionDecl)) if a)
+    _count_instances(c, actions)
     name = next((d.name for d in decls if isinstance(d, ast.DomainDecl)), "unnamed")
     return Domain(name, horizon, discount, by_kind["param"], by_kind["disturbance"], by_kind["state"],
                   assumes, actions, rewards.get("step"), rewards.get("final"), safes,
@@ -48,10 +50,11 @@ def build_domain(c: Checker) -> Domain:
 
 def _structure(c: Checker, decls) -> None:
     """domain first; domain/horizon/discount/rewards once; names once; at least one action."""
-    first = decls[0] if decls else None
-    if not isinstance(first, ast.DomainDecl):
-        where = first or ast.DomainDecl("", ast.Pos(1, 1, 0, 0))
-        c.error(where, "a file must start with 'domain NAME'")
+    if not decls:
+        c.error(ast.DomainDecl("", ast.Pos(1, 1, 0, 0)), "the file has no declarations; it must start with 'domain NAME'")
+        return
+    if not isinstance(decls[0], ast.DomainDecl):
+        c.error(decls[0], "a file must start with 'domain NAME'")
     seen: dict[str, ast.Pos] = {}
     names: dict[str, tuple[str, ast.Pos]] = {}
     for d in decls:
@@ -66,17 +69,19 @@ def _structure(c: Checker, decls) -> None:
                 other, pos = names[d.name]
                 c.error(d, f"'{d.name}' is already declared (as {other} at line {pos.line})")
             names.setdefault(d.name, (kind, d.pos))
-    for required in ("horizon",):
-        if required not in seen and decls:
-            c.error(decls[0], f"missing '{required} N' declaration")
+    if "horizon" not in seen:
+        c.error(decls[0], "missing 'horizon N' declaration")
     if not any(isinstance(d, ast.ActionDecl) for d in decls):
-        c.error(decls[0] if decls else ast.DomainDecl("", ast.Pos(1, 1, 0, 0)),
-                "a domain needs at least one action")
+        c.error(decls[0], "a domain needs at least one action")
 
 
 def _const(c: Checker, d: ast.ConstDecl) -> None:
+    if d.name in c.consts or d.name in c.failed:
+        return                  # a duplicate, reported by _structure
     value = c.const_value(d.expr, f"constant '{d.name}'")
-    if value is not None and d.name not in c.consts:
+    if value is None:
+        c.failed.add(d.name)
+    else:
         c.consts[d.name] = value
 
 
@@ -128,6 +133,13 @@ def _in_range(c: Checker, node, value, vtype, lo, hi, what: str):
 
 
 def _var(c: Checker, d: ast.VarDecl) -> Var | None:
+    var = _checked_var(c, d)
+    if var is None:
+        c.failed.add(d.name)
+    return var
+
+
+def _checked_var(c: Checker, d: ast.VarDecl) -> Var | None:
     errors_before = len(c.errors)
     label = f"{d.kind} '{d.name}'"
     lo = hi = None
@@ -189,14 +201,20 @@ class _Scopes:
     def __init__(self, c: Checker, by_kind: dict):
         self.c, self.by_kind = c, by_kind
         self.consts = {n: ("const", "real") for n in c.consts}
+        self._base: dict[tuple, tuple[dict, dict]] = {}
 
     def _entries(self, *kinds: str):
-        names, ranges = dict(self.consts), {}
-        for kind in kinds:
-            for v in self.by_kind[kind]:
-                names[v.name] = (kind, v.vtype)
-                ranges[v.name] = (True, True) if v.vtype == "bool" else (v.lo, v.hi)
-        return names, ranges
+        """Fresh copies of (names, ranges) for these kinds; each set is built once, because
+        files may declare thousands of names and actions."""
+        if kinds not in self._base:
+            names, ranges = dict(self.consts), {}
+            for kind in kinds:
+                for v in self.by_kind[kind]:
+                    names[v.name] = (kind, v.vtype)
+                    ranges[v.name] = (True, True) if v.vtype == "bool" else (v.lo, v.hi)
+            self._base[kinds] = names, ranges
+        names, ranges = self._base[kinds]
+        return dict(names), dict(ranges)
 
     def assume(self) -> Scope:
         names, ranges = self._entries("param", "disturbance")
@@ -260,21 +278,24 @@ def _action(c: Checker, d: ast.ActionDecl, scopes: _Scopes) -> Action | None:
     effects, reward = [], None
     states = {v.name: v for v in scopes.by_kind["state"]}
     assigned: dict[str, int] = {}
+    step = scopes.action(f"the reward of '{d.name}'", args, True)    # built once per action
     for item in d.body:
         if isinstance(item, ast.Effect):
-            eff = _effect(c, d, item, states, assigned, scopes.action(f"the effect on '{item.state}'", args, True))
+            eff = _effect(c, d, item, states, assigned, replace(step, where=f"the effect on '{item.state}'"))
             if eff:
                 effects.append(eff)
         elif isinstance(item, ast.ActionReward):
             if reward is not None:
                 c.error(item, f"action '{d.name}' has more than one reward")
                 continue
-            r = c.expr(item.expr, scopes.action(f"the reward of '{d.name}'", args, True), "numeric")
+            r = c.expr(item.expr, step, "numeric")
             reward = r[0] if r else ast.Num(Fraction(0), item.pos)
     return Action(d.name, args, requires, tuple(effects), reward, d.pos)
 
 
 def _effect(c, d, item: ast.Effect, states, assigned, scope):
+    if item.state in c.failed:
+        return None             # the state's declaration had an error, already reported
     if item.state not in states:
         if item.state in c.kinds:
             c.error(item, f"only states can be assigned; '{item.state}' is a {c.kinds[item.state][0]}")
@@ -291,9 +312,20 @@ def _effect(c, d, item: ast.Effect, states, assigned, scope):
         return None
     vtype, (folded, t) = states[item.state].vtype, r
     if vtype == "bool" and t != "bool" or vtype != "bool" and t == "bool":
-        c.error(item.expr, f"effect assigns a {t} expression to {vtype} state '{item.state}'")
+        c.error(item.expr, f"effect assigns {a_type(t)} expression to {vtype} state '{item.state}'")
         return None
     if vtype == "int" and t == "real":
         c.error(item.expr, f"effect assigns a real expression to int state '{item.state}'")
         return None
     return item.state, folded
+
+
+def _count_instances(c: Checker, actions: tuple[Action, ...]) -> None:
+    """Plans and searches enumerate every action instance; keep their number sane."""
+    total = 0
+    for a in actions:
+        total += math.prod(arg.hi - arg.lo + 1 for arg in a.args)
+        if total > MAX_INSTANCES:
+            c.error(a, f"action '{a.name}' brings the domain to {total} action instances (one per "
+                       f"combination of argument values); the limit is {MAX_INSTANCES}")
+            return

@@ -28,8 +28,11 @@ _TOKEN_WORDS = {
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'",
     "RBRACE": "'}'", "COMMA": "','", "COLON": "':'", "EQUAL": "'='", "CMP": "a comparison",
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "CIRCUMFLEX": "'^'",
-    "FUNC": "a function", "__ANON_0": "'..'", "BADNUMBER": "a number", "$END": "end of file",
+    "MIN": "a function", "MAX": "a function", "ABS": "a function", "SUM": "a function",
+    "COUNT": "a function", "_DOTDOT": "'..'", "BADNUMBER": "a number", "$END": "end of file",
 }
+# Where all of these may come next, the parser wants an expression; say so in one word.
+_EXPRESSION_START = {"NUMBER", "NAME", "LPAR", "MINUS", "TRUE", "FALSE", "IF", "NOT"}
 
 
 def read_source(path: str | Path) -> str:
@@ -39,14 +42,7 @@ def read_source(path: str | Path) -> str:
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a .rwd file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{p}: file is too large ({size / 2**20:.1f} MiB; the limit is "
-                             f"{MAX_FILE_BYTES >> 20} MiB)")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror}") from exc
+    data = read_bounded(p, MAX_FILE_BYTES, "a .rwd file")
     if b"\x00" in data:
         raise InputError(f"{p}: looks like a binary file (contains NUL bytes), not a .rwd file")
     try:
@@ -55,6 +51,23 @@ def read_source(path: str | Path) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise InputError(f"{p}:{line}: file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
                          f"at offset {exc.start})") from exc
+
+
+def read_bounded(p: Path, limit: int, what: str) -> bytes:
+    """At most `limit` bytes of `p`. Reads a bounded amount even from special files such as
+    /dev/zero, whose size `stat` does not tell."""
+    try:
+        size = p.stat().st_size
+        if size > limit:
+            raise InputError(f"{p}: file is too large ({size / 2**20:.1f} MiB; the limit for "
+                             f"{what} is {limit / 2**20:g} MiB)")
+        with p.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise InputError(f"{p}: file is too large (more than {limit / 2**20:g} MiB, the limit for {what})")
+    return data
 
 
 def parse_file(path: str | Path) -> ast.Program:
@@ -84,9 +97,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
     line, col = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
-        msg = f"unexpected character {ch!r}"
-        if ch == "'":
-            msg += " (a primed name x' may appear only on the left of an effect)"
+        msg = f"unexpected character {ch!r}" + _CHARACTER_HINTS.get(ch, "")
     elif isinstance(exc, UnexpectedToken) and exc.token.type == "$END" or isinstance(exc, UnexpectedEOF):
         msg = "unexpected end of file" + _expected(getattr(exc, "expected", ()))
         lines = text.split("\n")
@@ -108,6 +119,13 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
     return DslSyntaxError([diagnostic(filename, text, line or 1, col or 1, msg)])
 
 
+_CHARACTER_HINTS = {
+    "'": " (a primed name x' may appear only on the left of an effect)",
+    ".": " (a number has digits on both sides of its point, like 0.5)",
+    ";": " (declarations and action items need no separator)",
+}
+
+
 def _describe(tok: Token) -> str:
     if tok.type in ("NAME", "NUMBER", "PNAME"):
         return _TOKEN_WORDS[tok.type].split(" ", 1)[1] if tok.type != "PNAME" else "primed name"
@@ -117,7 +135,12 @@ def _describe(tok: Token) -> str:
 
 
 def _expected(expected) -> str:
-    words = sorted({_TOKEN_WORDS.get(t, f"'{t.lower()}'" if t.isalpha() else t) for t in expected})
+    expected = set(expected)
+    words = set()
+    if _EXPRESSION_START <= expected:
+        expected -= _EXPRESSION_START | {"BADNUMBER", "MIN", "MAX", "ABS", "SUM", "COUNT"}
+        words.add("an expression")
+    words = sorted(words | {_TOKEN_WORDS.get(t, f"'{t.lower()}'" if t.isalpha() else t) for t in expected})
     if not words:
         return ""
     if len(words) > 8:
@@ -126,16 +149,18 @@ def _expected(expected) -> str:
 
 
 def _check_depth(tree: Tree, text: str, filename: str) -> None:
-    """Reject absurd nesting iteratively, before any recursive pass sees the tree."""
-    stack = [(tree, 0)]
+    """Reject absurd nesting iteratively, before any recursive pass sees the tree. The error
+    points at the start of the outermost construct holding the deep expression (a declaration's
+    expression, or an item of an action), which is where a reader starts looking."""
+    stack = [(tree, 0, tree)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, anchor = stack.pop()
         if depth > MAX_DEPTH:
-            meta = node.meta
+            meta = anchor.meta
             raise DslSyntaxError([diagnostic(
                 filename, text, getattr(meta, "line", 1), getattr(meta, "column", 1),
                 f"expression is nested too deeply (more than {MAX_DEPTH} levels)")])
-        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+        stack.extend((c, depth + 1, c if depth < 2 else anchor) for c in node.children if isinstance(c, Tree))
 
 
 def _pos_meta(meta) -> ast.Pos:
@@ -176,6 +201,9 @@ class _ToAst(Transformer):
 
     def name(self, meta, c):
         return ast.Name(str(c[0]), _pos_tok(c[0]))
+
+    def func(self, meta, c):
+        return c[0]
 
     def call(self, meta, c):
         return ast.Call(str(c[0]), tuple(a for a in c[1:] if a is not None), _pos_meta(meta))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from dsl.errors import PlanError, diagnostic
 from dsl.model import ActionInstance, Domain, Plan
@@ -21,11 +21,7 @@ def parse_plan(text: str, domain: Domain) -> Plan:
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
-        near = text[exc.pos_in_stream:exc.pos_in_stream + 1] if exc.pos_in_stream is not None else ""
-        what = f"unexpected {near!r}" if near else "unexpected end of plan"
-        raise PlanError([diagnostic(PLAN_FILE, text, exc.line if exc.line > 0 else 1,
-                                    exc.column if exc.column > 0 else len(text) + 1,
-                                    f"{what}; a plan looks like 'heat(2); wait; heat(1)'")]) from None
+        raise PlanError([_syntax_diagnostic(exc, text)]) from None
     errors, plan = [], []
     for inst in (c for c in tree.children if c is not None):
         name_tok, arg_toks = inst.children[0], [a for a in inst.children[1:] if a is not None]
@@ -43,6 +39,24 @@ def parse_plan(text: str, domain: Domain) -> Plan:
                                     f"{domain.horizon} (a plan needs exactly one action per step; "
                                     f"--horizon N changes the horizon)")])
     return tuple(plan)
+
+
+_TOKEN_WORDS = {"NAME": "an action name", "INTEGER": "an integer", "LPAR": "'('", "RPAR": "')'",
+                "COMMA": "','", "SEMICOLON": "';'"}
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str):
+    """Where and why a plan string does not parse, with what could have come instead."""
+    expected = sorted(_TOKEN_WORDS.get(t, t) for t in getattr(exc, "expected", None) or ())
+    hint = f"; expected {' or '.join(expected)}" if expected else ""
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+        lines = text.split("\n")
+        line, col, what = len(lines), len(lines[-1]) + 1, "unexpected end of plan"
+    else:
+        line, col = exc.line, exc.column
+        near = str(exc.token) if isinstance(exc, UnexpectedToken) else text[exc.pos_in_stream]
+        what = f"unexpected {near[:30]!r}"
+    return diagnostic(PLAN_FILE, text, line, col, f"{what}{hint} (a plan looks like 'heat(2); wait; heat(1)')")
 
 
 def _check_instance(domain: Domain, name: Token, args: list[Token]) -> tuple[Token, str] | None:

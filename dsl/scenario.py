@@ -16,9 +16,11 @@ from pathlib import Path
 from dsl.errors import InputError
 from dsl.model import Domain, Value, Var
 from dsl.numbers import parse_rational
+from dsl.parser import read_bounded
 
 RANDOM_GRID = 1000          # real values are drawn on a grid of 1/1000 of their range
 RANDOM_TRIES = 200
+MAX_SCENARIO_BYTES = 64 << 20   # 10,000 steps of several disturbances fit many times over
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ def failed_assumes(domain: Domain, s: Scenario) -> list[str]:
 
 
 def validate(domain: Domain, s: Scenario, origin: str) -> Scenario:
-    """Check ranges, int-ness and assumes; raise an InputError naming `origin` on the first problem."""
+    """Check completeness, ranges, int-ness and assumes; raise an InputError naming `origin` on
+    the first problem."""
+    _complete(domain, s, origin)
     for v in domain.params + domain.uncertain_states:
         _check_value(v, (s.params if v.kind == "param" else s.init)[v.name], origin, v.name)
     for d in domain.disturbances:
@@ -101,6 +105,18 @@ def validate(domain: Domain, s: Scenario, origin: str) -> Scenario:
     if bad:
         raise InputError(f"{origin}: scenario is not admissible: it violates 'assume {bad[0]}'")
     return s
+
+
+def _complete(domain: Domain, s: Scenario, origin: str) -> None:
+    """Exactly the domain's names, and one value per step for each disturbance."""
+    for where, values, variables in (("params", s.params, domain.params),
+                                     ("init", s.init, domain.uncertain_states),
+                                     ("disturbances", s.disturbances, domain.disturbances)):
+        _keys(values, set(), {v.name for v in variables}, origin, where)
+    for d in domain.disturbances:
+        if len(s.disturbances[d.name]) != domain.horizon:
+            raise InputError(f"{origin}: disturbances.{d.name} has {len(s.disturbances[d.name])} values, "
+                             f"but the horizon is {domain.horizon}")
 
 
 def _check_value(v: Var, value, origin: str, label: str) -> None:
@@ -128,21 +144,34 @@ def to_json(s: Scenario) -> dict:
             "disturbances": {k: [enc(v) for v in vs] for k, vs in s.disturbances.items()}}
 
 
+class _JsonNumber(str):
+    """A number of a JSON file, kept as its text so that it is read exactly (0.1 is 1/10)."""
+
+
 def load_json(domain: Domain, path: str | Path) -> Scenario:
     """Read and validate a scenario JSON file."""
     p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such scenario file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a scenario file")
+    data = read_bounded(p, MAX_SCENARIO_BYTES, "a scenario file")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read scenario file: {getattr(exc, 'strerror', None) or exc}") from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: scenario file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
+                         f"at offset {exc.start})") from None
     try:
-        data = json.loads(text, parse_float=str)
+        obj = json.loads(text, parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=_JsonNumber)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{p}: not valid JSON: {exc}") from exc
-    return from_json(domain, data, str(p))
+        raise InputError(f"{p}: not valid JSON: {str(exc)[:200]}") from None
+    return from_json(domain, obj, str(p))
 
 
 def from_json(domain: Domain, data, origin: str) -> Scenario:
+    """A validated scenario from decoded JSON (DESIGN.md: numbers as strings like "-7/2", or JSON
+    numbers read from their decimal text; bools as true/false). A section may be left out when
+    the domain has nothing of its kind."""
     if not isinstance(data, dict):
         raise InputError(f"{origin}: a scenario must be a JSON object with keys params, init, disturbances")
     _keys(data, {"params", "init", "disturbances"}, set(), origin, "scenario")
@@ -156,7 +185,7 @@ def from_json(domain: Domain, data, origin: str) -> Scenario:
     for d in domain.disturbances:
         seq = dists[d.name]
         if not isinstance(seq, list) or len(seq) != domain.horizon:
-            got = f"{len(seq)} values" if isinstance(seq, list) else type(seq).__name__
+            got = f"{len(seq)} values" if isinstance(seq, list) else _json_kind(seq)
             raise InputError(f"{origin}: disturbances.{d.name} must be a list of {domain.horizon} values "
                              f"(one per step), got {got}")
         seqs[d.name] = tuple(_value(d, x, origin, f"{d.name}@{t}") for t, x in enumerate(seq))
@@ -182,8 +211,24 @@ def _section(obj, variables, origin: str, where: str) -> dict:
 def _value(v: Var, x, origin: str, label: str) -> Value:
     if v.vtype == "bool":
         if not isinstance(x, bool):
-            raise InputError(f"{origin}: {label} must be true or false, got {json.dumps(x)}")
+            raise InputError(f"{origin}: {label} must be true or false, got {_shown(x)}")
         return x
+    if isinstance(x, float) and math.isfinite(x):
+        x = repr(x)              # a float from a caller's json.loads: its shortest decimal text
     if isinstance(x, bool) or not isinstance(x, (str, int)):
-        raise InputError(f"{origin}: {label} must be a number or a string like \"-7/2\", got {json.dumps(x)}")
+        raise InputError(f"{origin}: {label} must be a number or a string like \"-7/2\", got {_shown(x)}")
     return parse_rational(str(x), f"{origin}: {label}")
+
+
+def _json_kind(x) -> str:
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, (_JsonNumber, int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(x), "null")
+
+
+def _shown(x) -> str:
+    """A JSON value for a message, cut short."""
+    text = str(x) if isinstance(x, _JsonNumber) else json.dumps(x)
+    return text if len(text) <= 40 else text[:37] + "..."

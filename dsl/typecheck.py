@@ -13,16 +13,36 @@ from fractions import Fraction
 from dsl import ast
 from dsl.errors import DslTypeError, diagnostic
 from dsl.model import Domain
-from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
+from dsl.ranges import RangeEvaluator
 
 MAX_HORIZON = 10_000
 MAX_EXPONENT = 64
 MAX_ARG_VALUES = 10_000
+MAX_INSTANCES = 100_000         # action instances of a whole domain; plans enumerate them
+MAX_ERRORS = 50                 # a file with more errors gets the first ones and a note
+MAX_VALUE_BITS = 1 << 17        # ~39,000 digits: no legitimate bound or value needs more
 NUMERIC = ("int", "real")
 
 
 class _Failed(Exception):
     """An expression had an error (already recorded); its type is unknown."""
+
+
+class _TooManyErrors(Exception):
+    """MAX_ERRORS diagnostics are recorded; checking stops."""
+
+
+class _TooLarge(Exception):
+    """Exact values of `node` could outgrow MAX_VALUE_BITS."""
+
+    def __init__(self, node):
+        super().__init__("value too large")
+        self.node = node
+
+
+def a_type(t: str) -> str:
+    """`t` with its article, for messages: 'an int', 'a real', 'a bool'."""
+    return f"an {t}" if t == "int" else f"a {t}"
 
 
 @dataclass(frozen=True)
@@ -44,21 +64,27 @@ class Checker:
         self.errors: list = []
         self.consts: dict[str, Fraction] = {}
         self.kinds: dict[str, tuple[str, str]] = {}    # declared name → (kind, vtype)
+        self.failed: set[str] = set()     # names whose declaration had an error: uses stay quiet
+        self.const_names = {d.name for d in program.decls if isinstance(d, ast.ConstDecl)}
         self.arg_names = {a.name: d.name for d in program.decls if isinstance(d, ast.ActionDecl) for a in d.args}
         self.horizon = 1
 
     def error(self, node, msg: str) -> None:
         self.errors.append(diagnostic(self.p.filename, self.p.source, node.pos.line, node.pos.col, msg))
+        if len(self.errors) >= MAX_ERRORS:
+            raise _TooManyErrors
 
     # ---- expressions ----------------------------------------------------------------
     def expr(self, e: ast.Expr, scope: Scope, want: str | None = None):
         """Check `e` in `scope`; returns (folded expr, type) or None after recording errors."""
         try:
-            folded, t = ExprChecker(self, scope).check(e)
+            checker = ExprChecker(self, scope)
+            folded, t = checker.check(e)
+            checker.bounded(folded)
         except _Failed:
             return None
         if want == "bool" and t != "bool":
-            self.error(e, f"{scope.where} must be a condition (bool), got a {t} expression")
+            self.error(e, f"{scope.where} must be a condition (bool), got {a_type(t)} expression")
             return None
         if want == "numeric" and t not in NUMERIC:
             self.error(e, f"{scope.where} must be a number, got a bool expression")
@@ -109,8 +135,16 @@ class ExprChecker:
     def boolean(self, e, what: str):
         folded, t = self.check(e)
         if t != "bool":
-            self.fail(e, f"{what} needs a condition (bool), got a {t} expression")
+            self.fail(e, f"{what} needs a condition (bool), got {a_type(t)} expression")
         return folded, t
+
+    def bounded(self, e) -> None:
+        """Fail unless exact arithmetic on `e` over its names' ranges stays within MAX_VALUE_BITS."""
+        try:
+            SizeBound(self.s.ranges, self.c.horizon).size(e)
+        except _TooLarge as exc:
+            self.fail(exc.node, f"numbers here can grow beyond {MAX_VALUE_BITS} bits (about "
+                                f"{int(MAX_VALUE_BITS * 0.30103)} digits); exact arithmetic that large is refused")
 
     def _Num(self, e):
         return e, "int" if e.value.denominator == 1 else "real"
@@ -125,11 +159,14 @@ class ExprChecker:
                 value = self.c.consts[e.id]
                 return ast.Num(value, e.pos), "int" if value.denominator == 1 else "real"
             return e, vtype
+        if e.id in self.c.failed:
+            raise _Failed           # its declaration's error is reported; say nothing more
         if e.id in self.c.kinds:
             kind, _ = self.c.kinds[e.id]
             self.fail(e, f"{kind} '{e.id}' cannot be used in {self.s.where}, which sees {self.s.sees}")
-        if e.id in self.c.consts:
-            self.fail(e, f"constant '{e.id}' is used before its declaration")
+        if e.id in self.c.const_names:
+            self.fail(e, f"constant '{e.id}' is used before its declaration (constants may use "
+                         f"earlier constants only)")
         if e.id in self.c.arg_names:
             self.fail(e, f"'{e.id}' is an argument of action '{self.c.arg_names[e.id]}' and exists only "
                          f"inside that action, not in {self.s.where}")
@@ -155,25 +192,25 @@ class ExprChecker:
         return replace(e, left=left, right=right), t
 
     def _power(self, e, left, lt):
-        try:
-            right, _ = ExprChecker(self.c, Scope("an exponent", {n: ("const", "real") for n in self.c.consts},
-                                                 "numbers and constants", {})).check(e.right)
-        except _Failed:
-            raise
-        k = right.value if isinstance(right, ast.Num) else None
-        if k is None or k.denominator != 1 or k < 0:
-            self.fail(e.right, "the exponent of '^' must be a non-negative integer constant")
+        """The exponent is a constant expression, folded here to the number it denotes."""
+        scope = Scope("an exponent", {n: ("const", "real") for n in self.c.consts}, "numbers and constants", {})
+        exponent = ExprChecker(self.c, scope)
+        right, t = exponent.check(e.right)
+        if t == "bool":
+            self.fail(e.right, "the exponent of '^' must be a non-negative integer constant, got a condition")
+        exponent.bounded(right)
+        k, _ = RangeEvaluator({}).eval(right)
+        if k.denominator != 1 or k < 0:
+            self.fail(e.right, f"the exponent of '^' must be a non-negative integer constant, got {k}")
         if k > MAX_EXPONENT:
             self.fail(e.right, f"exponent {k} is too large (the limit is {MAX_EXPONENT})")
-        return replace(e, left=left, right=right), lt
+        return replace(e, left=left, right=ast.Num(k, e.right.pos)), lt
 
     def _check_divisor(self, right):
-        try:
-            lo, hi = RangeEvaluator(self.s.ranges, self.c.horizon).eval(right)
-        except MaybeZeroDivisor:
-            return      # an inner division already reported this
-        except KeyError:
-            return
+        # Inner divisions were checked first against the same ranges, so this evaluation
+        # cannot meet a divisor that contains 0.
+        self.bounded(right)
+        lo, hi = RangeEvaluator(self.s.ranges, self.c.horizon).eval(right)
         if lo <= 0 <= hi:
             if lo == hi:
                 self.fail(right, "division by zero")
@@ -190,7 +227,7 @@ class ExprChecker:
         right, rt = self.check(e.right)
         if e.op in ("==", "!="):
             if (lt == "bool") != (rt == "bool"):
-                self.fail(e, f"'{e.op}' compares a {lt} with a {rt}")
+                self.fail(e, f"'{e.op}' compares {a_type(lt)} with {a_type(rt)}")
         elif "bool" in (lt, rt):
             self.fail(e, f"'{e.op}' needs numbers, got a bool expression")
         return replace(e, left=left, right=right), "bool"
@@ -233,11 +270,94 @@ class ExprChecker:
         return e, ("int" if info[1] in ("int", "bool") else "real")
 
 
+class SizeBound:
+    """Upper bounds on the bit sizes (numerator, denominator) of every value, intermediate ones
+    included, that exact arithmetic on an expression can produce when its names stay within
+    `ranges`. One method per node kind. Exponents and products can make exact numbers explode
+    (`const b = a ^ 64` three times over takes minutes); such expressions are refused."""
+
+    def __init__(self, ranges: dict, horizon: int):
+        self.ranges, self.horizon = ranges, horizon
+
+    def size(self, e) -> tuple[int, int]:
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise TypeError(f"SizeBound has no rule for {type(e).__name__}")
+        n, d = method(e)
+        if max(n, d) > MAX_VALUE_BITS:
+            raise _TooLarge(e)
+        return n, d
+
+    @staticmethod
+    def bits(v: Fraction) -> tuple[int, int]:
+        return abs(v.numerator).bit_length(), v.denominator.bit_length()
+
+    def _Num(self, e):
+        return self.bits(e.value)
+
+    def _BoolLit(self, e):
+        return 1, 1
+
+    def _Name(self, e):
+        lo, hi = self.ranges[e.id]
+        if isinstance(lo, bool):
+            return 1, 1
+        (a, b), (c, d) = self.bits(lo), self.bits(hi)
+        return max(a, c), max(b, d)
+
+    def _Neg(self, e):
+        return self.size(e.operand)
+
+    def _Not(self, e):
+        return self.size(e.operand)
+
+    def _BinOp(self, e):
+        na, da = self.size(e.left)
+        if e.op == "^":
+            k = int(e.right.value)
+            return max(1, k * na), max(1, k * da)
+        nb, db = self.size(e.right)
+        if e.op in ("+", "-"):
+            return max(na + db, nb + da) + 1, da + db
+        if e.op == "*":
+            return na + nb, da + db
+        return na + db, da + nb            # "/"
+
+    def _BoolOp(self, e):
+        self.size(e.left)
+        self.size(e.right)
+        return 1, 1
+
+    def _Compare(self, e):
+        return self._BoolOp(e)
+
+    def _Ite(self, e):
+        self.size(e.cond)
+        (a, b), (c, d) = self.size(e.then), self.size(e.orelse)
+        return max(a, c), max(b, d)
+
+    def _Call(self, e):
+        steps = self.horizon.bit_length()
+        if e.func == "count":
+            return steps, 1
+        if e.func == "sum":
+            n, d = self._Name(e.args[0])
+            return n + steps, d
+        sizes = [self.size(a) for a in e.args]
+        return max(n for n, _ in sizes), max(d for _, d in sizes)
+
+
 def check_program(program: ast.Program) -> Domain:
     """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors."""
     from dsl.declarations import build_domain   # declarations use Checker; keep one import cycle-free
     checker = Checker(program)
-    domain = build_domain(checker)
+    try:
+        domain = build_domain(checker)
+    except _TooManyErrors:
+        domain = None
     if checker.errors:
-        raise DslTypeError(sorted(checker.errors, key=lambda d: (d.line, d.col)))
+        errors = sorted(checker.errors, key=lambda d: (d.line, d.col))
+        if domain is None:
+            errors.append(replace(errors[-1], message=f"too many errors; only the first {MAX_ERRORS} are shown"))
+        raise DslTypeError(errors)
     return domain

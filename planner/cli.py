@@ -51,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False, soft_wrap=True)
+    # emoji=False: rich would otherwise turn text such as ':100:' in a quoted source line into 💯.
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
     if not out.is_terminal:          # logs and pipes get wide tables instead of wrapped plans
-        out = Console(highlight=False, soft_wrap=True, width=200)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+        out = Console(highlight=False, soft_wrap=True, width=200, emoji=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     try:
         return handlers[args.command](args, out)
     except WarrantError as exc:

@@ -73,7 +73,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     use_smt = (strategy == "heuristic") if smt is None else smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
-    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 4, budget.seconds / 20)
+    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
