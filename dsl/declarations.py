@@ -127,7 +127,7 @@ def _in_range(c: Checker, node, value, vtype, lo, hi, what: str):
         c.error(node, f"{what} must be an integer, got {value}")
         return None
     if lo is not None and not lo <= value <= hi:
-        c.error(node, f"{what} {value} is outside the declared range [{lo}, {hi}]")
+        c.error(node, f"{what} is {value}, outside the declared range [{lo}, {hi}]")
         return None
     return value
 
@@ -152,12 +152,15 @@ def _checked_var(c: Checker, d: ast.VarDecl) -> Var | None:
         integer = d.vtype == "int"
         lo = c.const_value(d.range[0], f"the lower bound of {label}", integer)
         hi = c.const_value(d.range[1], f"the upper bound of {label}", integer)
-        if lo is not None and hi is not None and lo > hi:
+        if lo is None or hi is None:
+            return None
+        if lo > hi:
             c.error(d.range[0], f"empty range [{lo}, {hi}] for {label}")
     if len(c.errors) > errors_before:
         return None
     nominal, init, init_range = _var_values(c, d, label, lo, hi)
-    if len(c.errors) > errors_before:
+    # A value can fail quietly (it uses a constant whose own error is reported), so check both.
+    if len(c.errors) > errors_before or nominal is None:
         return None
     return Var(d.kind, d.name, d.vtype, lo, hi, nominal, init, init_range, d.pos)
 
@@ -255,19 +258,21 @@ def _args(c: Checker, d: ast.ActionDecl) -> tuple[Arg, ...]:
     for a in d.args:
         if a.name in seen:
             c.error(a, f"argument '{a.name}' of action '{d.name}' is declared twice")
-        elif a.name in c.kinds or a.name in c.consts:
+        elif a.name in c.kinds or a.name in c.const_names:
             c.error(a, f"argument '{a.name}' of action '{d.name}' shadows a declared name")
         seen.add(a.name)
         lo = c.const_value(a.lo, f"the lower bound of argument '{a.name}'", integer=True)
         hi = c.const_value(a.hi, f"the upper bound of argument '{a.name}'", integer=True)
         if lo is None or hi is None:
-            continue
-        if lo > hi:
+            pass
+        elif lo > hi:
             c.error(a.lo, f"empty range {lo}..{hi} for argument '{a.name}'")
         elif hi - lo >= MAX_ARG_VALUES:
             c.error(a.lo, f"argument '{a.name}' has {hi - lo + 1} values; the limit is {MAX_ARG_VALUES}")
         else:
             args.append(Arg(a.name, int(lo), int(hi), a.pos))
+            continue
+        c.failed.add(a.name)            # its uses in the body stay quiet
     return tuple(args)
 
 

@@ -5,6 +5,7 @@ enormous numerals) ends in a `WarrantError` with one clear message, never a trac
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,7 +33,7 @@ _TOKEN_WORDS = {
     "COUNT": "a function", "_DOTDOT": "'..'", "BADNUMBER": "a number", "$END": "end of file",
 }
 # Where all of these may come next, the parser wants an expression; say so in one word.
-_EXPRESSION_START = {"NUMBER", "NAME", "LPAR", "MINUS", "TRUE", "FALSE", "IF", "NOT"}
+_EXPRESSION_START = {"NUMBER", "NAME", "LPAR", "MINUS", "TRUE", "FALSE"}
 
 
 def read_source(path: str | Path) -> str:
@@ -79,6 +80,7 @@ def parse_text(text: str, filename: str = "<string>") -> ast.Program:
     """Parse .rwd source text into a `Program`, or raise `DslSyntaxError`."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise InputError(f"{filename}: source is too large (limit {MAX_FILE_BYTES >> 20} MiB)")
+    _check_parentheses(text, filename)
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
@@ -138,7 +140,7 @@ def _expected(expected) -> str:
     expected = set(expected)
     words = set()
     if _EXPRESSION_START <= expected:
-        expected -= _EXPRESSION_START | {"BADNUMBER", "MIN", "MAX", "ABS", "SUM", "COUNT"}
+        expected -= _EXPRESSION_START | {"BADNUMBER", "MIN", "MAX", "ABS", "SUM", "COUNT", "IF", "NOT"}
         words.add("an expression")
     words = sorted(words | {_TOKEN_WORDS.get(t, f"'{t.lower()}'" if t.isalpha() else t) for t in expected})
     if not words:
@@ -146,6 +148,25 @@ def _expected(expected) -> str:
     if len(words) > 8:
         return f"; expected one of {', '.join(words[:8])}, ..."
     return f"; expected {' or '.join(words) if len(words) <= 2 else 'one of ' + ', '.join(words)}"
+
+
+_PAREN_OR_COMMENT = re.compile(r"#[^\n]*|[()]")
+
+
+def _check_parentheses(text: str, filename: str) -> None:
+    """Refuse absurdly nested parentheses before parsing: redundant ones do not deepen the tree,
+    but each costs the parser a chain of reductions, and 200 levels is beyond any real formula."""
+    depth = 0
+    for m in _PAREN_OR_COMMENT.finditer(text):
+        if m.group() == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                col = m.start() - text.rfind("\n", 0, m.start())
+                raise DslSyntaxError([diagnostic(filename, text, line, col, f"parentheses are nested too "
+                                                                           f"deeply (more than {MAX_DEPTH} levels)")])
+        elif m.group() == ")":
+            depth = max(0, depth - 1)
 
 
 def _check_depth(tree: Tree, text: str, filename: str) -> None:

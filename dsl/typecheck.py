@@ -233,7 +233,7 @@ class ExprChecker:
         return replace(e, left=left, right=right), "bool"
 
     def _Ite(self, e):
-        cond, _ = self.boolean(e.cond, "the condition of 'if'")
+        cond, _ = self.boolean(e.cond, "'if'")
         then, tt = self.check(e.then)
         orelse, et = self.check(e.orelse)
         if (tt == "bool") != (et == "bool"):
