@@ -27,6 +27,8 @@ def build_domain(c: Checker) -> Domain:
         if isinstance(d, ast.ConstDecl):
             _const(c, d)
     horizon = _horizon(c, decls)
+    if c.override is not None:
+        horizon = c.override
     c.horizon = horizon
     discount = _discount(c, decls)
     variables = [v for v in (_var(c, d) for d in var_decls) if v is not None]

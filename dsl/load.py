@@ -8,10 +8,11 @@ from dsl.parser import parse_file, parse_text
 from dsl.typecheck import check_program
 
 
-def load_domain(path: str | Path) -> Domain:
-    """Parse and type-check a .rwd file; raises a `WarrantError` subclass on any problem."""
-    return check_program(parse_file(path))
+def load_domain(path: str | Path, horizon: int | None = None) -> Domain:
+    """Parse and type-check a .rwd file; raises a `WarrantError` subclass on any problem.
+    `horizon` overrides the file's horizon and is checked like a declared one."""
+    return check_program(parse_file(path), horizon)
 
 
-def load_text(text: str, filename: str = "<string>") -> Domain:
-    return check_program(parse_text(text, filename))
+def load_text(text: str, filename: str = "<string>", horizon: int | None = None) -> Domain:
+    return check_program(parse_text(text, filename), horizon)

@@ -6,7 +6,7 @@ passed the typing and scope rules of DSL.md. The model knows nothing of any engi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from dsl import ast
@@ -113,8 +113,12 @@ class Domain:
         return self.source[node.pos.start:node.pos.end]
 
     def with_horizon(self, horizon: int) -> "Domain":
-        """The same domain with another horizon (the CLI's `--horizon`)."""
-        return replace(self, horizon=horizon)
+        """The same domain with another horizon (the CLI's `--horizon`), type-checked again,
+        because some checks (sizes of `sum`/`count`) depend on the horizon."""
+        if horizon == self.horizon:
+            return self
+        from dsl.load import load_text      # model is below the checker; import late
+        return load_text(self.source, self.filename, horizon)
 
     @property
     def uncertain_states(self) -> tuple[Var, ...]:

@@ -68,6 +68,7 @@ class Checker:
         self.const_names = {d.name for d in program.decls if isinstance(d, ast.ConstDecl)}
         self.arg_names = {a.name: d.name for d in program.decls if isinstance(d, ast.ActionDecl) for a in d.args}
         self.horizon = 1
+        self.override: int | None = None
 
     def error(self, node, msg: str) -> None:
         self.errors.append(diagnostic(self.p.filename, self.p.source, node.pos.line, node.pos.col, msg))
@@ -263,6 +264,8 @@ class ExprChecker:
         info = self.c.kinds.get(arg.id) if isinstance(arg, ast.Name) else None
         if info is None or info[0] != "disturbance":
             self.fail(e, f"{e.func} takes exactly one disturbance name, e.g. {e.func}(d)")
+        if arg.id in self.c.failed:
+            raise _Failed           # its declaration's error is reported; say nothing more
         if e.func == "sum" and info[1] == "bool":
             self.fail(e, f"sum needs a numeric disturbance; '{arg.id}' is bool (use count)")
         if e.func == "count" and info[1] != "bool":
@@ -347,10 +350,14 @@ class SizeBound:
         return max(n for n, _ in sizes), max(d for _, d in sizes)
 
 
-def check_program(program: ast.Program) -> Domain:
-    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors."""
+def check_program(program: ast.Program, horizon: int | None = None) -> Domain:
+    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors.
+
+    `horizon` overrides the declared one (the CLI's `--horizon`); every check that depends on
+    the horizon (sizes of `sum`/`count`) is made against the override."""
     from dsl.declarations import build_domain   # declarations use Checker; keep one import cycle-free
     checker = Checker(program)
+    checker.override = horizon
     try:
         domain = build_domain(checker)
     except _TooManyErrors:

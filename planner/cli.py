@@ -16,6 +16,7 @@ from rich.console import Console
 
 from dsl.errors import InputError, WarrantError
 from dsl.load import load_domain
+from dsl.typecheck import MAX_HORIZON
 from dsl.model import Domain
 
 # Options whose value may be a negative number such as -7/2, which argparse takes for a flag.
@@ -71,8 +72,8 @@ def load_for(args) -> Domain:
     domain = load_domain(args.file)
     horizon = getattr(args, "horizon", None)
     if horizon is not None:
-        if not 1 <= horizon <= 10_000:
-            raise InputError(f"--horizon must be between 1 and 10000, got {horizon}")
+        if not 1 <= horizon <= MAX_HORIZON:
+            raise InputError(f"--horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
         domain = domain.with_horizon(horizon)
     return domain
 

@@ -378,3 +378,33 @@ def test_every_error_is_a_warrant_error_with_a_position():
         with pytest.raises(SourceError) as exc:
             load_text(source, "bad.rwd")
         assert pattern.match(str(exc.value)), name
+
+
+# A horizon-dependent check: `sum` over more steps needs more bits, so a domain accepted at
+# its declared horizon can be refused under a larger `--horizon`. The override must be checked.
+_SUM_SIZE = """domain sums
+horizon 6
+const big = 2^60
+disturbance d : int in [0, big^17]
+state s : int in [0, 1] init 0
+action stay { s' = s }
+assume ((sum(d))^64)^2 >= 0
+reward step = 0
+"""
+
+
+def test_horizon_override_is_type_checked_again():
+    domain = load_text(_SUM_SIZE, "sums.rwd")
+    assert domain.with_horizon(7).horizon == 7
+    with pytest.raises(DslTypeError, match="beyond"):
+        domain.with_horizon(16)
+    with pytest.raises(DslTypeError, match="beyond"):
+        load_text(_SUM_SIZE, "sums.rwd", horizon=16)
+
+
+def test_sum_of_a_broken_disturbance_reports_only_the_declaration():
+    # Once crashed the size check with a KeyError (an internal error on a user's typo).
+    src = _SUM_SIZE.replace("big^17", "2^1020")
+    with pytest.raises(DslTypeError) as info:
+        load_text(src, "sums.rwd")
+    assert [d.message for d in info.value.diagnostics] == ["exponent 1020 is too large (the limit is 64)"]

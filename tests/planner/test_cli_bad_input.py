@@ -33,7 +33,7 @@ def _file(tmp_path, name, data):
     ("binary.rwd", b"\x00\x01\x02garbage\xff", "binary"),
     ("latin1.rwd", "domain caf\xe9\n".encode("latin-1"), "not valid UTF-8"),
     ("huge.rwd", "#" * (10 * 2**20), "too large"),
-    ("deep.rwd", "domain d\nhorizon 1\nsafe " + "(" * 10_000 + "1" + ")" * 10_000 + " > 0\n", "needs at least one action"),
+    ("deep.rwd", "domain d\nhorizon 1\nsafe " + "(" * 10_000 + "1" + ")" * 10_000 + " > 0\n", "nested too deeply"),
     ("chain.rwd", "domain d\nhorizon 1\nsafe " + " + ".join(["1"] * 5000) + " > 0\n", "nested too deeply"),
     ("numeral.rwd", "domain d\nhorizon " + "9" * 5000 + "\n", "numeral has"),
 ])
