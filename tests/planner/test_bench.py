@@ -1,0 +1,52 @@
+"""`warrant bench` end to end on a tiny suite: one table, every strategy on the same goals."""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+from corpus import domain_files
+from corpus.bench import GAP, bench
+from corpus.goals import generate
+from dsl.load import load_domain
+from planner.cli import main
+from prover.search import Budget
+
+THERMO = next(p for p in domain_files() if p.stem == "thermostat")
+
+
+def test_bench_table_is_consistent_with_its_rows():
+    goals = generate(load_domain(THERMO).with_horizon(3), 3, seed=1)
+    budget = Budget(300, 5.0)
+    table = bench(goals, ["largest-first", "smear"], budget)
+    assert len(table["goals"]) == len(goals)
+    for name, s in table["strategies"].items():
+        verdicts = [row["results"][name]["verdict"] for row in table["goals"]]
+        assert s["proved"] == verdicts.count("proved")
+        for row in table["tightest"]:
+            r = row["results"][name]
+            # a plan counts at its own node count only when its certified gap reached 10%
+            if r["lower_bound"] is not None and r["gap"] <= GAP:
+                assert r["nodes"] <= budget.nodes
+        gaps = sorted(row["results"][name]["nodes"] if row["results"][name]["gap"] <= GAP else budget.nodes
+                      for row in table["tightest"])
+        assert s["median_nodes_to_gap"] == (gaps[(len(gaps) - 1) // 2] + gaps[len(gaps) // 2]) / 2
+    for row in table["goals"]:       # a proved bound never exceeds the worst case found for it
+        for r in row["results"].values():
+            if r["verdict"] == "proved":
+                assert Fraction(row["bound"]) <= Fraction(row["worst_found"])
+
+
+def test_bench_cli_json_and_plot(capsys, tmp_path):
+    png = tmp_path / "bench.png"
+    code = main(["bench", str(THERMO), "--horizon", "2", "--goals", "1", "--strategies", "smear,heuristic",
+                 "--node-budget", "200", "--time-limit", "3", "--json", "--plot", str(png)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    table = json.loads(out)
+    assert set(table["strategies"]) == {"smear", "heuristic"}
+    assert png.stat().st_size > 1000
+
+
+def test_bench_rejects_unknown_strategies(capsys):
+    code = main(["bench", str(THERMO), "--strategies", "smear,magic"])
+    assert code == 2 and "magic" in capsys.readouterr().err
