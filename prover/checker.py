@@ -1,7 +1,8 @@
 """The independent certificate checker behind `warrant check-cert`.
 
 It imports neither the search nor torch. It re-derives the root box from the domain,
-rebuilds every child from its parent with `tactics.split_children`, re-checks interval leaves
+rebuilds every child from its parent with `tactics.split_children` (and the three problems of
+a horizon cut with `cut.cut_children`), re-checks interval leaves
 in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
 claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
 """
@@ -14,6 +15,7 @@ from dsl.errors import InputError, WarrantError
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
+from prover.cut import Cut, cut_children
 from prover.goals import Claim, Goal, root_box
 from prover.interval_exact import ExactBoxFacts
 from prover.tactics import Split, TacticError, split_children
@@ -75,16 +77,20 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
 
 
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:
-    stack = [(Goal(root_box(u.variables), claim), tree, path)]
-    names = {v.name: i for i, v in enumerate(u.variables)}
+    """Check one proof tree. Each stack entry carries its own problem: below a cut, the
+    children prove claims about the cut's reach, head and tail problems."""
+    stack = [(u, facts, Goal(root_box(u.variables), claim), tree, path)]
     nodes = 0
     while stack:
-        goal, node, where = stack.pop()
+        u, facts, goal, node, where = stack.pop()
         nodes += 1
         if not isinstance(node, dict):
             raise CertificateRejected(f"{where}: a proof node must be an object")
         if "split" in node:
-            stack.extend(_children(u, goal, node, where, names))
+            names = {v.name: i for i, v in enumerate(u.variables)}
+            stack.extend((u, facts, g, k, w) for g, k, w in _children(u, goal, node, where, names))
+        elif "cut" in node:
+            stack.extend(_cut_children(u, goal, node, where))
         elif node.get("leaf") in ("interval", "infeasible", "smt"):
             _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
@@ -114,6 +120,26 @@ def _children(u, goal, node, where, names):
     if not isinstance(kids, list) or len(kids) != 2:
         raise CertificateRejected(f"{where}: a split needs exactly two children")
     return [(g, k, f"{where}/{i}") for i, (g, k) in enumerate(zip(goals, kids))]
+
+
+def _cut_children(u, goal, node, where):
+    try:
+        spec, kids = node["cut"], node["children"]
+        states = u.domain.states
+        box = spec["box"]
+        if not isinstance(box, dict) or set(box) != {s.name for s in states}:
+            raise ValueError("the cut's box must name every state exactly once")
+        if type(spec["k"]) is not int:
+            raise ValueError(f"cut position must be an integer, got {spec['k']!r}")
+        cut = Cut(spec["k"], tuple((_rational(box[s.name][0]), _rational(box[s.name][1])) for s in states),
+                  _rational(spec["b1"]))
+        problems = cut_children(u, goal, cut)
+    except (KeyError, TypeError, ValueError, IndexError, InputError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad cut: {exc}") from None
+    if not isinstance(kids, list) or len(kids) != 3:
+        raise CertificateRejected(f"{where}: a cut needs exactly three children (reach, head, tail)")
+    return [(cu, ExactBoxFacts(cu), g, k, f"{where}/{name}")
+            for (cu, g), k, name in zip(problems, kids, ("reach", "head", "tail"))]
 
 
 def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> None:

@@ -79,8 +79,8 @@ class GoalEvaluator:
         r_lo, r_hi = out[0]
         conds = out[1:1 + self.n_cond]
         assumes = out[1 + self.n_cond:]
-        can_false = np.array([c[0] for c in conds]).reshape(self.n_cond, n)            # (C, N)
-        can_true = np.array([c[1] for c in conds]).reshape(self.n_cond, n)             # (C, N)
+        can_false = np.array([c[0] for c in conds], dtype=bool).reshape(self.n_cond, n)   # (C, N)
+        can_true = np.array([c[1] for c in conds], dtype=bool).reshape(self.n_cond, n)    # (C, N)
         infeasible = np.zeros(n, dtype=bool)                                           # (N,)
         for _, a_true in assumes:
             infeasible |= ~np.asarray(a_true, dtype=bool)

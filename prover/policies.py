@@ -32,6 +32,7 @@ class Context:
 
 class Policy:
     name = "base"
+    cuts = False               # may `verify` try a horizon cut when splitting stalls?
 
     def priority(self, node: Node, ctx: Context) -> float:
         """Smaller is expanded first: the lowest interval bound for reward claims."""
@@ -95,6 +96,7 @@ class Heuristic(Smear):
     whose worse child is best (ties: the better other child)."""
 
     name = "heuristic"
+    cuts = True
     top_k = 3
     smt_every = 4              # try SMT on a node at depths 0, 4, 8, ... (each node once)
     smt_give_up = 2            # stop calling SMT after this many failures in a row

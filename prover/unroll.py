@@ -53,6 +53,7 @@ class Unrolled:
     rewards: tuple[ast.Expr, ...]            # discounted reward of each step t, then the final one
     states: tuple[dict, ...]                 # s_0 .. s_H: state name → expression
     reward: ast.Expr                         # total R(π), built once: passes memoize by node identity
+    part: str = "plan"                       # "plan", or the child of a cut: "reach" | "head" | "tail"
 
     def var(self, name: str) -> UVar:
         return next(v for v in self.variables if v.name == name)
@@ -127,15 +128,46 @@ def unroll(domain: Domain, plan: Plan) -> Unrolled:
     assert len(plan) == domain.horizon, "plans are checked against the horizon before unrolling"
     H = domain.horizon
     params = {p.name: ast.Name(p.name, _NOWHERE) for p in domain.params}
-    dist = [{d.name: ast.Name(var_name(d.name, t), _NOWHERE) for d in domain.disturbances} for t in range(H)]
+    dist = _disturbances(domain)
     state = {s.name: ast.Name(var_name(s.name, 0), _NOWHERE) if s.uncertain_init else _literal(s.init)
              for s in domain.states}
     steps = {d.name: tuple(dist[t][d.name] for t in range(H)) for d in domain.disturbances}
-    assume_env = {**params, **state}
-    assumes = tuple(Substituter(assume_env, steps).sub(a) for a in domain.assumes)
+    assumes = tuple(Substituter({**params, **state}, steps).sub(a) for a in domain.assumes)
+    states, conditions, rewards = _run(domain, plan, params, dist, state, 0)
+    conditions = _safe_conditions(domain, {**params, **state}, 0, None) + conditions
+    return Unrolled(domain, plan, variables(domain), assumes, tuple(conditions), tuple(rewards), tuple(states),
+                    total(rewards))
+
+
+def unroll_from(u: Unrolled, k: int, state: dict[str, ast.Expr]) -> tuple[ast.Expr, ...]:
+    """The discounted rewards of steps k..H−1 and the final reward of `u`'s plan when the state
+    at step k is `state` (name → expression) instead of what the earlier steps produce. With
+    `state = u.states[k]` they are exactly `u.rewards[k:]` (the horizon cut relies on this)."""
+    params = {p.name: ast.Name(p.name, _NOWHERE) for p in u.domain.params}
+    return tuple(_run(u.domain, u.plan, params, _disturbances(u.domain), dict(state), k)[2])
+
+
+def total(terms) -> ast.Expr:
+    """The sum of expressions, folded (0 for none)."""
+    terms = list(terms)
+    out = terms[0] if terms else num(0)
+    for r in terms[1:]:
+        out = fold(ast.BinOp("+", out, r, _NOWHERE))
+    return out
+
+
+def _disturbances(domain: Domain) -> list[dict[str, ast.Name]]:
+    return [{d.name: ast.Name(var_name(d.name, t), _NOWHERE) for d in domain.disturbances}
+            for t in range(domain.horizon)]
+
+
+def _run(domain: Domain, plan: Plan, params: dict, dist: list, state: dict, start: int):
+    """States s_start..s_H, the validity conditions and the discounted rewards of steps
+    start..H−1 plus the final reward, from `state` at step `start`."""
+    H = domain.horizon
     states, conditions, rewards = [dict(state)], [], []
-    conditions += _safe_conditions(domain, {**params, **state}, 0, None)
-    for t, inst in enumerate(plan):
+    for t in range(start, H):
+        inst = plan[t]
         action = domain.action(inst.action)
         args = {a.name: num(v) for a, v in zip(action.args, inst.args)}
         pre = Substituter({**params, **state, **args, **dist[t]})
@@ -152,10 +184,7 @@ def unroll(domain: Domain, plan: Plan) -> Unrolled:
     final_env = {**params, **state}
     r_final = Substituter(final_env).sub(domain.final_reward) if domain.final_reward is not None else num(0)
     rewards.append(fold(ast.BinOp("*", num(domain.discount ** H), r_final, _NOWHERE)))
-    total = rewards[0]
-    for r in rewards[1:]:
-        total = fold(ast.BinOp("+", total, r, _NOWHERE))
-    return Unrolled(domain, plan, variables(domain), assumes, tuple(conditions), tuple(rewards), tuple(states), total)
+    return states, conditions, rewards
 
 
 def _literal(v: Value) -> ast.Expr:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from dsl.errors import InputError
 from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
+from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
 from prover.policies import Context, make_policy
 from prover.search import Budget, Search, SearchResult
@@ -76,10 +77,10 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
 
-    def search(kind: str, b, spent_nodes: int, spent_s: float) -> SearchResult:
+    def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0) -> SearchResult:
         # The searches get 70% of the time: the independent check of the certificate follows.
-        seconds = SEARCH_SHARE * budget.seconds - spent_s
-        left = Budget(max(1, budget.nodes - spent_nodes), max(0.0, seconds), budget.gap)
+        seconds = share * (SEARCH_SHARE * budget.seconds - spent_s)
+        left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt)
         return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
 
@@ -90,9 +91,34 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     parts = [valid]
     reward = None
     if valid.status is Status.PROVED:
-        reward = search("reward", bound, valid.nodes, time.monotonic() - start)
+        cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON
+        reward = search("reward", bound, valid.nodes, time.monotonic() - start, 0.5 if cuts else 1.0)
         parts.append(reward)
+        if cuts and _worth_a_cut(reward, tracker, bound, budget):
+            spent = sum(p.nodes for p in parts)
+            seconds = SEARCH_SHARE * budget.seconds - (time.monotonic() - start)
+            left = Budget(max(1, budget.nodes - spent), max(0.0, seconds), budget.gap)
+            factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+            cut = cut_search(u, policy, reward.root, bound, left, factory)
+            parts.append(cut)
+            if cut.status is Status.PROVED and (reward.lower_bound is None or cut.lower_bound > reward.lower_bound):
+                reward = cut
     return _combine(u, bound, strategy, valid, reward, tracker, parts, start)
+
+
+MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
+
+
+def _worth_a_cut(reward: SearchResult, tracker: WorstTracker, bound, budget: Budget) -> bool:
+    """The plain search stalled: a bound it did not prove (and did not refute), or a tightest
+    bound still further than the gap from the worst found."""
+    if reward.counterexample is not None or reward.dominated:
+        return False
+    if bound is not None:
+        return reward.status is not Status.PROVED
+    if reward.lower_bound is None or tracker.value is None:
+        return True
+    return tracker.value - reward.lower_bound > budget.gap * abs(tracker.value)
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
@@ -114,8 +140,9 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
-    cert = checked_certificate(u.domain, plan, lower, tree_json(valid.root, u.variables),
-                       tree_json(reward.root, u.variables), strategy, stats)
+    reward_tree = reward.tree() if isinstance(reward, CutResult) else tree_json(reward.root, u.variables)
+    cert = checked_certificate(u.domain, plan, lower, tree_json(valid.root, u.variables), reward_tree,
+                               strategy, stats)
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
                         strategy, cert, searches=tuple(parts))
 

@@ -6,6 +6,7 @@ replayed by the exact reference interpreter. Nothing unreplayed is ever reported
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -70,6 +71,36 @@ class WorstTracker:
         return w
 
 
+class FloatTracker:
+    """The tracker of a sub-problem that is not a scenario of the plan (the children of a cut):
+    it keeps the lowest float reward at admissible points as a target for tightest searches,
+    and never reports a witness (a point of a cut's tail is not a replayable scenario)."""
+
+    lowest = None
+    invalid = None
+
+    def __init__(self, u: Unrolled, ev: GoalEvaluator):
+        self.u, self.ev = u, ev
+        self.low: float | None = None
+        self.replays = 0
+
+    @property
+    def value(self) -> Fraction | None:
+        return None if self.low is None else Fraction(self.low)
+
+    def offer(self, points: list[Point]) -> None:
+        if not points:
+            return
+        facts = self.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+        rewards = np.where(facts.admissible, facts.reward, np.inf)
+        low = float(np.min(rewards))
+        if np.isfinite(low) and (self.low is None or low < self.low):
+            self.low = low
+
+    def replay(self, point: Point) -> None:
+        self.offer([point])
+
+
 def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, samples: int = 256,
             rounds: int = 8) -> None:
     """Corners, random points, then coordinate descent from the best admissible point."""
@@ -101,6 +132,10 @@ def _best_admissible(tracker: WorstTracker, points: list[Point]) -> Point:
 def _nominal(u: Unrolled):
     d = u.domain
     for v in u.variables:
+        if v.kind == "cut":        # a cut's fresh state: the middle of its box
+            yield Fraction(0) if v.vtype == "bool" else Fraction(math.floor((v.lo + v.hi) / 2)) \
+                if v.vtype == "int" else (v.lo + v.hi) / 2
+            continue
         decl = d.var(v.source)
         yield Fraction(int(decl.nominal)) if v.vtype == "bool" else decl.nominal
 
