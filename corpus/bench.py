@@ -4,7 +4,9 @@ Medians run over all goals; a goal a strategy did not prove counts at the full n
 and time limit, so giving up early never looks fast. Tightness is measured by a `--tightest`
 run per plan: `(worst_found − certified) / |worst_found|` (1 when nothing was certified).
 That run stops at a 10% gap (the issue's measure: nodes to a 10% gap); a plan whose gap stays
-above 10% counts at the full node budget.
+above 10% counts at the full node budget. Nodes to the gap are taken over the plans where the
+strategies made some choice (see `_decided`): on a plan every strategy closes at the root the
+count is 2 for all of them and says nothing about the strategies.
 """
 from __future__ import annotations
 
@@ -51,7 +53,6 @@ def bench(goals, strategies, budget: Budget, progress=None) -> dict:
         rows.append({"domain": g.domain.name, "plan": plan_str(g.plan), "bound": str(g.bound),
                      "worst_found": str(g.worst_found), "results": results})
         tightest_plans.setdefault((g.domain.name, g.plan), g)
-    to_gap = {s: [] for s in strategies}
     plans = []
     for g in tightest_plans.values():
         row = {"domain": g.domain.name, "plan": plan_str(g.plan), "results": {}}
@@ -59,14 +60,30 @@ def bench(goals, strategies, budget: Budget, progress=None) -> dict:
             r = run_strategy(s, g.domain, g.plan, None, replace(budget, gap=GAP))
             t = _tightness(r, g.worst_found)
             tight[s].append(t)
-            reached = r.lower_bound is not None and t <= GAP
-            to_gap[s].append(r.nodes if reached else budget.nodes)
-            row["results"][s] = {"lower_bound": None if r.lower_bound is None else str(r.lower_bound),
-                                 "gap": round(t, 6), "nodes": r.nodes, "time_s": round(r.time_s, 4)}
+            row["results"][s] = {"verdict": r.verdict, "gap": round(t, 6), "nodes": r.nodes,
+                                 "time_s": round(r.time_s, 4),
+                                 "lower_bound": None if r.lower_bound is None else str(r.lower_bound)}
+        row["decided"] = _decided(row, strategies)
         plans.append(row)
+    to_gap = {s: [_nodes_to_gap(row["results"][s], budget) for row in plans if row["decided"]] for s in strategies}
     return {"budget": {"nodes": budget.nodes, "time_s": budget.seconds, "gap": str(GAP)},
             "strategies": {s: _summary(s, rows, tight[s], to_gap[s], budget) for s in strategies},
             "goals": rows, "tightest": plans}
+
+
+def _decided(row, strategies) -> bool:
+    """A plan counts toward "nodes to the gap" when no strategy refuted it (a refuted plan has
+    no bound to tighten) and some search strategy needed more than the two root evaluations
+    (validity and reward): below that no strategy made a single choice."""
+    results = [row["results"][s] for s in strategies]
+    if any(r["verdict"] == "refuted" for r in results):
+        return False
+    return any(r["nodes"] > 2 for s, r in zip(strategies, results) if s != "z3")
+
+
+def _nodes_to_gap(r: dict, budget: Budget) -> int:
+    reached = r["lower_bound"] is not None and r["gap"] <= GAP
+    return r["nodes"] if reached else budget.nodes
 
 
 def _tightness(r: VerifyResult, worst: Fraction) -> float:
@@ -84,7 +101,8 @@ def _summary(s: str, rows, tight, to_gap, budget: Budget) -> dict:
             "median_nodes": statistics.median(nodes) if rows else None,
             "median_time_s": round(statistics.median(times), 4) if rows else None,
             "median_tightness": round(statistics.median(tight), 6) if tight else None,
-            "median_nodes_to_gap": statistics.median(to_gap) if to_gap else None}
+            "median_nodes_to_gap": statistics.median(to_gap) if to_gap else None,
+            "plans_to_gap": len(to_gap)}
 
 
 def plot(table: dict, path: str) -> None:

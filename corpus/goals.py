@@ -29,7 +29,8 @@ class BenchGoal:
     tightness: Fraction
 
 
-def _worst(domain: Domain, plan: Plan, seed: int) -> Fraction | None:
+def worst_found(domain: Domain, plan: Plan, seed: int) -> Fraction | None:
+    """The lowest exact reward an exploration of the plan found (None: it looked invalid)."""
     u = unroll(domain, plan)
     tracker = WorstTracker(u, GoalEvaluator(u))
     explore(tracker, seed=seed)
@@ -49,7 +50,7 @@ def generate(domain: Domain, n: int, seed: int, tightness=TIGHTNESS, tries: int 
         if plan in seen or not run(domain, plan, nominal(domain)).valid:
             continue
         seen.add(plan)
-        worst = _worst(domain, plan, rng.randrange(1 << 30))
+        worst = worst_found(domain, plan, rng.randrange(1 << 30))
         if worst is None:
             continue
         for t in tightness:     # readable bounds: rounded down to 6 significant digits

@@ -4,18 +4,23 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from corpus import domain_files
+from corpus import domain_files, known_plan
+from dsl.plan import parse_plan
 from corpus.bench import GAP, bench
-from corpus.goals import generate
+from corpus.goals import BenchGoal, worst_found
 from dsl.load import load_domain
 from planner.cli import main
 from prover.search import Budget
 
 THERMO = next(p for p in domain_files() if p.stem == "thermostat")
+DRONE = next(p for p in domain_files() if p.stem == "drone")
 
 
 def test_bench_table_is_consistent_with_its_rows():
-    goals = generate(load_domain(THERMO).with_horizon(3), 3, seed=1)
+    d = load_domain(DRONE)                      # its known plan needs splits at its own horizon
+    plan = parse_plan(known_plan(DRONE), d)
+    worst = worst_found(d, plan, 0)
+    goals = [BenchGoal(d, plan, worst - abs(worst) * t, worst, t) for t in (Fraction(1, 5), Fraction(1, 50))]
     budget = Budget(300, 5.0)
     table = bench(goals, ["largest-first", "smear"], budget)
     assert len(table["goals"]) == len(goals)
@@ -27,9 +32,17 @@ def test_bench_table_is_consistent_with_its_rows():
             # a plan counts at its own node count only when its certified gap reached 10%
             if r["lower_bound"] is not None and r["gap"] <= GAP:
                 assert r["nodes"] <= budget.nodes
+        decided = [row for row in table["tightest"] if row["decided"]]
+        assert decided, "the horizon-4 drone needs splits: its plans count toward nodes to the gap"
+        assert s["plans_to_gap"] == len(decided)
         gaps = sorted(row["results"][name]["nodes"] if row["results"][name]["gap"] <= GAP else budget.nodes
-                      for row in table["tightest"])
-        assert s["median_nodes_to_gap"] == (gaps[(len(gaps) - 1) // 2] + gaps[len(gaps) // 2]) / 2
+                      for row in decided)
+        if gaps:
+            assert s["median_nodes_to_gap"] == (gaps[(len(gaps) - 1) // 2] + gaps[len(gaps) // 2]) / 2
+        for row in table["tightest"]:       # refuted plans and plans closed at the root do not count
+            results = row["results"].values()
+            if any(r["verdict"] == "refuted" for r in results) or all(r["nodes"] <= 2 for r in results):
+                assert not row["decided"]
     for row in table["goals"]:       # a proved bound never exceeds the worst case found for it
         for r in row["results"].values():
             if r["verdict"] == "proved":
