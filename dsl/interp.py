@@ -1,7 +1,9 @@
 """The reference interpreter: exact rational semantics of DSL.md §5.
 
 This module *defines* what a domain means. Every other evaluator (Z3, intervals, batched
-numpy) is tested against it. All arithmetic is `fractions.Fraction`; booleans are `bool`.
+numpy) is tested against it. All arithmetic is exact rational; booleans are `bool`. Values
+in and out are `fractions.Fraction`; inside `run`, gmpy2's `mpq` (the same exact rationals,
+several times faster on the long digit strings of nonlinear dynamics) carries the state.
 """
 from __future__ import annotations
 
@@ -12,6 +14,36 @@ from dsl import ast
 from dsl.errors import InternalError
 from dsl.model import ActionInstance, Domain, Plan, Value
 from dsl.scenario import Scenario
+
+try:                                   # GMP rationals: exact like Fraction, much faster
+    from gmpy2 import mpq as Q
+except ImportError:                    # pragma: no cover - gmpy2 is a declared dependency
+    Q = Fraction
+
+
+def _inside(x: Value):
+    return x if isinstance(x, bool) else Q(x)
+
+
+def _outside(x: Value) -> Value:
+    if isinstance(x, (bool, Fraction)):
+        return x
+    return _coprime(int(x.numerator), int(x.denominator))
+
+
+def _coprime(n: int, d: int) -> Fraction:
+    """Fraction(n, d) for an already reduced n/d (d > 0), without the gcd that would cost
+    seconds on the 10^5-digit values of long nonlinear runs."""
+    make = getattr(Fraction, "_from_coprime_ints", None)      # Python >= 3.12
+    if make is not None:
+        return make(n, d)
+    f = Fraction.__new__(Fraction)
+    f._numerator, f._denominator = n, d
+    return f
+
+
+def _out_dict(d: dict) -> dict:
+    return {k: _outside(v) for k, v in d.items()}
 
 
 class Evaluator:
@@ -58,7 +90,7 @@ class Evaluator:
             if b == 0:
                 raise InternalError(f"division by zero at line {e.pos.line} although the type "
                                     f"checker proved the divisor's range excludes 0")
-            return Fraction(a) / b
+            return Q(a) / b
         if e.op == "^":
             return a ** int(b)
         raise TypeError(f"unknown arithmetic operator {e.op!r}")
@@ -143,36 +175,37 @@ def apply(domain: Domain, inst: ActionInstance, state: dict, params: dict, dist:
 
 def run(domain: Domain, plan: Plan, scenario: Scenario) -> Outcome:
     """Simulate `plan` in `scenario` exactly; stops at the first violation."""
-    params = dict(scenario.params)
-    state = initial_state(domain, scenario)
-    init = dict(state)
+    params = {k: _inside(v) for k, v in scenario.params.items()}
+    state = {k: _inside(v) for k, v in initial_state(domain, scenario).items()}
+    init = _out_dict(state)
     violation = _check_safe(domain, state, params, 0, None)
     trace: list[StepTrace] = []
-    total = Fraction(0)
+    total = Q(0)
     for t, inst in enumerate(plan):
         if violation:
             break
         action = domain.action(inst.action)
         dist = {d.name: scenario.disturbances[d.name][t] for d in domain.disturbances}
-        args = dict(zip((a.name for a in action.args), map(Fraction, inst.args)))
+        inner = {k: _inside(v) for k, v in dist.items()}
+        args = dict(zip((a.name for a in action.args), map(Q, inst.args)))
         pre_env = {**params, **state, **args}
         violation = _check_requires(domain, action, pre_env, t, str(inst))
         if violation:
             break
-        r_action = Evaluator({**pre_env, **dist}).eval(action.reward) if action.reward else Fraction(0)
-        state = apply(domain, inst, state, params, dist)
+        r_action = Evaluator({**pre_env, **inner}).eval(action.reward) if action.reward else Q(0)
+        state = apply(domain, inst, state, params, inner)
         violation = _check_ranges(domain, state, t + 1, str(inst)) or \
             _check_safe(domain, state, params, t + 1, str(inst))
-        r_step = Fraction(0)
+        r_step = Q(0)
         if not violation and domain.step_reward is not None:
             r_step = Evaluator({**params, **state}).eval(domain.step_reward)
-        trace.append(StepTrace(t, str(inst), dist, dict(state), r_action, r_step))
+        trace.append(StepTrace(t, str(inst), dist, _out_dict(state), _outside(r_action), _outside(r_step)))
         total += domain.discount ** t * (r_action + r_step)
     if violation:
         return Outcome(False, None, violation, init, tuple(trace), None)
-    r_final = Evaluator({**params, **state}).eval(domain.final_reward) if domain.final_reward else Fraction(0)
+    r_final = Evaluator({**params, **state}).eval(domain.final_reward) if domain.final_reward else Q(0)
     total += domain.discount ** len(plan) * r_final
-    return Outcome(True, total, None, init, tuple(trace), r_final)
+    return Outcome(True, _outside(total), None, init, tuple(trace), _outside(r_final))
 
 
 def _check_requires(domain: Domain, action, env: dict, t: int, inst: str) -> Violation | None:

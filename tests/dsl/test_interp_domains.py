@@ -74,3 +74,26 @@ safe x <= 2
 """, "start.rwd")
     o = run(d, parse_plan("stay", d), Scenario({}, {"x": F(5, 2)}, {}))
     assert (o.violation.step, o.violation.kind, o.violation.action) == (0, "safe", None)
+
+
+def test_run_returns_fractions_equal_to_plain_fraction_arithmetic():
+    """`run` computes with gmpy2 rationals inside; what it returns is `Fraction`, equal to the
+    same unrolled arithmetic done in `Fraction` by the plain Evaluator."""
+    import random
+    from fractions import Fraction
+    from corpus import domain_files, known_plan
+    from dsl.interp import Evaluator, run
+    from dsl.load import load_domain
+    from dsl.plan import parse_plan
+    from dsl.scenario import random_scenario
+    from prover.unroll import scenario_env, unroll
+    sir = next(p for p in domain_files() if p.stem == "sir")
+    d = load_domain(sir)
+    plan = parse_plan(known_plan(sir), d)
+    s = random_scenario(d, random.Random(3))
+    o = run(d, plan, s)
+    assert type(o.reward) is Fraction and type(o.final_reward) is Fraction
+    assert all(type(v) is Fraction for step in o.trace for v in step.state.values())
+    assert all(type(step.step_reward) is Fraction for step in o.trace)
+    u = unroll(d, plan)
+    assert o.reward == Evaluator(scenario_env(u, s)).eval(u.reward)
