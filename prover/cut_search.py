@@ -76,7 +76,7 @@ def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fracti
 
 
 def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, smt_factory=None,
-               k: int | None = None) -> CutResult:
+               k: int | None = None, smt_left: float = math.inf) -> CutResult:
     """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), k = H // 2 by default.
     `tree` is an earlier search tree over the root box, whose leaves shape S. The reach search takes up to 30% of the budget,
     the head 30%, the tail the rest."""
@@ -98,7 +98,8 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         left_s = budget.seconds - (time.monotonic() - start)
         sub = Budget(max(1, int(share * (budget.nodes - nodes))), max(0.0, share * left_s), budget.gap)
         ev = GoalEvaluator(problem)
-        ctx = Context(problem.variables, ev, Sensitivity(problem), kind, None, smt=smt_factory is not None)
+        ctx = Context(problem.variables, ev, Sensitivity(problem), kind, None, smt=smt_factory is not None,
+                      smt_left=smt_left)
         smt = smt_factory(problem) if smt_factory else None
         r = Search(ev, FloatTracker(problem, ev), policy, ctx, kind, b, sub, smt).run()
         nodes += r.nodes

@@ -28,6 +28,7 @@ class Context:
     target: float | None       # the bound the reward search is trying to reach
     smt: bool = False          # an SMT tactic is available to this search
     smt_failures: int = 0      # consecutive SMT calls that did not close their goal
+    smt_left: float = float("inf")   # SMT calls this search may still make
 
 
 class Policy:
@@ -44,6 +45,10 @@ class Policy:
     def choose_batch(self, nodes: list[Node], ctx: Context) -> list[Split | Smt]:
         """One tactic per node; policies that can batch their own work override this."""
         return [self.choose(n, ctx) for n in nodes]
+
+    def known_facts(self, node: Node, split: Split):
+        """Facts of the two children of `split` if the policy computed them already, else None."""
+        return None
 
 
 def mid_split(node: Node, i: int, ctx: Context) -> Split:
@@ -100,9 +105,14 @@ class Heuristic(Smear):
     top_k = 3
     smt_every = 4              # try SMT on a node at depths 0, 4, 8, ... (each node once)
     smt_give_up = 2            # stop calling SMT after this many failures in a row
+    clear_lead = 2.0           # smear's best beats the runner-up by this factor: take it untried
+
+    def __init__(self):
+        self.tried: dict = {}
 
     def wants_smt(self, node: Node, ctx: Context, planned: int) -> bool:
-        if not ctx.smt or node.smt_tried or ctx.smt_failures + planned >= self.smt_give_up:
+        if not ctx.smt or node.smt_tried or ctx.smt_failures + planned >= self.smt_give_up \
+                or planned >= ctx.smt_left:
             return False
         return node.depth % self.smt_every == 0 or not _splittable(node).any()
 
@@ -120,24 +130,39 @@ class Heuristic(Smear):
         kids_lo, kids_hi = [], []
         for n, row in zip(nodes, scores):
             order = [int(i) for i in np.argsort(-row) if row[i] >= 0][: self.top_k]
+            if len(order) > 1 and row[order[0]] > self.clear_lead * row[order[1]]:
+                order = order[:1]      # smear's choice is clear: no need to try the others
             splits = [mid_split(n, i, ctx) for i in order]
             cands.append(splits)
+            if len(splits) == 1:
+                continue
             for sp in splits:
                 for _, lo, hi in child_arrays(n, sp, ctx.variables):
                     kids_lo.append(lo)
                     kids_hi.append(hi)
         facts = ctx.evaluator.facts(np.array(kids_lo), np.array(kids_hi)) if kids_lo else []
         out, k = [], 0
-        for splits in cands:
-            best, best_score = splits[0], -np.inf
+        self.tried = {}
+        for n, splits in zip(nodes, cands):
+            if len(splits) == 1:
+                out.append(splits[0])
+                continue
+            best, best_score, best_facts = splits[0], -np.inf, None
             for sp in splits:
-                sa, sb = self._child_score(facts[k], ctx), self._child_score(facts[k + 1], ctx)
+                fa, fb = facts[k], facts[k + 1]
+                sa, sb = self._child_score(fa, ctx), self._child_score(fb, ctx)
                 k += 2
                 score = min(sa, sb) + 1e-3 * min(max(sa, sb), 1e12)
                 if score > best_score:
-                    best, best_score = sp, score
+                    best, best_score, best_facts = sp, score, (fa, fb)
             out.append(best)
+            self.tried[id(n)] = (n, best, best_facts)
         return out
+
+    def known_facts(self, node: Node, split: Split):
+        """The children's facts of a split this policy already evaluated while choosing it."""
+        hit = self.tried.get(id(node))
+        return hit[2] if hit is not None and hit[0] is node and hit[1] == split else None
 
     @staticmethod
     def _child_score(f, ctx: Context) -> float:

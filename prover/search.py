@@ -106,15 +106,21 @@ class Search:
                 splits.append((node, tactic))
         if not splits:
             return
-        kids, los, his = [], [], []
+        kids, los, his, known = [], [], [], []
         for node, tactic in splits:
             node.split = tactic
-            for goal, lo, hi in child_arrays(node, tactic, self.ev.u.variables):
+            facts = self.policy.known_facts(node, tactic)       # strong branching evaluated them
+            for j, (goal, lo, hi) in enumerate(child_arrays(node, tactic, self.ev.u.variables)):
                 kids.append((node, goal))
                 los.append(lo)
                 his.append(hi)
+                known.append(None if facts is None else facts[j])
         flo, fhi = np.array(los), np.array(his)                     # (2B, V)
-        for (parent, goal), facts, lo, hi in zip(kids, self.ev.facts(flo, fhi), flo, fhi):
+        todo = [i for i, f in enumerate(known) if f is None]
+        if todo:
+            for i, f in zip(todo, self.ev.facts(flo[todo], fhi[todo])):
+                known[i] = f
+        for (parent, goal), facts, lo, hi in zip(kids, known, flo, fhi):
             parent.children.append(self._make(goal, parent, facts, lo, hi))
         for node, _ in splits:
             back_up(node)
@@ -134,6 +140,7 @@ class Search:
             self._push(node)
             return
         self.smt_calls += 1
+        self.ctx.smt_left -= 1
         # Tightest searches ask Z3 for the worst found itself: either it is the true minimum on
         # this box (the leaf closes with no gap at all) or Z3's model is a new, lower worst case.
         target = None if self.kind == "valid" else (self.bound if self.bound is not None else self.tracker.value)

@@ -7,6 +7,7 @@ and `refuted` only with a counterexample the exact interpreter replayed.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -43,6 +44,8 @@ class VerifyResult:
 
 SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
+NONLINEAR_SMT_CALLS = 1 # per search: Z3 rarely closes nonlinear boxes; one root call may still
+                        # return a model that lowers the worst found
 
 
 def smt_tactic(u, seconds: float = SMT_SECONDS):
@@ -76,12 +79,13 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
+    smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
 
     def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0) -> SearchResult:
         # The searches get 70% of the time: the independent check of the certificate follows.
         seconds = share * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
-        ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt)
+        ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
         return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
 
     valid = search("valid", None, 0, time.monotonic() - start)
@@ -92,14 +96,19 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     reward = None
     if valid.status is Status.PROVED:
         cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON
-        reward = search("reward", bound, valid.nodes, time.monotonic() - start, 0.5 if cuts else 1.0)
-        parts.append(reward)
-        if cuts and _worth_a_cut(reward, tracker, bound, budget):
+        reward = plain = search("reward", bound, valid.nodes, time.monotonic() - start,
+                                PLAIN_SHARE if cuts else 1.0)
+        parts.append(plain)
+        positions = sorted({max(1, domain.horizon // 4), domain.horizon // 2})
+        factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+        for i, k in enumerate(positions):
+            if not (cuts and _worth_a_cut(reward, tracker, bound, budget)):
+                break
             spent = sum(p.nodes for p in parts)
-            seconds = SEARCH_SHARE * budget.seconds - (time.monotonic() - start)
-            left = Budget(max(1, budget.nodes - spent), max(0.0, seconds), budget.gap)
-            factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
-            cut = cut_search(u, policy, reward.root, bound, left, factory)
+            share = 1.0 / (len(positions) - i)          # the time left, split over the cuts left
+            seconds = share * (SEARCH_SHARE * budget.seconds - (time.monotonic() - start))
+            left = Budget(max(1, int(share * (budget.nodes - spent))), max(0.0, seconds), budget.gap)
+            cut = cut_search(u, policy, plain.root, bound, left, factory, k, smt_left)
             parts.append(cut)
             if cut.status is Status.PROVED and (reward.lower_bound is None or cut.lower_bound > reward.lower_bound):
                 reward = cut
@@ -107,6 +116,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
 
 
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
+PLAIN_SHARE = 0.4       # of the reward search's budget, before cuts are tried (H/4, then H/2)
 
 
 def _worth_a_cut(reward: SearchResult, tracker: WorstTracker, bound, budget: Budget) -> bool:
