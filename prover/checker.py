@@ -149,7 +149,7 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
         if not smt_check(u, goal.box, goal.claim):
             raise CertificateRejected(f"{where}: the SMT solver does not confirm {goal.claim} on this box")
         return
-    f = facts.facts(goal.box)
+    f = facts.facts(goal.box, goal.claim.kind)
     if f.infeasible:
         return
     if method == "infeasible":
@@ -158,6 +158,9 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
         c = u.conditions[f.undecided[0]]
         raise CertificateRejected(f"{where}: interval evaluation does not prove the {c.kind} condition "
                                   f"'{c.text}' at step {c.step}")
+    if goal.claim.kind == "reward" and f.lo is None:
+        raise CertificateRejected(f"{where}: R has no finite interval lower bound on this box "
+                                  f"(a divisor's interval contains 0)")
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
                                   f"(≈ {float(f.lo):.6g}), below the claimed {goal.claim.bound}")

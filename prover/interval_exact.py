@@ -93,14 +93,17 @@ class ExactBoxFacts:
     def __init__(self, u: Unrolled):
         self.u = u
 
-    def facts(self, box: Box) -> ExactFacts:
+    def facts(self, box: Box, claim_kind: str | None = None) -> ExactFacts:
+        """Facts on `box`; with `claim_kind` "valid" the reward is not evaluated (lo None), with
+        "reward" the conditions are not (undecided empty): a leaf needs one or the other."""
         bounds = {}
         for v, (lo, hi) in zip(self.u.variables, box):
             bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
         ev = MemoRangeEvaluator(bounds, self.u.domain.horizon)
         infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
-        undecided = tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])
-        r = _safe(ev, self.u.reward, None)
+        undecided = () if claim_kind == "reward" else \
+            tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])
+        r = None if claim_kind == "valid" else _safe(ev, self.u.reward, None)
         return ExactFacts(None if r is None else to_fraction(r[0]), undecided, infeasible)
 
 

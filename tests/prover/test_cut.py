@@ -142,3 +142,17 @@ def test_verify_with_the_heuristic_may_cut_and_stays_checked():
     assert any(type(p).__name__ == "CutResult" for p in r.searches)
     check_certificate(d, r.certificate)
     assert r.lower_bound <= r.worst_found.outcome.reward
+
+
+def test_an_interval_leaf_over_a_possibly_zero_divisor_is_rejected_not_crashed():
+    """Declared ranges keep the divisor away from 0, but the unrolled state's interval over the
+    box does not: R has no finite interval bound there, and the checker must say so."""
+    from dsl.load import load_text
+    from prover.checker import _check_tree
+    from prover.interval_exact import ExactBoxFacts
+    d = load_text("domain divs\nhorizon 2\ndisturbance g : real in [-1, 1]\n"
+                  "state s : real in [1, 3] init 2\naction go { s' = s + g }\nreward step = 1 / s\n")
+    u = unroll(d, parse_plan("go; go", d))
+    assert ExactBoxFacts(u).facts(root_box(u.variables), "reward").lo is None
+    with pytest.raises(CertificateRejected, match="no finite interval lower bound"):
+        _check_tree(u, ExactBoxFacts(u), Claim("reward", Fraction(-100)), {"leaf": "interval"}, "reward", {}, None)
