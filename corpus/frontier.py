@@ -27,7 +27,7 @@ def stretched(name: str, horizon: int) -> str:
     return "; ".join(steps + pad if name == "drone" else pad + steps)
 
 
-def row(name: str, horizon: int, strategy: str, seconds: float) -> str:
+def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = Fraction(1, 10)) -> str:
     from prover.verify import verify_search
     from prover.verify_z3 import verify_z3
     path = next(p for p in domain_files() if p.stem == name)
@@ -37,7 +37,7 @@ def row(name: str, horizon: int, strategy: str, seconds: float) -> str:
     if strategy == "z3":
         r = verify_z3(d, plan, None, seconds)
     else:
-        r = verify_search(d, plan, None, strategy, Budget(2_000_000, seconds, Fraction(1, 10)))
+        r = verify_search(d, plan, None, strategy, Budget(2_000_000, seconds, gap))
     wall = time.monotonic() - start
     worst = r.worst_found.outcome.reward if r.worst_found else None
     gap = "–"
@@ -58,6 +58,7 @@ def main(argv=None) -> int:
     ap.add_argument("--strategies", default="z3,smear,heuristic")
     ap.add_argument("--z3-seconds", type=float, default=20.0)
     ap.add_argument("--search-seconds", type=float, default=60.0)
+    ap.add_argument("--gap", type=Fraction, default=Fraction(1, 10), help="stop the search at this gap")
     args = ap.parse_args(argv)
     print("| domain | H | strategy | verdict | certified L | worst found | gap | nodes | wall s | note |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -65,7 +66,7 @@ def main(argv=None) -> int:
         for h in map(int, args.horizons.split(",")):
             for s in args.strategies.split(","):
                 seconds = args.z3_seconds if s == "z3" else args.search_seconds
-                print(row(name, h, s, seconds), flush=True)
+                print(row(name, h, s, seconds, args.gap), flush=True)
     return 0
 
 
