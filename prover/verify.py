@@ -44,8 +44,9 @@ class VerifyResult:
 
 SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
-NONLINEAR_SMT_CALLS = 1 # per search: Z3 rarely closes nonlinear boxes; one root call may still
-                        # return a model that lowers the worst found
+NONLINEAR_SMT_CALLS = 0 # per search. Z3 rarely closes nonlinear boxes within a short limit; on the
+                        # nonlinear bench goals one call per search cost 2 proofs and 4x the median
+                        # nodes against none (docs/benchmarks.md)
 
 
 def smt_tactic(u, seconds: float = SMT_SECONDS):
