@@ -3,8 +3,8 @@
 A candidate is `split v at lo + f·(hi − lo)` for a fraction f (a multiple of 1/16, so
 certificates carry short rationals; integer variables round down). Strong branching
 evaluates both children of every candidate of every node in one batched interval call and
-keeps, per node, the candidate whose worse child is best — the heuristic's rule — replacing
-an earlier candidate only on a strict improvement, so candidate order breaks ties.
+keeps, per node, the candidate that closes the largest share of the box at once, then the
+one whose worse child is best (the heuristic's rule); candidate order breaks ties.
 """
 from __future__ import annotations
 
@@ -35,8 +35,21 @@ def split_fraction(node, split: Split) -> float:
     return float((split.at - lo) / (hi - lo))
 
 
-def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], list[np.ndarray]]:
-    """Per node, the best of its candidates, and the (K,) scores of all of them."""
+def child_closes(f, node, ctx) -> bool:
+    """Whether a child with interval facts `f` would be closed at once by the search."""
+    if f.infeasible:
+        return True
+    if ctx.claim_kind == "valid":
+        return not f.undecided
+    bound = node.goal.claim.bound
+    target = float(bound) if bound is not None else ctx.target
+    return target is not None and f.lo >= target
+
+
+def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], list[list[tuple]]]:
+    """Per node, the best of its candidates, and the score of each of them. A score is
+    (width fraction of the children that close at once, heuristic score): carving off the
+    largest closable piece comes first, then the heuristic's worst-child margin."""
     kids_lo, kids_hi = [], []
     for n, splits in zip(nodes, cands):
         for sp in splits:
@@ -45,12 +58,16 @@ def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], li
                 kids_hi.append(hi)
     facts = ctx.evaluator.facts(np.array(kids_lo), np.array(kids_hi)) if kids_lo else []
     best, scores, k = [], [], 0
-    for splits in cands:
-        row = np.empty(len(splits))
-        for j in range(len(splits)):
-            sa, sb = Heuristic._child_score(facts[k], ctx), Heuristic._child_score(facts[k + 1], ctx)
-            row[j] = min(sa, sb) + 1e-3 * min(max(sa, sb), 1e12)
+    for n, splits in zip(nodes, cands):
+        row = []
+        for sp in splits:
+            fa, fb = facts[k], facts[k + 1]
+            frac = split_fraction(n, sp)
+            closed = frac * child_closes(fa, n, ctx) + (1 - frac) * child_closes(fb, n, ctx)
+            sa, sb = Heuristic._child_score(fa, ctx), Heuristic._child_score(fb, ctx)
+            row.append((round(closed, 9), min(sa, sb) + 1e-3 * min(max(sa, sb), 1e12)))
             k += 2
-        best.append(splits[int(np.argmax(row))])        # argmax: the first of equal scores
+        j = max(range(len(row)), key=lambda j: (row[j], -j))       # the first of equal scores
+        best.append(splits[j])
         scores.append(row)
     return best, scores

@@ -22,6 +22,7 @@ class PolicyConfig:
     n_heads: int = 4                    # attention heads per layer
     n_layers: int = 2                   # transformer encoder layers
     d_ff: int = 96                      # hidden width of each layer's MLP
+    dropout: float = 0.1                # in the encoder layers (training only)
     frac_min: float = 0.1               # split points live in [frac_min, 1 − frac_min] of the width
     feature_version: int = FEATURE_VERSION
 
@@ -34,7 +35,7 @@ class PolicyNet(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.Linear(config.n_features, config.d_model)
-        layer = nn.TransformerEncoderLayer(config.d_model, config.n_heads, config.d_ff, dropout=0.0,
+        layer = nn.TransformerEncoderLayer(config.d_model, config.n_heads, config.d_ff, dropout=config.dropout,
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
         self.pointer = nn.Linear(config.d_model, 1)

@@ -71,7 +71,7 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
         fracs = np.full(len(ctx.variables), 0.5, dtype=np.float32)
         for i in set(owners[b]):
             idx = [j for j, o in enumerate(owners[b]) if o == i]
-            j = max(idx, key=lambda j: (scores[b][j], -idx.index(j)))
+            j = max(idx, key=lambda j: (scores[b][j], -j))
             fracs[i] = split_fraction(n, cands[b][j])
         closed = n.status is Status.PROVED
         out.append(Sample(x[b], mask[b], best[b].var, fracs, math.log(sizes[n]) if closed else math.nan, goal_id))
