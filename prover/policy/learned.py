@@ -2,8 +2,9 @@
 
 Per search iteration, one forward pass for all the popped nodes gives each node a pointer
 over its variables and a split point per variable. The top-k variables of the pointer, each
-at its predicted point and at its midpoint, are the candidates; strong branching over them
-(one batched interval call, as the heuristic does for smear's top three) picks the split.
+at its predicted point and at 3/8, 1/2 and 5/8 of its width, are the candidates; strong
+branching over them (one batched interval call, as the heuristic does for smear's top three)
+picks the split that closes the largest share of the box at once, then the best worst child.
 SMT calls follow the heuristic's schedule. Soundness never depends on any of this: the
 search closes goals only by checked tactics.
 """
@@ -34,13 +35,18 @@ def configure(checkpoint: str | None = None, device: str = "cpu") -> None:
 
 @lru_cache(maxsize=4)
 def _cached_model(stem: str | None, device: str):
+    import torch
     from prover.policy import checkpoint
+    # Forward passes here are tiny (16 nodes × tens of variables): one thread is fastest, and
+    # extra threads spin against the interval evaluator (and other processes) on a busy machine.
+    torch.set_num_threads(1)
     return checkpoint.load(stem, device)
 
 
 class LearnedPolicy(Heuristic):
     name = "learned"
-    top_k = 3
+    top_k = 3                           # variables of the pointer to try
+    points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
 
     def __init__(self, model=None, device: str | None = None):
         self.device = device or DEFAULTS["device"]
@@ -67,7 +73,7 @@ class LearnedPolicy(Heuristic):
             order = [int(i) for i in np.argsort(-row) if np.isfinite(row[i])][: self.top_k]
             splits = []
             for i in order:
-                for f in (fr[i], 0.5):
+                for f in (fr[i], *self.points):
                     sp = frac_split(n, i, f, ctx.variables)
                     if sp is not None and sp not in splits:
                         splits.append(sp)
