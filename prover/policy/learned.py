@@ -49,6 +49,7 @@ class LearnedPolicy(Heuristic):
     points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
 
     def __init__(self, model=None, device: str | None = None):
+        super().__init__()
         self.device = device or DEFAULTS["device"]
         self.model = model if model is not None else _cached_model(DEFAULTS["checkpoint"], self.device)
 

@@ -38,3 +38,24 @@ def test_padding_mixes_goals_with_different_variable_counts(sir_labels):
     both = concat(a, to_arrays(wide))
     assert both["x"].shape[:2] == (7, a["x"].shape[1] + 2)
     assert not both["present"][:4, -2:].any() and both["present"][4:].all()
+
+
+def test_train_writes_a_loadable_checkpoint_and_resumes(sir_goal, tmp_path):
+    from prover.policy import checkpoint
+    from prover.policy.net import PolicyConfig
+    from prover.policy.train import TrainConfig, train
+    cfg = TrainConfig(str(tmp_path), str(tmp_path / "p"), epochs=2, rounds=1, round_epochs=1, per_goal=16,
+                      node_budget=120, time_limit=5, batch_size=16)
+    small = PolicyConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    calls, rows = [], []
+    result = train(cfg, [sir_goal], [], rows.append, lambda *a: calls.append(a), small)
+    assert result["labels"] > 0 and [p["round"] for p in result["proved"]] == [0, 1]
+    assert {c[0] for c in calls} >= {"oracle labels", "round 1 searches"}
+    first = checkpoint.load(tmp_path / "p")
+    calls.clear()
+    rows.clear()
+    train(cfg, [sir_goal], [], rows.append, lambda *a: calls.append(a), small)
+    assert rows[0] == {"resumed_after": "round1"} and not calls, "a finished run is not searched again"
+    again = checkpoint.load(tmp_path / "p")
+    for a, b in zip(first.state_dict().values(), again.state_dict().values()):
+        assert (a == b).all()
