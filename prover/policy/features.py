@@ -15,6 +15,10 @@ import numpy as np
 FEATURE_VERSION = 1
 N_FEATURES = 17
 KINDS = ("param", "init", "disturbance")
+# Variables of other kinds are read as one of these: a horizon cut's state variables `s@k`
+# start the second half of the plan as uncertain initial states do. Unknown kinds get no
+# kind feature rather than an error: the features only steer the search.
+KIND_AS = {"cut": "init"}
 VTYPES = ("real", "int", "bool")
 
 
@@ -23,15 +27,19 @@ def static_features(variables) -> np.ndarray:
     horizon = max([v.step or 0 for v in variables] + [1])
     out = np.zeros((len(variables), 7))
     for i, v in enumerate(variables):
-        out[i, KINDS.index(v.kind)] = 1.0
+        kind = KIND_AS.get(v.kind, v.kind)
+        if kind in KINDS:
+            out[i, KINDS.index(kind)] = 1.0
         out[i, 3] = (v.step or 0) / horizon if v.kind == "disturbance" else 0.0
-        out[i, 4 + VTYPES.index(v.vtype)] = 1.0
+        if v.vtype in VTYPES:
+            out[i, 4 + VTYPES.index(v.vtype)] = 1.0
     return out
 
 
 def root_widths(variables) -> np.ndarray:
     """(V,) the declared width of each variable (1 for bools and degenerate ranges)."""
-    w = [float(v.hi - v.lo) if v.vtype != "bool" and v.hi > v.lo else 1.0 for v in variables]
+    w = [float(v.hi - v.lo) if v.vtype != "bool" and v.lo is not None and v.hi is not None and v.hi > v.lo
+         else 1.0 for v in variables]
     return np.array(w)
 
 

@@ -59,3 +59,16 @@ def test_train_writes_a_loadable_checkpoint_and_resumes(sir_goal, tmp_path):
     again = checkpoint.load(tmp_path / "p")
     for a, b in zip(first.state_dict().values(), again.state_dict().values()):
         assert (a == b).all()
+
+
+def test_features_of_variables_of_other_kinds():
+    """A horizon cut introduces state variables of kind "cut": they read as initial states,
+    and a kind the network has never seen gets no kind feature instead of an error."""
+    from fractions import Fraction
+    from prover.policy.features import static_features
+    from prover.unroll import UVar
+    vs = (UVar("h@0", "init", "h", 0, "real", Fraction(4), Fraction(5)),
+          UVar("h@4", "cut", "h", 4, "real", Fraction(0), Fraction(40)),
+          UVar("z", "something-new", "z", None, "real", Fraction(0), Fraction(1)))
+    f = static_features(vs)
+    assert (f[0] == f[1]).all() and f[2, :3].sum() == 0
