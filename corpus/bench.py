@@ -18,7 +18,7 @@ from dsl.model import plan_str
 from prover.search import Budget
 from prover.verify import VerifyResult, verify_search
 
-STRATEGIES = ("z3", "largest-first", "smear", "heuristic")
+STRATEGIES = ("z3", "largest-first", "smear", "heuristic", "learned")
 GAP = Fraction(1, 10)       # --tightest runs stop when the certified bound is this close
 
 

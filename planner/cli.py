@@ -39,11 +39,11 @@ def join_negative_values(argv: list[str]) -> list[str]:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     """The argument parser and the handler of each subcommand."""
-    from planner import cli_bench, cli_dsl, cli_plan, cli_verify
+    from planner import cli_bench, cli_dsl, cli_learn, cli_plan, cli_verify
     parser = argparse.ArgumentParser(prog="warrant", description="Plans with proven worst-case rewards.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict = {}
-    for module in (cli_dsl, cli_verify, cli_plan, cli_bench):
+    for module in (cli_dsl, cli_verify, cli_plan, cli_bench, cli_learn):
         handlers.update(module.register(sub))
     return parser, handlers
 

@@ -15,7 +15,7 @@ from dsl.scenario import to_json
 from planner.cli import load_for, print_json
 from planner.results_json import verify_json
 
-SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic")
+SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
 EXIT = {"proved": 0, "refuted": 1, "unknown": 3}
 
 

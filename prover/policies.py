@@ -173,7 +173,13 @@ class Heuristic(Smear):
         return -float(len(f.undecided))
 
 
-POLICIES = {p.name: p for p in (LargestFirst, Smear, Heuristic)}
+def _learned() -> Policy:
+    """The network policy; imported on first use so torch loads only when it is asked for."""
+    from prover.policy.learned import LearnedPolicy
+    return LearnedPolicy()
+
+
+POLICIES = {**{p.name: p for p in (LargestFirst, Smear, Heuristic)}, "learned": _learned}
 
 
 def make_policy(name: str) -> Policy:

@@ -63,19 +63,21 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
-                  stop_at_or_below: Fraction | None = None) -> VerifyResult:
+                  stop_at_or_below: Fraction | None = None, policy=None) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
-    `smt` None: the strategy decides (only `heuristic` calls Z3 on sub-boxes).
+    `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
-    planner's best certified bound so far: such a plan cannot be selected)."""
+    planner's best certified bound so far: such a plan cannot be selected).
+    `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
+    searches with the network it is training)."""
     start = time.monotonic()
     u = unroll(domain, plan)
     ev = GoalEvaluator(u)
     tracker = WorstTracker(u, ev)
     explore(tracker, seed=seed)
-    policy = make_policy(strategy)
+    policy = make_policy(strategy) if policy is None else policy
     sens = Sensitivity(u)
-    use_smt = (strategy == "heuristic") if smt is None else smt
+    use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)

@@ -1,0 +1,193 @@
+"""`warrant corpus build`, `warrant train` and `warrant eval`: the learned policy's workflow.
+
+See docs/training.md. torch is imported only inside `train` and `eval` (and only when the
+learned strategy is evaluated), never at start-up.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dsl.errors import InputError
+from planner.cli import print_json
+
+DEFAULT_CORPUS = "corpus/goalset"
+
+
+def _bar(label: str, disable: bool = False) -> Progress:
+    return Progress(TextColumn(label), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=Console(stderr=True), transient=True, disable=disable)
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("corpus", help="build the goal corpus of the learned policy")
+    csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
+    b = csub.add_parser("build", help="goals from the corpus domains, split by domain")
+    b.add_argument("--out", default=DEFAULT_CORPUS, help=f"directory (default {DEFAULT_CORPUS})")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--per-domain", type=int, default=12, help="goals per domain (default 12)")
+    b.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="domains (default: corpus/domains/*.rwd)")
+
+    p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS)
+    p.add_argument("--out", default=None, help="checkpoint stem (default: the shipped prover/policy/default)")
+    p.add_argument("--epochs", type=int, default=20, help="imitation epochs (default 20)")
+    p.add_argument("--rounds", type=int, default=2, help="expert-iteration rounds (default 2)")
+    p.add_argument("--round-epochs", type=int, default=10, help="retraining epochs per round (default 10)")
+    p.add_argument("--per-goal", type=int, default=64, help="oracle-labelled nodes per search")
+    p.add_argument("--node-budget", type=int, default=1500, help="per harvesting search")
+    p.add_argument("--time-limit", type=float, default=6.0, help="seconds per harvesting search")
+    p.add_argument("--max-goals", type=int, default=0, help="use at most this many training goals")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto|cpu|cuda")
+    p.add_argument("--json", action="store_true", help="print the history as JSON")
+
+    p = sub.add_parser("eval", help="every strategy on the corpus's held-out goals (or on domain files)")
+    p.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="generate goals from these instead")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS)
+    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("--goals", type=int, default=6, help="goals per domain file (with files)")
+    p.add_argument("--max-goals", type=int, default=0, help="evaluate at most this many goals")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--strategies", default="z3,largest-first,smear,heuristic,learned")
+    p.add_argument("--node-budget", type=int, default=2000)
+    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per goal and strategy")
+    p.add_argument("--checkpoint", help="policy checkpoint stem (default: the shipped one)")
+    p.add_argument("--device", default="auto", help="auto|cpu|cuda")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", help="also write the JSON table here")
+    p.add_argument("--plot", help="write a PNG plot here")
+    return {"corpus": cmd_corpus, "train": cmd_train, "eval": cmd_eval}
+
+
+def cmd_corpus(args, out: Console) -> int:
+    from corpus import goalset
+    if args.per_domain < 1:
+        raise InputError(f"--per-domain must be at least 1, got {args.per_domain}")
+    files = [Path(f) for f in args.files] or None
+    missing = [str(f) for f in files or () if not f.is_file()]
+    if missing:
+        raise InputError(f"no such domain file: {', '.join(missing)}")
+    from corpus import domain_files
+    n = len(files or domain_files()) * goalset.probes_per_domain(args.per_domain)
+    with _bar("corpus") as bar:
+        task = bar.add_task("probing goals", total=n)
+        manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files, lambda: bar.advance(task))
+    out.print(f"{manifest['goals']} goals written to {args.out}/goals.jsonl "
+              f"(train {manifest['counts']['train']}, validation {manifest['counts']['validation']}, "
+              f"test {manifest['counts']['test']})", markup=False)
+    return 0
+
+
+def cmd_train(args, out: Console) -> int:
+    from corpus import goalset
+    train_recs = goalset.load_records(Path(args.corpus), "train")
+    val_recs = goalset.load_records(Path(args.corpus), "validation")
+    if not train_recs:
+        raise InputError(f"{args.corpus} has no training goals")
+    for name in ("epochs", "per_goal", "node_budget"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.rounds < 0 or args.round_epochs < 1 or args.time_limit <= 0:
+        raise InputError("--rounds must be >= 0, --round-epochs >= 1 and --time-limit positive")
+    from prover.policy import DEFAULT_CHECKPOINT, checkpoint
+    from prover.policy.train import TrainConfig, train
+    cfg = TrainConfig(args.corpus, str(args.out or DEFAULT_CHECKPOINT), args.epochs, args.rounds, args.round_epochs,
+                      per_goal=args.per_goal, node_budget=args.node_budget, time_limit=args.time_limit,
+                      seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals)
+    log = (lambda row: None) if args.json else (lambda row: out.print(_log_line(row), markup=False))
+    with _bar("train", disable=args.json) as bar:
+        task = bar.add_task("", total=None)
+        result = train(cfg, [goalset.to_goal(r) for r in train_recs], [goalset.to_goal(r) for r in val_recs],
+                       log, lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total))
+    if args.json:
+        print_json(out, result)
+    else:
+        out.print(f"checkpoint written to {checkpoint.paths(cfg.out)[0]} ({result['labels']} labels)", markup=False)
+    return 0
+
+
+def _log_line(row: dict) -> str:
+    if "epoch" in row:
+        t = row["train"]
+        line = f"{row['stage']} epoch {row['epoch']:3d}  loss {t['loss']:.4f}  acc {t['acc']:.3f}  top3 {t['top3']:.3f}"
+        if "validation" in row:
+            v = row["validation"]
+            line += f"  | validation loss {v['loss']:.4f}  acc {v['acc']:.3f}  top3 {v['top3']:.3f}"
+        return line
+    if "round" in row:
+        return f"round {row['round']} ({row['policy']} searches): proved fraction {row['proved_fraction']}"
+    return json.dumps(row)
+
+
+def _eval_goals(args) -> list:
+    from corpus import goalset
+    if args.files:
+        from corpus.goals import generate
+        from dsl.load import load_domain
+        goals = [g for f in args.files for g in generate(load_domain(f), args.goals, args.seed)]
+    else:
+        goals = [goalset.to_goal(r) for r in goalset.load_records(Path(args.corpus), args.split)]
+    goals = goals[: args.max_goals] if args.max_goals else goals
+    if not goals:
+        raise InputError("no goals to evaluate")
+    return goals
+
+
+def _inference_share(table: dict, stats: dict) -> dict:
+    """Seconds in the network (features + forward passes) against the learned strategy's time on
+    the goals the table lists per run. Tables without per-run rows for the `--tightest` runs
+    leave those runs' time out of the denominator, so the share is then an upper bound."""
+    rows = table["goals"] + table.get("tightest", [])
+    spent = sum(r["results"]["learned"]["time_s"] for r in rows if "learned" in r["results"])
+    return {"seconds": round(stats["infer_s"], 3), "forwards": stats["forwards"],
+            "share_of_search_time": round(stats["infer_s"] / spent, 4) if spent else None}
+
+
+def cmd_eval(args, out: Console) -> int:
+    from corpus.bench import STRATEGIES, bench, plot
+    from prover.search import Budget
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown or not strategies:
+        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+    if args.node_budget < 1 or args.time_limit <= 0:
+        raise InputError("--node-budget and --time-limit must be positive")
+    goals = _eval_goals(args)
+    stats = None
+    if "learned" in strategies:
+        from prover.policy import checkpoint
+        from prover.policy.learned import STATS, configure
+        configure(args.checkpoint, checkpoint.resolve_device(args.device))
+        stats = STATS
+    with _bar("eval", disable=args.json) as bar:
+        task = bar.add_task("", total=len(goals) * len(strategies))
+        table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
+                      lambda done, total: bar.update(task, completed=done))
+    if stats is not None:
+        table["learned_inference"] = _inference_share(table, stats)
+    table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,
+                        "files": args.files, "strategies": strategies}
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        plot(table, args.plot)
+    if args.json:
+        print_json(out, table)
+        return 0
+    t = Table(title=f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
+    for col in ("strategy", "proved", "median nodes", "median time (s)", "median tightness"):
+        t.add_column(col, justify="right")
+    for name, s in table["strategies"].items():
+        t.add_row(name, f"{s['proved']}/{s['goals']}", str(s["median_nodes"]), str(s["median_time_s"]),
+                  str(s["median_tightness"]))
+    out.print(t)
+    if stats is not None:
+        inf = table["learned_inference"]
+        out.print(f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
+                  f"({inf['share_of_search_time']} of its search time)", markup=False)
+    return 0

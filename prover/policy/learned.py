@@ -1,0 +1,82 @@
+"""The `learned` strategy: the policy network proposes, the interval evaluator confirms.
+
+Per search iteration, one forward pass for all the popped nodes gives each node a pointer
+over its variables and a split point per variable. The top-k variables of the pointer, each
+at its predicted point and at 3/8, 1/2 and 5/8 of its width, are the candidates; strong
+branching over them (one batched interval call, as the heuristic does for smear's top three)
+picks the split that closes the largest share of the box at once, then the best worst child.
+SMT calls follow the heuristic's schedule. Soundness never depends on any of this: the
+search closes goals only by checked tactics.
+"""
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import numpy as np
+
+from prover.policies import Heuristic
+from prover.policy.candidates import frac_split, strong_branch
+from prover.policy.features import features
+
+
+# What `LearnedPolicy()` loads when the strategy is asked for by name (`--checkpoint`, `--device`).
+DEFAULTS = {"checkpoint": None, "device": "cpu"}
+# Seconds in features + forward passes and the number of forward passes, over all instances.
+STATS = {"infer_s": 0.0, "forwards": 0}
+
+
+def configure(checkpoint: str | None = None, device: str = "cpu") -> None:
+    """Which checkpoint and device the `learned` strategy uses; loads it now, so a missing
+    checkpoint is reported before any search starts."""
+    DEFAULTS.update(checkpoint=checkpoint, device=device)
+    _cached_model(checkpoint, device)
+
+
+@lru_cache(maxsize=4)
+def _cached_model(stem: str | None, device: str):
+    import torch
+    from prover.policy import checkpoint
+    # Forward passes here are tiny (16 nodes × tens of variables): one thread is fastest, and
+    # extra threads spin against the interval evaluator (and other processes) on a busy machine.
+    torch.set_num_threads(1)
+    return checkpoint.load(stem, device)
+
+
+class LearnedPolicy(Heuristic):
+    name = "learned"
+    top_k = 3                           # variables of the pointer to try
+    points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
+
+    def __init__(self, model=None, device: str | None = None):
+        super().__init__()
+        self.device = device or DEFAULTS["device"]
+        self.model = model if model is not None else _cached_model(DEFAULTS["checkpoint"], self.device)
+
+    def predict(self, x: np.ndarray, mask: np.ndarray):
+        """One forward pass: (B, V) logits, (B, V) fractions, (B,) values as numpy."""
+        import torch
+        with torch.inference_mode():
+            xt = torch.from_numpy(x).to(self.device)                                 # (B, V, F)
+            mt = torch.from_numpy(mask).to(self.device)                              # (B, V)
+            logits, frac, value = self.model(xt, mt)
+        STATS["forwards"] += 1
+        return logits.cpu().numpy(), frac.cpu().numpy(), value.cpu().numpy()
+
+    def _splits(self, nodes, ctx):
+        smear = self.scores_batch(nodes, ctx)                                        # (B, V)
+        start = time.perf_counter()
+        x, mask = features(nodes, ctx.variables, smear, ctx.target)
+        logits, frac, _ = self.predict(x, mask)
+        STATS["infer_s"] += time.perf_counter() - start
+        cands = []
+        for n, row, fr in zip(nodes, logits, frac):
+            order = [int(i) for i in np.argsort(-row) if np.isfinite(row[i])][: self.top_k]
+            splits = []
+            for i in order:
+                for f in (fr[i], *self.points):
+                    sp = frac_split(n, i, f, ctx.variables)
+                    if sp is not None and sp not in splits:
+                        splits.append(sp)
+            cands.append(splits)
+        return strong_branch(nodes, cands, ctx)[0]

@@ -1,0 +1,241 @@
+"""`warrant train`: imitation of the strong-branching oracle, then rounds of expert iteration.
+
+1. Labels: search every training (and validation) goal with the heuristic, label sampled
+   nodes with the oracle (`oracle.harvest`).
+2. Imitation: train the network on those labels for `epochs` epochs.
+3. Expert iteration, `rounds` times: search the training goals with the current network,
+   label the nodes *its* searches visit with the oracle, add them to the data set (so the
+   network learns to act on the states it actually reaches), retrain for `round_epochs`.
+4. Save the final checkpoint (safetensors + JSON config, with the run's history).
+
+Each finished stage is saved in `<out>.work/` (labels as .npz, weights, state.json), and a
+rerun of the same command resumes after the last finished stage. Seeds fix the sampled
+nodes, the initialisation and the minibatch order.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from prover.policy import checkpoint
+from prover.policy.learned import LearnedPolicy
+from prover.policy.net import PolicyConfig, PolicyNet
+from prover.policy.oracle import Sample, harvest
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    corpus: str                      # corpus directory (goals.jsonl, manifest.json)
+    out: str                         # checkpoint stem: <out>.safetensors + <out>.json
+    epochs: int = 20                 # imitation epochs
+    rounds: int = 2                  # expert-iteration rounds
+    round_epochs: int = 10           # retraining epochs per round
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    batch_size: int = 128
+    per_goal: int = 64               # oracle-labelled nodes per harvesting search
+    node_budget: int = 1500          # per harvesting search
+    time_limit: float = 6.0          # seconds per harvesting search
+    seed: int = 0
+    device: str = "cpu"
+    max_goals: int = 0               # use at most this many training goals (0: all)
+
+
+# ---- data ---------------------------------------------------------------------------------
+def to_arrays(samples: list[Sample]) -> dict:
+    """Pad samples with different numbers of variables into arrays (N, Vmax, ...)."""
+    n, vmax = len(samples), max((len(s.mask) for s in samples), default=1)
+    nf = samples[0].x.shape[1] if samples else 1
+    out = {"x": np.zeros((n, vmax, nf), np.float32), "mask": np.zeros((n, vmax), bool),
+           "present": np.zeros((n, vmax), bool), "label": np.zeros(n, np.int64),
+           "fracs": np.full((n, vmax), 0.5, np.float32), "value": np.full(n, np.nan, np.float32),
+           "goal": np.zeros(n, np.int64)}
+    for k, s in enumerate(samples):
+        v = len(s.mask)
+        out["x"][k, :v], out["mask"][k, :v], out["present"][k, :v] = s.x, s.mask, True
+        out["label"][k], out["fracs"][k, :v], out["value"][k], out["goal"][k] = s.label, s.fracs, s.value, s.goal
+    return out
+
+
+def concat(a: dict | None, b: dict) -> dict:
+    if a is None or len(a["label"]) == 0:
+        return b
+    vmax = max(a["x"].shape[1], b["x"].shape[1])
+    pad = lambda arr, fill: np.concatenate([arr, np.full((arr.shape[0], vmax - arr.shape[1], *arr.shape[2:]), fill,
+                                                         arr.dtype)], axis=1) if arr.shape[1] < vmax else arr
+    out = {}
+    for k in a:
+        if a[k].ndim >= 2:
+            fill = 0.5 if k == "fracs" else 0
+            out[k] = np.concatenate([pad(a[k], fill), pad(b[k], fill)])
+        else:
+            out[k] = np.concatenate([a[k], b[k]])
+    return out
+
+
+# ---- the loss and one epoch ---------------------------------------------------------------
+def losses(model, batch: dict) -> tuple[torch.Tensor, dict]:
+    """Pointer cross-entropy + split-point MSE + value Huber; and accuracy counts."""
+    logits, frac, value = model(batch["x"], batch["mask"], batch["present"])     # (B, V), (B, V), (B,)
+    ce = F.cross_entropy(logits.masked_fill(~batch["mask"], -1e9), batch["label"])
+    m = batch["mask"].float()                                                    # (B, V)
+    frac_loss = ((frac - batch["fracs"]) ** 2 * m).sum() / m.sum().clamp(min=1)
+    has = ~torch.isnan(batch["value"])                                           # (B,)
+    v_loss = F.huber_loss(value[has], batch["value"][has]) if has.any() else logits.new_zeros(())
+    top3 = logits.topk(min(3, logits.shape[1]), dim=1).indices                   # (B, 3)
+    stats = {"ce": ce.item(), "frac": frac_loss.item(), "value": v_loss.item(),
+             "acc": (logits.argmax(1) == batch["label"]).float().sum().item(),
+             "top3": (top3 == batch["label"][:, None]).any(1).float().sum().item(), "n": len(batch["label"])}
+    return ce + 4 * frac_loss + 0.2 * v_loss, stats
+
+
+def batches(data: dict, size: int, device: str, gen: np.random.Generator | None):
+    idx = np.arange(len(data["label"])) if gen is None else gen.permutation(len(data["label"]))
+    for s in range(0, len(idx), size):
+        j = idx[s:s + size]
+        yield {k: torch.from_numpy(v[j]).to(device) for k, v in data.items() if k != "goal"}
+
+
+def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
+    """One pass over `data`: trains when `opt` is given, else only measures."""
+    model.train(opt is not None)
+    total = {"loss": 0.0, "ce": 0.0, "frac": 0.0, "value": 0.0, "acc": 0.0, "top3": 0.0, "n": 0}
+    with torch.set_grad_enabled(opt is not None):
+        for batch in batches(data, cfg.batch_size, cfg.device, gen if opt else None):
+            loss, st = losses(model, batch)
+            if opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+            for k in ("ce", "frac", "value"):
+                total[k] += st[k] * st["n"]
+            total["loss"] += loss.item() * st["n"]
+            total["acc"] += st["acc"]
+            total["top3"] += st["top3"]
+            total["n"] += st["n"]
+    n = max(total.pop("n"), 1)
+    return {k: round(v / n, 4) for k, v in total.items()}
+
+
+def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, stage: str, log) -> list[dict]:
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs))
+    gen = np.random.default_rng(cfg.seed + len(stage))
+    history, best, best_state = [], None, None
+    for epoch in range(1, epochs + 1):
+        row = {"stage": stage, "epoch": epoch, "train": run_epoch(model, train, opt, cfg, gen)}
+        if val is not None and len(val["label"]):
+            row["validation"] = run_epoch(model, val, None, cfg, None)
+            # Early stopping on held-out domains: the training domains are few, and a network
+            # that memorises them picks worse splits on domains it has not seen.
+            # The policy strong-branches over the pointer's top 3, so that is the score that counts.
+            score = (-row["validation"]["top3"], row["validation"]["loss"])
+            if best_state is None or score < best:
+                best, best_state = score, copy.deepcopy(model.state_dict())
+                row["kept"] = True
+        sched.step()
+        history.append(row)
+        log(row)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+# ---- harvesting and the stages ------------------------------------------------------------
+def label_goals(goals, policy, cfg: TrainConfig, seed: int, step) -> tuple[dict, float]:
+    """Oracle labels from one search per goal with `policy`; and the fraction proved."""
+    from prover.search import Budget
+    budget = Budget(cfg.node_budget, cfg.time_limit)
+    samples, proved = [], 0
+    for k, g in enumerate(goals):
+        got, verdict, _ = harvest(g, k, policy, budget, cfg.per_goal, seed * 100_003 + k)
+        samples += got
+        proved += verdict == "proved"
+        step()
+    return to_arrays(samples), proved / max(1, len(goals))
+
+
+class Run:
+    """The files of one resumable training run, in `<out>.work/`."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+        self.dir = Path(str(checkpoint.paths(cfg.out)[0].with_suffix("")) + ".work")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.state_path = self.dir / "state.json"
+
+    def state(self) -> dict:
+        if self.state_path.is_file():
+            st = json.loads(self.state_path.read_text(encoding="utf-8"))
+            if st.get("config") == asdict(self.cfg):
+                return st
+        return {"config": asdict(self.cfg), "done": [], "history": [], "proved": []}
+
+    def save(self, st: dict, model, data: dict, val: dict) -> None:
+        checkpoint.save(model, self.dir / "model")
+        np.savez_compressed(self.dir / "labels.npz", **{f"train_{k}": v for k, v in data.items()},
+                            **{f"val_{k}": v for k, v in val.items()})
+        self.state_path.write_text(json.dumps(st, indent=1) + "\n", encoding="utf-8")
+
+    def restore(self, model) -> tuple[dict, dict]:
+        from safetensors.torch import load_file
+        model.load_state_dict(load_file(str(self.dir / "model.safetensors")))
+        z = np.load(self.dir / "labels.npz")
+        data = {k[6:]: z[k] for k in z.files if k.startswith("train_")}
+        val = {k[4:]: z[k] for k in z.files if k.startswith("val_")}
+        return data, val
+
+
+def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progress=None,
+          model_config: PolicyConfig = PolicyConfig()) -> dict:
+    """The whole run (resuming a finished stage when `<out>.work/` has one); returns the history.
+    `progress(stage, done, total)` reports harvesting progress."""
+    torch.manual_seed(cfg.seed)
+    model = PolicyNet(model_config).to(cfg.device)
+    run = Run(cfg)
+    st = run.state()
+    data = val = None
+    if st["done"]:
+        data, val = run.restore(model)
+        log({"resumed_after": st["done"][-1]})
+    goals = train_goals[: cfg.max_goals] if cfg.max_goals else train_goals
+
+    def stepper(stage, total):
+        count = iter(range(1, total + 1))
+        return lambda: progress and progress(stage, next(count), total)
+
+    if "labels" not in st["done"]:
+        data, frac = label_goals(goals, "heuristic", cfg, cfg.seed, stepper("oracle labels", len(goals)))
+        val, _ = label_goals(val_goals, "heuristic", cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)))
+        st["proved"].append({"round": 0, "policy": "heuristic", "proved_fraction": round(frac, 4)})
+        log(st["proved"][-1])
+        st["done"].append("labels")
+        run.save(st, model, data, val)
+    if "imitation" not in st["done"]:
+        st["history"] += fit(model, data, val, cfg.epochs, cfg, "imitation", log)
+        st["done"].append("imitation")
+        run.save(st, model, data, val)
+    for r in range(1, cfg.rounds + 1):
+        if f"round{r}" in st["done"]:
+            continue
+        policy = LearnedPolicy(model=model.eval(), device=cfg.device)
+        new, frac = label_goals(goals, policy, cfg, cfg.seed + 10 * r, stepper(f"round {r} searches", len(goals)))
+        st["proved"].append({"round": r, "policy": "learned", "proved_fraction": round(frac, 4),
+                             "new_labels": int(len(new["label"]))})
+        log(st["proved"][-1])
+        data = concat(data, new)
+        st["history"] += fit(model, data, val, cfg.round_epochs, cfg, f"round{r}", log)
+        st["done"].append(f"round{r}")
+        run.save(st, model, data, val)
+    meta = {"train": asdict(cfg), "labels": int(len(data["label"])), "proved": st["proved"],
+            "final": st["history"][-1] if st["history"] else None}
+    checkpoint.save(model, cfg.out, meta)
+    return {"history": st["history"], "proved": st["proved"], "labels": meta["labels"]}

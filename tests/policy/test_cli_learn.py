@@ -1,0 +1,58 @@
+"""`warrant corpus build`, `warrant eval` and `warrant bench --strategies learned` end to end
+on tiny suites."""
+from __future__ import annotations
+
+import json
+
+from planner.cli import main
+
+from tests.policy.conftest import SIR
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_corpus_build_is_deterministic_and_split_by_domain(capsys, tmp_path):
+    from corpus import goalset
+    battery, grid = str(SIR.parent / "battery.rwd"), str(SIR.parent / "grid_delivery.rwd")
+    for name in ("a", "b"):
+        code, out, _ = cli(capsys, "corpus", "build", "--out", str(tmp_path / name), "--per-domain", "2",
+                           "--seed", "3", battery, grid)
+        assert code == 0 and "goals written" in out
+    a = (tmp_path / "a" / "goals.jsonl").read_text()
+    assert a == (tmp_path / "b" / "goals.jsonl").read_text()
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["splits"]["test"] == ["grid_delivery.rwd"] and manifest["splits"]["validation"] == ["battery.rwd"]
+    records = goalset.load_records(tmp_path / "a")
+    assert {r.split for r in records} == {"test", "validation"} and all(r.probe != "refuted" for r in records)
+    goal = goalset.to_goal(records[0])
+    assert goal.bound < goal.worst_found
+
+
+def test_eval_runs_every_strategy_on_a_tiny_suite(capsys, tmp_path, tiny_checkpoint):
+    plot = tmp_path / "eval.png"
+    code, out, _ = cli(capsys, "eval", str(SIR), "--goals", "1", "--strategies", "smear,heuristic,learned",
+                       "--checkpoint", str(tiny_checkpoint), "--node-budget", "300", "--time-limit", "5",
+                       "--json", "--plot", str(plot))
+    assert code == 0 and plot.stat().st_size > 1000
+    table = json.loads(out)
+    assert set(table["strategies"]) == {"smear", "heuristic", "learned"}
+    assert table["strategies"]["learned"]["goals"] == 1
+    assert table["learned_inference"]["forwards"] > 0
+    assert table["goals"][0]["results"]["learned"]["verdict"] in ("proved", "unknown", "refuted")
+
+
+def test_bench_accepts_the_learned_strategy(capsys, tiny_checkpoint):
+    from prover.policy.learned import DEFAULTS, configure
+    saved = dict(DEFAULTS)
+    configure(str(tiny_checkpoint))
+    try:
+        code, out, _ = cli(capsys, "bench", str(SIR), "--goals", "1", "--strategies", "learned",
+                           "--node-budget", "200", "--time-limit", "5", "--json")
+    finally:
+        DEFAULTS.update(saved)
+    assert code == 0 and json.loads(out)["strategies"]["learned"]["goals"] == 1
