@@ -52,7 +52,15 @@ def cmd_bench(args, out: Console) -> int:
     if args.json:
         print_json(out, table)
         return 0
-    t = Table(title=f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
+    print_table(out, table, f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
+    if args.plot:
+        out.print(f"plot written to {args.plot}", markup=False)
+    return 0
+
+
+def print_table(out: Console, table: dict, title: str) -> None:
+    """The per-strategy summary of a bench/eval table, as a terminal table."""
+    t = Table(title=title)
     for col in ("strategy", "proved", "median nodes", "median time (s)", "median tightness",
                 "median nodes to 10% gap (plans)"):
         t.add_column(col, justify="right")
@@ -60,6 +68,3 @@ def cmd_bench(args, out: Console) -> int:
         t.add_row(name, f"{s['proved']}/{s['goals']}", str(s["median_nodes"]), str(s["median_time_s"]),
                   str(s["median_tightness"]), f"{s['median_nodes_to_gap']} ({s['plans_to_gap']})")
     out.print(t)
-    if args.plot:
-        out.print(f"plot written to {args.plot}", markup=False)
-    return 0

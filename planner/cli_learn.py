@@ -10,7 +10,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from dsl.errors import InputError
 from planner.cli import print_json
@@ -179,13 +178,8 @@ def cmd_eval(args, out: Console) -> int:
     if args.json:
         print_json(out, table)
         return 0
-    t = Table(title=f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
-    for col in ("strategy", "proved", "median nodes", "median time (s)", "median tightness"):
-        t.add_column(col, justify="right")
-    for name, s in table["strategies"].items():
-        t.add_row(name, f"{s['proved']}/{s['goals']}", str(s["median_nodes"]), str(s["median_time_s"]),
-                  str(s["median_tightness"]))
-    out.print(t)
+    from planner.cli_bench import print_table
+    print_table(out, table, f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
     if stats is not None:
         inf = table["learned_inference"]
         out.print(f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
