@@ -46,8 +46,9 @@ def child_closes(f, node, ctx) -> bool:
     return target is not None and f.lo >= target
 
 
-def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], list[list[tuple]]]:
-    """Per node, the best of its candidates, and the score of each of them. A score is
+def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], list[list[tuple]], list[tuple]]:
+    """Per node, the best of its candidates, the score of each of them, and the interval facts
+    of the best candidate's two children (the search reuses them). A score is
     (width fraction of the children that close at once, heuristic score): carving off the
     largest closable piece comes first, then the heuristic's worst-child margin."""
     kids_lo, kids_hi = [], []
@@ -57,7 +58,7 @@ def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], li
                 kids_lo.append(lo)
                 kids_hi.append(hi)
     facts = ctx.evaluator.facts(np.array(kids_lo), np.array(kids_hi)) if kids_lo else []
-    best, scores, k = [], [], 0
+    best, scores, chosen, k = [], [], [], 0
     for n, splits in zip(nodes, cands):
         row = []
         for sp in splits:
@@ -70,4 +71,5 @@ def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], li
         j = max(range(len(row)), key=lambda j: (row[j], -j))       # the first of equal scores
         best.append(splits[j])
         scores.append(row)
-    return best, scores
+        chosen.append((facts[k - 2 * len(splits) + 2 * j], facts[k - 2 * len(splits) + 2 * j + 1]))
+    return best, scores, chosen

@@ -79,4 +79,6 @@ class LearnedPolicy(Heuristic):
                     if sp is not None and sp not in splits:
                         splits.append(sp)
             cands.append(splits)
-        return strong_branch(nodes, cands, ctx)[0]
+        best, _, facts = strong_branch(nodes, cands, ctx)
+        self.tried = {id(n): (n, sp, f) for n, sp, f in zip(nodes, best, facts)}
+        return best

@@ -65,7 +65,7 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
                     owner.append(i)
         cands.append(splits)
         owners.append(owner)
-    best, scores = strong_branch(nodes, cands, ctx)
+    best, scores, _ = strong_branch(nodes, cands, ctx)
     out = []
     for b, n in enumerate(nodes):
         fracs = np.full(len(ctx.variables), 0.5, dtype=np.float32)

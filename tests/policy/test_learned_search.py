@@ -62,3 +62,23 @@ def test_learned_is_a_registered_strategy_loaded_lazily(tiny_checkpoint):
     code = ("import sys, prover.policies, planner.cli; "
             "assert 'learned' in prover.policies.POLICIES; assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(THERMO.parents[2]))
+
+
+def test_children_facts_from_strong_branching_are_the_searchs_own(learned, sir_goal):
+    """The facts the learned policy hands back for its chosen split are exactly what the search
+    would compute for those children (so reusing them changes nothing but the time)."""
+    from prover.search import Search
+    seen = []
+    orig = Search._make
+
+    def spy(self, goal, parent, facts, flo, fhi):
+        if parent is not None and self.policy.known_facts(parent, parent.split) is not None:
+            fresh = self.ev.facts(flo[None, :], fhi[None, :])[0]
+            seen.append(fresh == facts)
+        return orig(self, goal, parent, facts, flo, fhi)
+    Search._make = spy
+    try:
+        verify_search(sir_goal.domain, sir_goal.plan, None, "learned", Budget(300, 20), smt=False, policy=learned)
+    finally:
+        Search._make = orig
+    assert seen and all(seen)
