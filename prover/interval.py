@@ -77,11 +77,19 @@ def _upper(v: np.ndarray, err: np.ndarray) -> np.ndarray:
     return np.where(err <= 0, v, up(v))
 
 
+STACK_BELOW = 512     # boxes: below this, numpy's per-call overhead dominates and endpoint
+                      # operations are stacked into one call; above, the copies cost more
+
+
 def i_add(a, b):
     a0, a1, b0, b1 = np.broadcast_arrays(a[0], a[1], b[0], b[1])
     with np.errstate(invalid="ignore", over="ignore"):
-        s, e = _two_sum(np.stack((a0, a1)), np.stack((b0, b1)))                        # (2, N)
-    return _clean(_lower(s[0], e[0]), _upper(s[1], e[1]))
+        if a0.size < STACK_BELOW:
+            s, e = _two_sum(np.stack((a0, a1)), np.stack((b0, b1)))                    # (2, N)
+            return _clean(_lower(s[0], e[0]), _upper(s[1], e[1]))
+        lo, el = _two_sum(a0, b0)
+        hi, eh = _two_sum(a1, b1)
+    return _clean(_lower(lo, el), _upper(hi, eh))
 
 
 def i_sub(a, b):
@@ -89,13 +97,19 @@ def i_sub(a, b):
 
 
 def i_mul(a, b):
-    """Interval product: every endpoint product rounded outward only when inexact. The four
-    endpoint products go through one (4, N) computation: numpy's per-call overhead, not the
-    arithmetic, dominates on the small batches the search evaluates."""
+    """Interval product: every endpoint product rounded outward only when inexact."""
     a0, a1, b0, b1 = np.broadcast_arrays(a[0], a[1], b[0], b[1])
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        p, err = _two_prod(np.stack((a0, a0, a1, a1)), np.stack((b0, b1, b0, b1)))      # (4, N)
-        los, his = _lower(p, err), _upper(p, err)
+        if a0.size < STACK_BELOW:
+            p, err = _two_prod(np.stack((a0, a0, a1, a1)), np.stack((b0, b1, b0, b1)))  # (4, N)
+            los, his = _lower(p, err), _upper(p, err)
+        else:
+            los, his = [], []
+            for x, y in ((a0, b0), (a0, b1), (a1, b0), (a1, b1)):
+                p, err = _two_prod(x, y)
+                los.append(_lower(p, err))
+                his.append(_upper(p, err))
+            los, his = np.stack(los), np.stack(his)                                    # (4, N)
     # 0 * inf is NaN: widen it soundly rather than guess
     lo = np.where(np.isnan(los).any(axis=0), -_INF, np.min(np.where(np.isnan(los), _INF, los), axis=0))
     hi = np.where(np.isnan(his).any(axis=0), _INF, np.max(np.where(np.isnan(his), -_INF, his), axis=0))
