@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
@@ -58,13 +60,39 @@ def main(argv: list[str] | None = None) -> int:
         out = Console(highlight=False, soft_wrap=True, width=200, emoji=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     try:
+        check_outputs(args)
         return handlers[args.command](args, out)
     except WarrantError as exc:
         err.print(str(exc), markup=False)
         return exc.exit_code
+    except OSError as exc:          # a file that could not be written after all (disk full, ...)
+        err.print(f"{exc.filename or ''}: {exc.strerror or exc}", markup=False)
+        return 2
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130
+
+
+# Output files by option; checked before any work starts, so a long run never ends in an
+# error about where to write its result. (`corpus build --out` is a directory it creates.)
+OUTPUT_OPTIONS = ("cert", "plot", "output")
+
+
+def check_outputs(args) -> None:
+    names = list(OUTPUT_OPTIONS) + (["out"] if args.command in ("eval", "train") else [])
+    for name in names:
+        value = getattr(args, name, None)
+        if not value:
+            continue
+        path = Path(value)
+        flag = "-o/--output" if name == "output" else f"--{name}"
+        if path.is_dir():
+            raise InputError(f"{flag} {value}: is a directory; give a file name")
+        parent = path.parent
+        if not parent.is_dir():
+            raise InputError(f"{flag} {value}: directory {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise InputError(f"{flag} {value}: directory {parent} is not writable")
 
 
 def load_for(args) -> Domain:

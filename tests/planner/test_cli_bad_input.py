@@ -112,3 +112,16 @@ def test_real_process_gives_message_not_traceback(argv):
     r = subprocess.run([sys.executable, "-m", "planner.cli", *argv], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "error" in r.stderr or "no such file" in r.stderr
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["verify", THERMO, "--plan", PLAN, "--tightest", "--cert", "{missing}/c.json"], "does not exist"),
+    (["plan-and-verify", THERMO, "--cert", "{dir}"], "is a directory"),
+    (["bench", THERMO, "--plot", "{missing}/b.png"], "does not exist"),
+    (["eval", THERMO, "--strategies", "smear", "--out", "{missing}/e.json"], "does not exist"),
+    (["compile", THERMO, "--plan", PLAN, "--bound", "0", "--to", "smt2", "-o", "{dir}"], "is a directory"),
+])
+def test_unwritable_outputs_are_refused_before_any_work(capsys, tmp_path, argv, words):
+    argv = [a.format(missing=tmp_path / "no" / "such", dir=tmp_path) for a in argv]
+    code, err = run_cli(capsys, *argv)
+    assert code == 2 and words in err
