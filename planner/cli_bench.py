@@ -25,7 +25,7 @@ def register(sub) -> dict:
 
 
 def cmd_bench(args, out: Console) -> int:
-    from corpus.bench import STRATEGIES, bench, plot
+    from corpus.bench import STRATEGIES, bench
     from corpus.goals import generate
     from prover.search import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
@@ -47,15 +47,21 @@ def cmd_bench(args, out: Console) -> int:
                   console=Console(stderr=True), transient=True, disable=args.json) as bar:
         task = bar.add_task("bench", total=len(goals) * len(strategies))
         table = bench(goals, strategies, budget, lambda done, total: bar.update(task, completed=done))
+    if report(out, args, table, len(goals)) and args.plot:
+        out.print(f"plot written to {args.plot}", markup=False)
+    return 0
+
+
+def report(out: Console, args, table: dict, goals: int) -> bool:
+    """Plot the table if asked, then print it as JSON or as a terminal table; True for the latter."""
+    from corpus.bench import plot
     if args.plot:
         plot(table, args.plot)
     if args.json:
         print_json(out, table)
-        return 0
-    print_table(out, table, f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
-    if args.plot:
-        out.print(f"plot written to {args.plot}", markup=False)
-    return 0
+        return False
+    print_table(out, table, f"{goals} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
+    return True
 
 
 def print_table(out: Console, table: dict, title: str) -> None:

@@ -148,7 +148,7 @@ def _inference_share(table: dict, stats: dict) -> dict:
 
 
 def cmd_eval(args, out: Console) -> int:
-    from corpus.bench import STRATEGIES, bench, plot
+    from corpus.bench import STRATEGIES, bench
     from prover.search import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -173,14 +173,8 @@ def cmd_eval(args, out: Console) -> int:
                         "files": args.files, "strategies": strategies}
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
-    if args.plot:
-        plot(table, args.plot)
-    if args.json:
-        print_json(out, table)
-        return 0
-    from planner.cli_bench import print_table
-    print_table(out, table, f"{len(goals)} goals; budget {args.node_budget} nodes, {args.time_limit}s per goal")
-    if stats is not None:
+    from planner.cli_bench import report
+    if report(out, args, table, len(goals)) and stats is not None:
         inf = table["learned_inference"]
         out.print(f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
                   f"({inf['share_of_search_time']} of its search time)", markup=False)

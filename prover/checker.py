@@ -79,16 +79,15 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:
     """Check one proof tree. Each stack entry carries its own problem: below a cut, the
     children prove claims about the cut's reach, head and tail problems."""
-    stack = [(u, facts, Goal(root_box(u.variables), claim), tree, path)]
+    stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
     nodes = 0
     while stack:
-        u, facts, goal, node, where = stack.pop()
+        u, facts, names, goal, node, where = stack.pop()
         nodes += 1
         if not isinstance(node, dict):
             raise CertificateRejected(f"{where}: a proof node must be an object")
         if "split" in node:
-            names = {v.name: i for i, v in enumerate(u.variables)}
-            stack.extend((u, facts, g, k, w) for g, k, w in _children(u, goal, node, where, names))
+            stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
         elif node.get("leaf") in ("interval", "infeasible", "smt"):
@@ -97,6 +96,11 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
         else:
             raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
     return nodes
+
+
+def _names(u: Unrolled) -> dict[str, int]:
+    """Variable name → index in the problem's boxes (split nodes name their variable)."""
+    return {v.name: i for i, v in enumerate(u.variables)}
 
 
 def _rational(text) -> Fraction:
@@ -138,7 +142,7 @@ def _cut_children(u, goal, node, where):
         raise CertificateRejected(f"{where}: bad cut: {exc}") from None
     if not isinstance(kids, list) or len(kids) != 3:
         raise CertificateRejected(f"{where}: a cut needs exactly three children (reach, head, tail)")
-    return [(cu, ExactBoxFacts(cu), g, k, f"{where}/{name}")
+    return [(cu, ExactBoxFacts(cu), _names(cu), g, k, f"{where}/{name}")
             for (cu, g), k, name in zip(problems, kids, ("reach", "head", "tail"))]
 
 

@@ -3,8 +3,9 @@ children (reach, head, tail) with ordinary searches.
 
 S is the interval hull of the state at step k over the leaves of an earlier search tree on
 the same box (the stalled reward search: its splits tighten S far below a hull over the whole
-box); the reach search then proves it. The head search certifies the tightest b1 it can; the tail search proves b − b1 (or, for
-`--tightest`, its own tightest bound, and the cut certifies their sum). The children's points
+box); the reach search then proves it. The head search certifies the tightest b1 it can; the
+tail search proves b − b1 (or, for `--tightest`, its own tightest bound, and the cut
+certifies their sum). The children's points
 are not scenarios of the plan, so their searches use a float tracker (targets only) and
 never report counterexamples: a cut can prove a bound or fail, never refute one.
 """
@@ -78,8 +79,8 @@ def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fracti
 def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, smt_factory=None,
                k: int | None = None, smt_left: float = math.inf) -> CutResult:
     """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), k = H // 2 by default.
-    `tree` is an earlier search tree over the root box, whose leaves shape S. The reach search takes up to 30% of the budget,
-    the head 30%, the tail the rest."""
+    `tree` is an earlier search tree over the root box, whose leaves shape S. The reach search
+    takes up to 30% of the budget, the head 45% of what is left, the tail the rest."""
     start = time.monotonic()
     H = u.domain.horizon
     k = H // 2 if k is None else k
@@ -91,7 +92,6 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
     root_goal = Goal(root_box(u.variables), Claim("reward", bound if bound is not None else Fraction(0)))
     (ru, _), (hu, _), (tu, _) = cut_children(u, root_goal, probe)
     nodes = smt_calls = 0
-    results = []
 
     def run(problem, kind, b, share):
         nonlocal nodes, smt_calls
@@ -104,7 +104,6 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         r = Search(ev, FloatTracker(problem, ev), policy, ctx, kind, b, sub, smt).run()
         nodes += r.nodes
         smt_calls += r.smt_calls
-        results.append(r)
         return r
 
     reach = run(ru, "valid", None, 0.3)
