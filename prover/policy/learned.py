@@ -1,8 +1,10 @@
 """The `learned` strategy: the policy network proposes, the interval evaluator confirms.
 
 Per search iteration, one forward pass for all the popped nodes gives each node a pointer
-over its variables and a split point per variable. The top-k variables of the pointer, each
-at its predicted point and at 3/8, 1/2 and 5/8 of its width, are the candidates; strong
+over its variables and a split point per variable. Smear's choice and the top-k variables of
+the pointer, each at its predicted point and at 3/8, 1/2 and 5/8 of its width, are the
+candidates (smear's first, so it wins ties: the network adds candidates, it never hides the
+reference rule's); strong
 branching over them (one batched interval call, as the heuristic does for smear's top three)
 picks the split that closes the largest share of the box at once, then the best worst child.
 SMT calls follow the heuristic's schedule. Soundness never depends on any of this: the
@@ -70,8 +72,11 @@ class LearnedPolicy(Heuristic):
         logits, frac, _ = self.predict(x, mask)
         STATS["infer_s"] += time.perf_counter() - start
         cands = []
-        for n, row, fr in zip(nodes, logits, frac):
+        for n, row, fr, s_row in zip(nodes, logits, frac, smear):
             order = [int(i) for i in np.argsort(-row) if np.isfinite(row[i])][: self.top_k]
+            if s_row.max() >= 0:                 # smear's choice is always a candidate (first:
+                top = int(np.argmax(s_row))         # ties go to it): the network adds, never hides
+                order = [top] + [i for i in order if i != top]
             splits = []
             for i in order:
                 for f in (fr[i], *self.points):

@@ -1,0 +1,136 @@
+"""How much any split policy could gain on a goal: a rollout-lookahead oracle against smear.
+
+`python -m corpus.headroom --corpus corpus/goalset --split test --domain sir` proves each goal's
+validity claim, then its reward claim, twice with interval splits only (float boxes, no SMT,
+no cuts; the search's closing rules): once splitting by smear at midpoints, and once by a
+one-step lookahead that at every node tries every splittable variable at 1/4, 3/8, 1/2, 5/8
+and 3/4 of its width, completes each candidate's two children with smear, and applies the
+candidate whose completed subtrees are smallest. The ratio of the two proof sizes estimates
+the headroom a learned split policy has on that goal: a policy that imitates the lookahead
+perfectly would reach about that ratio. An analysis tool, not a prover: it certifies nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from prover.evaluation import GoalEvaluator, to_arrays
+from prover.goals import root_box
+from prover.sensitivity import Sensitivity
+from prover.unroll import unroll
+
+FRACTIONS = (0.25, 0.375, 0.5, 0.625, 0.75)
+CAP = 5000            # nodes per completed subtree (a candidate that needs more counts as CAP)
+
+
+class Splitting:
+    """Proof sizes of one claim of one plan under smear and under the lookahead."""
+
+    def __init__(self, u, kind: str, bound: float | None):
+        self.ev, self.sens = GoalEvaluator(u), Sensitivity(u)
+        self.kind, self.bound = kind, bound
+        lo, hi = to_arrays([root_box(u.variables)])
+        self.root = (lo[0], hi[0])
+
+    def closed(self, f) -> bool:
+        if f.infeasible:
+            return True
+        return not f.undecided if self.kind == "valid" else f.lo >= self.bound
+
+    def smear_vars(self, lo: np.ndarray, hi: np.ndarray, facts) -> np.ndarray:
+        undecided = [None if self.kind == "reward" else f.undecided for f in facts]
+        s = self.sens.scores_batch(lo, hi, undecided)                                # (B, V)
+        ok = hi > lo
+        flat = ~np.any((s > 0) & ok, axis=1)
+        s = np.where(flat[:, None], hi - lo, s)
+        return np.argmax(np.where(ok, s, -1.0), axis=1)
+
+    @staticmethod
+    def children(lo, hi, v: int, frac: float):
+        c = lo[v] + frac * (hi[v] - lo[v])
+        left_hi, right_lo = hi.copy(), lo.copy()
+        left_hi[v], right_lo[v] = c, c
+        return (lo, left_hi), (right_lo, hi)
+
+    def smear_sizes(self, boxes: list) -> list[int]:
+        """Nodes of each box's smear proof (the box itself included), level by level in batches."""
+        size = [1] * len(boxes)
+        facts = self.ev.facts(np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes]))
+        level = [(i, lo, hi, f) for i, ((lo, hi), f) in enumerate(zip(boxes, facts)) if not self.closed(f)]
+        while level:
+            lo = np.array([x[1] for x in level])
+            hi = np.array([x[2] for x in level])
+            owners, los, his = [], [], []
+            for (i, a, b, _), v in zip(level, self.smear_vars(lo, hi, [x[3] for x in level])):
+                for kid in self.children(a, b, int(v), 0.5):
+                    owners.append(i)
+                    los.append(kid[0])
+                    his.append(kid[1])
+                    size[i] += 1
+            for i in set(owners):
+                if size[i] >= CAP:
+                    size[i] = CAP
+            facts = self.ev.facts(np.array(los), np.array(his))
+            level = [(i, a, b, f) for i, a, b, f in zip(owners, los, his, facts)
+                     if size[i] < CAP and not self.closed(f)]
+        return size
+
+    def lookahead_size(self, budget: int = 20 * CAP) -> int:
+        """Nodes of the lookahead's proof (capped at `budget`)."""
+        total, stack = 0, [self.root]
+        while stack and total < budget:
+            lo, hi = stack.pop()
+            total += 1
+            if self.closed(self.ev.facts(lo[None], hi[None])[0]):
+                continue
+            cands = [(v, fr) for v in range(len(lo)) if hi[v] > lo[v] for fr in FRACTIONS]
+            sizes = self.smear_sizes([kid for v, fr in cands for kid in self.children(lo, hi, v, fr)])
+            j = int(np.argmin([sizes[2 * j] + sizes[2 * j + 1] for j in range(len(cands))]))
+            stack.extend(self.children(lo, hi, *cands[j]))
+        return min(total, budget)
+
+
+def goal_headroom(goal) -> dict:
+    """Smear and lookahead proof sizes of one goal's validity and reward claims."""
+    u = unroll(goal.domain, goal.plan)
+    out = {}
+    for kind, bound in (("valid", None), ("reward", float(goal.bound))):
+        s = Splitting(u, kind, bound)
+        out[kind] = (s.smear_sizes([s.root])[0], s.lookahead_size())
+    return out
+
+
+def main() -> None:
+    from corpus import goalset
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", default="corpus/goalset")
+    p.add_argument("--split", default="test")
+    p.add_argument("--domain", help="only goals of this domain (file stem)")
+    p.add_argument("--max-goals", type=int)
+    args = p.parse_args()
+    records = [r for r in goalset.load_records(Path(args.corpus), args.split)
+               if args.domain is None or Path(r.domain).stem == args.domain]
+    ratios = []
+    for r in records[: args.max_goals]:
+        h = goal_headroom(goalset.to_goal(r))
+        smear = sum(a for a, _ in h.values())
+        look = sum(b for _, b in h.values())
+        if max(smear, look) >= CAP:
+            print(f"{r.domain} H={r.horizon}: past the cap of {CAP} nodes, left out", flush=True)
+            continue
+        ratios.append(look / smear)
+        print(f"{r.domain} H={r.horizon}: smear {smear} nodes (validity {h['valid'][0]}, reward "
+              f"{h['reward'][0]}), lookahead {look} ({h['valid'][1]}, {h['reward'][1]}): "
+              f"{look / smear:.2f}x", flush=True)
+    if ratios:
+        geo = math.exp(statistics.fmean(math.log(x) for x in ratios))
+        print(f"{len(ratios)} goals: lookahead / smear nodes median {statistics.median(ratios):.2f}x, "
+              f"geometric mean {geo:.2f}x, best {min(ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
