@@ -1,8 +1,8 @@
 """The independent certificate checker behind `warrant check-cert`.
 
 It imports neither the search nor torch. It re-derives the root box from the domain,
-rebuilds every child from its parent with `tactics.split_children` (and the three problems of
-a horizon cut with `cut.cut_children`), re-checks interval leaves
+rebuilds every child from its parent with `tactics.split_children` (and the problems of a
+horizon cut with `cut.cut_children`), re-checks interval leaves
 in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
 claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
 """
@@ -136,14 +136,15 @@ def _cut_children(u, goal, node, where):
         if type(spec["k"]) is not int:
             raise ValueError(f"cut position must be an integer, got {spec['k']!r}")
         cut = Cut(spec["k"], tuple((_rational(box[s.name][0]), _rational(box[s.name][1])) for s in states),
-                  _rational(spec["b1"]))
+                  _rational(spec["b1"]) if "b1" in spec else None)
         problems = cut_children(u, goal, cut)
     except (KeyError, TypeError, ValueError, IndexError, InputError, TacticError) as exc:
         raise CertificateRejected(f"{where}: bad cut: {exc}") from None
-    if not isinstance(kids, list) or len(kids) != 3:
-        raise CertificateRejected(f"{where}: a cut needs exactly three children (reach, head, tail)")
+    names = problems.names
+    if not isinstance(kids, list) or len(kids) != len(names):
+        raise CertificateRejected(f"{where}: this cut needs exactly {len(names)} children ({', '.join(names)})")
     return [(cu, ExactBoxFacts(cu), _names(cu), g, k, f"{where}/{name}")
-            for (cu, g), k, name in zip(problems, kids, ("reach", "head", "tail"))]
+            for (cu, g), k, name in zip(problems, kids, names)]
 
 
 def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> None:

@@ -14,7 +14,17 @@ claim holds at (x, s_k(x)), where the tail's rewards equal R_{k..H}(x); with the
 R(x) = R_{0..k}(x) + R_{k..H}(x) ≥ b1 + (b − b1) = b. The assumes of the parent stay on every
 child (over the same variables), so no child quantifies over scenarios the parent excludes.
 
-Shared by the search and the independent checker: the checker rebuilds the three problems from
+The validity cut `cut k, S` (no b1) on a goal `valid(π)` has two children:
+
+1. reach: on B, every condition the plan checks before the action of step k (the requires of
+   steps 0..k−1, the range and safe conditions of s_0..s_k) holds, and `s_k ∈ S`;
+2. tail:  on B × S, every condition from the action of step k on (the requires of steps
+   k..H−1, the range and safe conditions of s_{k+1}..s_H), unrolled from the fresh state.
+
+They cover the parent the same way: at an admissible x, reach gives the early conditions and
+s_k(x) ∈ S, and the tail's conditions at (x, s_k(x)) are the plan's later conditions at x.
+
+Shared by the search and the independent checker: the checker rebuilds the child problems from
 the plan's unrolling and the cut's arguments, never from the search's boxes.
 """
 from __future__ import annotations
@@ -25,7 +35,7 @@ from fractions import Fraction
 from dsl import ast
 from prover.goals import Claim, Goal
 from prover.tactics import TacticError
-from prover.unroll import Condition, Unrolled, UVar, num, total, unroll_from, var_name
+from prover.unroll import Condition, Unrolled, UVar, conditions_from, num, total, unroll_from, var_name
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 
@@ -33,26 +43,30 @@ _NOWHERE = ast.Pos(0, 0, 0, 0)
 @dataclass(frozen=True, slots=True)
 class Cut:
     """`cut k, S, b1`. `box` holds (lo, hi) for every state of the domain, in declaration
-    order (bools as 0/1; int states with integer ends)."""
+    order (bools as 0/1; int states with integer ends). `b1` is None on a validity claim."""
 
     k: int
     box: tuple[tuple[Fraction, Fraction], ...]
-    b1: Fraction
+    b1: Fraction | None
 
 
 @dataclass(frozen=True)
 class CutChildren:
     reach: tuple[Unrolled, Goal]
-    head: tuple[Unrolled, Goal]
+    head: tuple[Unrolled, Goal] | None       # None under a validity claim
     tail: tuple[Unrolled, Goal]
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return ("reach", "tail") if self.head is None else ("reach", "head", "tail")
+
     def __iter__(self):
-        return iter((self.reach, self.head, self.tail))
+        return iter(getattr(self, name) for name in self.names)
 
 
 def cut_children(u: Unrolled, goal: Goal, cut: Cut) -> CutChildren:
-    """The three child problems and goals of `cut` applied to `goal` (a reward claim on `u`,
-    the plan's own unrolling), or TacticError when the cut does not apply."""
+    """The child problems and goals of `cut` applied to `goal` (a reward claim with a bound, or
+    the validity claim, on `u`, the plan's own unrolling), or TacticError when it does not apply."""
     _check(u, goal, cut)
     states = u.domain.states
     reach_conditions = []
@@ -66,28 +80,39 @@ def cut_children(u: Unrolled, goal: Goal, cut: Cut) -> CutChildren:
         cond = ast.BoolOp("and", ast.Compare(">=", e, num(lo), _NOWHERE),
                           ast.Compare("<=", e, num(hi), _NOWHERE), _NOWHERE)
         reach_conditions.append(Condition(cond, cut.k, "reach", f"{s.name} in [{lo}, {hi}]", None))
-    reach = replace(u, part="reach", conditions=tuple(reach_conditions), rewards=(num(0),), reward=num(0))
-    head_rewards = u.rewards[:cut.k]
-    head = replace(u, part="head", conditions=(), rewards=head_rewards, reward=total(head_rewards))
     cut_vars = tuple(UVar(var_name(s.name, cut.k), "cut", s.name, cut.k, s.vtype,
                           None if s.vtype == "bool" else lo, None if s.vtype == "bool" else hi)
                      for s, (lo, hi) in zip(states, cut.box))
     fresh = {s.name: ast.Name(v.name, _NOWHERE) for s, v in zip(states, cut_vars)}
+    no_reward = {"rewards": (num(0),), "reward": num(0)}
+    tail_box = goal.box + tuple(cut.box)
+    if goal.claim.kind == "valid":
+        early = tuple(c for c in u.conditions if c.step < cut.k or (c.step == cut.k and c.kind != "requires"))
+        reach = replace(u, part="reach", conditions=early + tuple(reach_conditions), **no_reward)
+        tail = replace(u, part="tail", variables=u.variables + cut_vars, conditions=conditions_from(u, cut.k, fresh),
+                       **no_reward)
+        return CutChildren((reach, Goal(goal.box, Claim("valid"))), None, (tail, Goal(tail_box, Claim("valid"))))
+    reach = replace(u, part="reach", conditions=tuple(reach_conditions), **no_reward)
+    head_rewards = u.rewards[:cut.k]
+    head = replace(u, part="head", conditions=(), rewards=head_rewards, reward=total(head_rewards))
     tail_rewards = unroll_from(u, cut.k, fresh)
     tail = replace(u, part="tail", variables=u.variables + cut_vars, conditions=(), rewards=tail_rewards,
                    reward=total(tail_rewards))
     b = goal.claim.bound
     return CutChildren((reach, Goal(goal.box, Claim("valid"))),
                        (head, Goal(goal.box, Claim("reward", cut.b1))),
-                       (tail, Goal(goal.box + tuple(cut.box), Claim("reward", b - cut.b1))))
+                       (tail, Goal(tail_box, Claim("reward", b - cut.b1))))
 
 
 def _check(u: Unrolled, goal: Goal, cut: Cut) -> None:
     H = u.domain.horizon
     if u.part != "plan":
-        raise TacticError("a cut applies only to the plan's own reward goal, not inside another cut")
-    if goal.claim.kind != "reward" or goal.claim.bound is None:
-        raise TacticError("a cut needs a reward claim with a bound")
+        raise TacticError("a cut applies only to the plan's own goals, not inside another cut")
+    if goal.claim.kind == "valid":
+        if cut.b1 is not None:
+            raise TacticError("a cut of the validity claim has no b1")
+    elif goal.claim.bound is None or cut.b1 is None:
+        raise TacticError("a cut of a reward claim needs the claim's bound and b1")
     if not isinstance(cut.k, int) or not 1 <= cut.k < H:
         raise TacticError(f"cut position {cut.k} must be a step strictly inside 1..{H - 1}")
     states = u.domain.states

@@ -1,13 +1,13 @@
-"""Proving a reward claim through a horizon cut: choose `cut k, S, b1`, then prove the three
-children (reach, head, tail) with ordinary searches.
+"""Proving a claim through a horizon cut: choose `cut k, S, b1` (validity: `cut k, S`), then
+prove the children (reach, head, tail; validity: reach, tail) with ordinary searches.
 
 S is the interval hull of the state at step k over the leaves of an earlier search tree on
-the same box (the stalled reward search: its splits tighten S far below a hull over the whole
-box); the reach search then proves it. The head search certifies the tightest b1 it can; the
+the same box (the stalled search: its splits tighten S far below a hull over the whole box);
+the reach search then proves it. The head search certifies the tightest b1 it can; the
 tail search proves b − b1 (or, for `--tightest`, its own tightest bound, and the cut
 certifies their sum). The children's points
 are not scenarios of the plan, so their searches use a float tracker (targets only) and
-never report counterexamples: a cut can prove a bound or fail, never refute one.
+never report counterexamples: a cut can prove a claim or fail, never refute one.
 """
 from __future__ import annotations
 
@@ -44,12 +44,13 @@ class CutResult:
     dominated: bool = False
 
     def tree(self) -> dict:
-        """The certificate subtree: a cut node over its three children's proof trees."""
+        """The certificate subtree: a cut node over its children's proof trees."""
         from prover.certificate import tree_json
         states = self.problems[0].domain.states
-        return {"cut": {"k": self.cut.k, "b1": str(self.cut.b1),
-                        "box": {s.name: [str(lo), str(hi)] for s, (lo, hi) in zip(states, self.cut.box)}},
-                "children": [tree_json(r, p.variables) for r, p in zip(self.roots, self.problems)]}
+        spec = {"k": self.cut.k, "box": {s.name: [str(lo), str(hi)] for s, (lo, hi) in zip(states, self.cut.box)}}
+        if self.cut.b1 is not None:
+            spec["b1"] = str(self.cut.b1)
+        return {"cut": spec, "children": [tree_json(r, p.variables) for r, p in zip(self.roots, self.problems)]}
 
 
 def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fraction], ...]:
@@ -77,10 +78,11 @@ def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fracti
 
 
 def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, smt_factory=None,
-               k: int | None = None, smt_left: float = math.inf) -> CutResult:
-    """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), k = H // 2 by default.
-    `tree` is an earlier search tree over the root box, whose leaves shape S. The reach search
-    takes up to 30% of the budget, the head 45% of what is left, the tail the rest."""
+               k: int | None = None, smt_left: float = math.inf, kind: str = "reward") -> CutResult:
+    """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), or `cut k, S` on `valid(π)`
+    (kind "valid"), k = H // 2 by default. `tree` is an earlier search tree over the root box,
+    whose leaves shape S. Reward: the reach search takes up to 30% of the budget, the head 45%
+    of what is left, the tail the rest; validity: the reach half, the tail the rest."""
     start = time.monotonic()
     H = u.domain.horizon
     k = H // 2 if k is None else k
@@ -88,9 +90,11 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
     if H < 2 or not leaves:
         return CutResult(Status.UNKNOWN, None, None)
     S = reachable_box(u, k, leaves)
-    probe = Cut(k, S, Fraction(0))
-    root_goal = Goal(root_box(u.variables), Claim("reward", bound if bound is not None else Fraction(0)))
-    (ru, _), (hu, _), (tu, _) = cut_children(u, root_goal, probe)
+    if kind == "valid":
+        probe, claim = Cut(k, S, None), Claim("valid")
+    else:
+        probe, claim = Cut(k, S, Fraction(0)), Claim("reward", bound if bound is not None else Fraction(0))
+    children = cut_children(u, Goal(root_box(u.variables), claim), probe)
     nodes = smt_calls = 0
 
     def run(problem, kind, b, share):
@@ -106,16 +110,28 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         smt_calls += r.smt_calls
         return r
 
+    def failed() -> CutResult:
+        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+
+    (ru, _), (tu, _) = children.reach, children.tail
+    if kind == "valid":
+        searches = []
+        for problem, share in ((ru, 0.5), (tu, 1.0)):
+            searches.append(run(problem, "valid", None, share))
+            if searches[-1].status is not Status.PROVED:
+                return failed()
+        return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
+    hu = children.head[0]
     reach = run(ru, "valid", None, 0.3)
     if reach.status is not Status.PROVED:
-        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+        return failed()
     head = run(hu, "reward", None, 0.45)
     if head.status is not Status.PROVED or head.lower_bound is None:
-        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+        return failed()
     b1 = head.lower_bound
     tail = run(tu, "reward", None if bound is None else bound - b1, 1.0)
     if tail.status is not Status.PROVED or tail.lower_bound is None:
-        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+        return failed()
     lower = bound if bound is not None else b1 + tail.lower_bound
     cut = Cut(k, S, b1)
     # the tail's proof trees were built for the claim R_tail ≥ its own bound; the certificate

@@ -147,6 +147,15 @@ def unroll_from(u: Unrolled, k: int, state: dict[str, ast.Expr]) -> tuple[ast.Ex
     return tuple(_run(u.domain, u.plan, params, _disturbances(u.domain), dict(state), k)[2])
 
 
+def conditions_from(u: Unrolled, k: int, state: dict[str, ast.Expr]) -> tuple[Condition, ...]:
+    """The validity conditions the plan checks from step k on (the requires of steps k..H−1, the
+    range and safe conditions of s_{k+1}..s_H) when the state at step k is `state`. With
+    `state = u.states[k]` they are exactly those of `u.conditions` (the validity cut relies on
+    this): the ones of step > k, and the requires of step k."""
+    params = {p.name: ast.Name(p.name, _NOWHERE) for p in u.domain.params}
+    return tuple(_run(u.domain, u.plan, params, _disturbances(u.domain), dict(state), k)[1])
+
+
 def total(terms) -> ast.Expr:
     """The sum of expressions, folded (0 for none)."""
     terms = list(terms)

@@ -91,49 +91,64 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
         return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
 
-    valid = search("valid", None, 0, time.monotonic() - start)
+    # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
+    # on piecewise-linear goals Z3 closes what splitting leaves open.
+    cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
+    factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+    valid = plain = search("valid", None, 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0)
     if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
                          f"uncertainty box, so every claim would hold vacuously")
     parts = [valid]
+
+    def try_cuts(kind: str, b, plain: SearchResult, positions, share_of_budget: float):
+        """Cut attempts at `positions` while the claim stays unproved, each with an equal share of
+        what is left of `share_of_budget` of the budget; the best proof found (or `plain`)."""
+        best = plain
+        for i, k in enumerate(positions):
+            if not _worth_a_cut(best, kind, tracker, b, budget):
+                break
+            spent, used = sum(p.nodes for p in parts), time.monotonic() - start
+            share = 1.0 / (len(positions) - i)
+            nodes_left = share_of_budget * budget.nodes - spent
+            seconds = share * (share_of_budget * SEARCH_SHARE * budget.seconds - used)
+            left = Budget(max(1, int(share * nodes_left)), max(0.0, seconds), budget.gap)
+            cut = cut_search(u, policy, plain.root, b, left, factory, k, smt_left, kind)
+            parts.append(cut)
+            if cut.status is Status.PROVED and (best.status is not Status.PROVED or
+                                                (kind == "reward" and cut.lower_bound > best.lower_bound)):
+                best = cut
+        return best
+
+    H = domain.horizon
+    if cuts:
+        valid = try_cuts("valid", None, plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
+                         VALID_SHARE)
     reward = None
     if valid.status is Status.PROVED:
-        # Cuts are for long nonlinear unrollings, where interval dependency grows with the
-        # horizon; on piecewise-linear goals Z3 closes what splitting leaves open.
-        cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
-        reward = plain = search("reward", bound, valid.nodes, time.monotonic() - start,
-                                PLAIN_SHARE if cuts else 1.0)
+        plain = search("reward", bound, sum(p.nodes for p in parts), time.monotonic() - start,
+                       PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
-        positions = sorted({max(1, domain.horizon // 4), domain.horizon // 2})
-        factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
-        for i, k in enumerate(positions):
-            if not (cuts and _worth_a_cut(reward, tracker, bound, budget)):
-                break
-            spent = sum(p.nodes for p in parts)
-            share = 1.0 / (len(positions) - i)          # the time left, split over the cuts left
-            seconds = share * (SEARCH_SHARE * budget.seconds - (time.monotonic() - start))
-            left = Budget(max(1, int(share * (budget.nodes - spent))), max(0.0, seconds), budget.gap)
-            cut = cut_search(u, policy, plain.root, bound, left, factory, k, smt_left)
-            parts.append(cut)
-            if cut.status is Status.PROVED and (reward.lower_bound is None or cut.lower_bound > reward.lower_bound):
-                reward = cut
+        reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
     return _combine(u, bound, strategy, valid, reward, tracker, parts, start)
 
 
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
+VALID_PLAIN_SHARE = 0.2 # of the budget, for the plain validity search when cuts may follow
+VALID_SHARE = 0.6       # of the budget, for the validity claim with its cuts (at H/2, H/4, 3H/4)
 PLAIN_SHARE = 0.4       # of the reward search's budget, before cuts are tried (H/4, then H/2)
 
 
-def _worth_a_cut(reward: SearchResult, tracker: WorstTracker, bound, budget: Budget) -> bool:
-    """The plain search stalled: a bound it did not prove (and did not refute), or a tightest
-    bound still further than the gap from the worst found."""
-    if reward.counterexample is not None or reward.dominated:
+def _worth_a_cut(result, kind: str, tracker: WorstTracker, bound, budget: Budget) -> bool:
+    """The search stalled: validity or a bound it did not prove (and did not refute), or a
+    tightest bound still further than the gap from the worst found."""
+    if result.counterexample is not None or result.dominated:
         return False
-    if bound is not None:
-        return reward.status is not Status.PROVED
-    if reward.lower_bound is None or tracker.value is None:
+    if bound is not None or kind == "valid":
+        return result.status is not Status.PROVED
+    if result.lower_bound is None or tracker.value is None:
         return True
-    return tracker.value - reward.lower_bound > budget.gap * abs(tracker.value)
+    return tracker.value - result.lower_bound > budget.gap * abs(tracker.value)
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
@@ -155,9 +170,12 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
-    reward_tree = reward.tree() if isinstance(reward, CutResult) else tree_json(reward.root, u.variables)
-    cert = checked_certificate(u.domain, plan, lower, tree_json(valid.root, u.variables), reward_tree,
-                               strategy, stats)
+    cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
                         strategy, cert, searches=tuple(parts))
 
+
+
+def _tree(result, u) -> dict:
+    """The certificate's proof tree of one claim: a search's tree, or a cut over its children's."""
+    return result.tree() if isinstance(result, CutResult) else tree_json(result.root, u.variables)
