@@ -17,14 +17,15 @@ FORMAT_VERSION = 1
 
 
 def tree_json(root: "Node", variables) -> dict:
-    """The proof tree below `root` as JSON. Open leaves become `interval` leaves: in a tightest
-    search every leaf's interval bound is at least the certified bound."""
+    """The proof tree below `root` as JSON. Open leaves become leaves of the method that bounded
+    them (`interval` or `mean-value`): in a tightest search every leaf's bound is at least the
+    certified bound."""
     out: dict = {}
     stack = [(root, out)]
     while stack:
         node, slot = stack.pop()
         if node.is_leaf:
-            slot["leaf"] = node.closed_by or "interval"
+            slot["leaf"] = node.closed_by or node.lo_by
             continue
         slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
         slot["children"] = [{}, {}]

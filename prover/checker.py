@@ -2,7 +2,7 @@
 
 It imports neither the search nor torch. It re-derives the root box from the domain,
 rebuilds every child from its parent with `tactics.split_children` (and the problems of a
-horizon cut with `cut.cut_children`), re-checks interval leaves
+horizon cut with `cut.cut_children`), re-checks interval and mean-value leaves
 in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
 claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
 """
@@ -90,7 +90,7 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
             stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
-        elif node.get("leaf") in ("interval", "infeasible", "smt"):
+        elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
             _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
         else:
@@ -154,6 +154,9 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
         if not smt_check(u, goal.box, goal.claim):
             raise CertificateRejected(f"{where}: the SMT solver does not confirm {goal.claim} on this box")
         return
+    if method == "mean-value":
+        _check_mean_value(facts, goal, where)
+        return
     f = facts.facts(goal.box, goal.claim.kind)
     if f.infeasible:
         return
@@ -169,3 +172,17 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
                                   f"(≈ {float(f.lo):.6g}), below the claimed {goal.claim.bound}")
+
+
+def _check_mean_value(facts, goal: Goal, where: str) -> None:
+    """R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact enclosures G_i
+    of R's partial derivatives over the box (`prover.mean_value`)."""
+    if goal.claim.kind != "reward":
+        raise CertificateRejected(f"{where}: a mean-value leaf proves reward claims only")
+    lower = facts.mean_value_lower(goal.box)
+    if lower is None:
+        raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "
+                                  f"uncertain variable, or a divisor whose interval contains 0)")
+    if not lower >= goal.claim.bound:
+        raise CertificateRejected(f"{where}: mean-value lower bound of R is {lower} "
+                                  f"(≈ {float(lower):.6g}), below the claimed {goal.claim.bound}")

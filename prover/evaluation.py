@@ -67,6 +67,14 @@ class GoalEvaluator:
         self.exprs = [u.reward, *(c.expr for c in u.conditions), *u.assumes]
         self.engine = BoxEvaluator(self.exprs, u.variables)
         self.boxes_evaluated = 0
+        self._mean_value = None
+
+    def mean_value(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """(N,) mean-value lower bounds of R on N float boxes (−inf where there is none)."""
+        if self._mean_value is None:
+            from prover.mean_value import FloatMeanValue
+            self._mean_value = FloatMeanValue(self.u)
+        return self._mean_value.lower(lo, hi)
 
     def boxes(self, boxes: list[Box]) -> list[BoxFacts]:
         return self.facts(*to_arrays(boxes))

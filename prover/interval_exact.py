@@ -92,14 +92,31 @@ class ExactBoxFacts:
 
     def __init__(self, u: Unrolled):
         self.u = u
+        self._mean_value = None
+
+    def mean_value_lower(self, box: Box):
+        """The exact mean-value lower bound of R on `box` (None: there is none)."""
+        if self._mean_value is None:
+            from prover.mean_value import ExactMeanValue
+            self._mean_value = ExactMeanValue(self)
+        return self._mean_value.lower(box)
+
+    def evaluator(self, box: Box) -> MemoRangeEvaluator:
+        """An exact interval evaluator over `box` (bools as the set of their values)."""
+        bounds = {}
+        for v, (lo, hi) in zip(self.u.variables, box):
+            bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
+        return MemoRangeEvaluator(bounds, self.u.domain.horizon)
+
+    def enclosure(self, box: Box):
+        """`expr → (lo, hi)` over `box`, or None where a divisor's interval may contain 0."""
+        ev = self.evaluator(box)
+        return lambda e: _safe(ev, e, None)
 
     def facts(self, box: Box, claim_kind: str | None = None) -> ExactFacts:
         """Facts on `box`; with `claim_kind` "valid" the reward is not evaluated (lo None), with
         "reward" the conditions are not (undecided empty): a leaf needs one or the other."""
-        bounds = {}
-        for v, (lo, hi) in zip(self.u.variables, box):
-            bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
-        ev = MemoRangeEvaluator(bounds, self.u.domain.horizon)
+        ev = self.evaluator(box)
         infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
         undecided = () if claim_kind == "reward" else \
             tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])

@@ -1,7 +1,8 @@
 """Best-first proof search over the AND tree of splits, with anytime bounds.
 
 One loop: pop the most urgent open leaf, ask the policy for a tactic, expand, evaluate the
-children in one batch, close what the interval facts prove, back up, offer the children's
+children in one batch (interval facts, then the mean-value bound of R for the children those
+leave open), close what they prove, back up, offer the children's
 midpoints to the worst-found tracker, check the budget. A reward search with a fixed bound
 closes leaves whose interval lower bound reaches it; a `--tightest` search chases a target
 just below the worst found, and its certified bound is the minimum over all leaves.
@@ -69,7 +70,9 @@ class Search:
         box = root_box(self.ev.u.variables)
         self._update_target()
         flo, fhi = to_arrays([box])
-        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, self.ev.facts(flo, fhi)[0], flo[0], fhi[0])
+        facts = self.ev.facts(flo, fhi)
+        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, facts[0], flo[0], fhi[0],
+                          self._mean_values(facts, flo, fhi)[0])
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
@@ -120,8 +123,9 @@ class Search:
         if todo:
             for i, f in zip(todo, self.ev.facts(flo[todo], fhi[todo])):
                 known[i] = f
-        for (parent, goal), facts, lo, hi in zip(kids, known, flo, fhi):
-            parent.children.append(self._make(goal, parent, facts, lo, hi))
+        better = self._mean_values(known, flo, fhi)
+        for (parent, goal), facts, lo, hi, mv in zip(kids, known, flo, fhi, better):
+            parent.children.append(self._make(goal, parent, facts, lo, hi, mv))
         for node, _ in splits:
             back_up(node)
         self.tracker.offer([midpoint(g.box, self.ev.u.variables) for _, g in kids])
@@ -165,10 +169,27 @@ class Search:
             self.ctx.smt_failures += 1
         self._push(node)
 
-    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi) -> Node:
+    def _mean_values(self, facts: list[BoxFacts], flo, fhi) -> list[float | None]:
+        """Per box, the mean-value lower bound of R where it beats the interval bound and the
+        interval bound alone does not close the box (reward searches; else None). One batched
+        call for the boxes that need it: the mean-value form costs a gradient per box."""
+        out: list[float | None] = [None] * len(facts)
+        target = self._target()
+        if self.kind != "reward":
+            return out
+        todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
+        if todo:
+            for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
+                if mv > facts[i].lo:
+                    out[i] = float(mv)
+        return out
+
+    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
+        if mean_value is not None:
+            node.lo, node.lo_by = mean_value, "mean-value"
         if not self._close_if_done(node):
             self._push(node)
         return node
@@ -180,7 +201,7 @@ class Search:
         elif self.kind == "valid" and not node.undecided:
             node.closed_by = "interval"
         elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
-            node.closed_by = "interval"
+            node.closed_by = node.lo_by
             node.proven = self.bound if self.bound is not None else round_down(node.lo)
         else:
             return False

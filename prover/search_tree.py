@@ -28,11 +28,11 @@ class Node:
     goal: Goal
     parent: "Node | None"
     depth: int
-    lo: float = -math.inf            # interval lower bound of R on the box (reward searches)
+    lo: float = -math.inf            # lower bound of R on the box (reward searches), by `lo_by`
     hi: float = math.inf
     undecided: tuple[int, ...] = ()  # conditions not proved true on the box (validity searches)
     infeasible: bool = False         # some assume is false on the whole box
-    closed_by: str | None = None     # "interval" | "smt" | "infeasible" for closed leaves
+    closed_by: str | None = None     # "interval" | "mean-value" | "smt" | "infeasible" for closed leaves
     proven: Fraction | None = None   # bound proved for R on this leaf (reward searches)
     split: Split | None = None
     children: list["Node"] = field(default_factory=list)
@@ -41,6 +41,7 @@ class Node:
     smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
     fhi: object = None
+    lo_by: str = "interval"          # the leaf method behind `lo`: "interval" | "mean-value"
 
     @property
     def is_leaf(self) -> bool:

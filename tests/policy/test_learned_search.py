@@ -71,7 +71,7 @@ def test_children_facts_from_strong_branching_are_the_searchs_own(learned, sir_g
     seen = []
     orig = Search._make
 
-    def spy(self, goal, parent, facts, flo, fhi):
+    def spy(self, goal, parent, facts, flo, fhi, mean_value=None):
         if parent is not None and self.policy.known_facts(parent, parent.split) is not None:
             fresh = self.ev.facts(flo[None, :], fhi[None, :])[0]
             seen.append(fresh == facts)
