@@ -25,7 +25,7 @@ def tree_json(root: "Node", variables) -> dict:
     while stack:
         node, slot = stack.pop()
         if node.is_leaf:
-            slot["leaf"] = node.closed_by or node.lo_by
+            slot["leaf"] = node.closed_by or node.method
             continue
         slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
         slot["children"] = [{}, {}]

@@ -175,10 +175,20 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
 
 
 def _check_mean_value(facts, goal: Goal, where: str) -> None:
-    """R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact enclosures G_i
-    of R's partial derivatives over the box (`prover.mean_value`)."""
-    if goal.claim.kind != "reward":
-        raise CertificateRejected(f"{where}: a mean-value leaf proves reward claims only")
+    """Reward: R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact
+    enclosures G_i of R's partial derivatives over the box. Validity: every condition intervals
+    leave undecided is decided true with its comparisons' margins enclosed the same way
+    (intersected with intervals). See `prover.mean_value`."""
+    if goal.claim.kind == "valid":
+        f = facts.facts(goal.box, "valid")
+        if f.infeasible:
+            return
+        left = facts.mean_value_undecided(goal.box, f.undecided)
+        if left:
+            c = facts.u.conditions[left[0]]
+            raise CertificateRejected(f"{where}: the mean-value form does not prove the {c.kind} condition "
+                                      f"'{c.text}' at step {c.step}")
+        return
     lower = facts.mean_value_lower(goal.box)
     if lower is None:
         raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "

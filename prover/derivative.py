@@ -154,8 +154,17 @@ def uses(e: ast.Expr, names: frozenset, memo: "ast.NodeMemo") -> bool:
 def gradient(e: ast.Expr, names: tuple[str, ...]) -> tuple[ast.Expr, ...] | None:
     """∂e/∂x for each x in `names` (a constant 0 where e does not depend on x), or None when e is
     not Lipschitz in them (see the module docstring)."""
+    return gradients([e], names)[0]
+
+
+def gradients(exprs, names: tuple[str, ...]) -> list[tuple[ast.Expr, ...] | None]:
+    """`gradient` of each expression, sharing the derivatives of common sub-expressions."""
     varying, pool = ast.NodeMemo(), frozenset(names)
-    try:
-        return tuple(_or_zero(_Partial(x, varying, pool).of(e)) for x in names)
-    except NotDifferentiable:
-        return None
+    partials = [_Partial(x, varying, pool) for x in names]
+    out = []
+    for e in exprs:
+        try:
+            out.append(tuple(_or_zero(p.of(e)) for p in partials))
+        except NotDifferentiable:
+            out.append(None)
+    return out

@@ -67,14 +67,36 @@ class GoalEvaluator:
         self.exprs = [u.reward, *(c.expr for c in u.conditions), *u.assumes]
         self.engine = BoxEvaluator(self.exprs, u.variables)
         self.boxes_evaluated = 0
-        self._mean_value = None
+        self._reward_form = self._atoms = self._atom_form = None      # built on first use
 
     def mean_value(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """(N,) mean-value lower bounds of R on N float boxes (−inf where there is none)."""
-        if self._mean_value is None:
+        if self._reward_form is None:
             from prover.mean_value import FloatMeanValue
-            self._mean_value = FloatMeanValue(self.u)
-        return self._mean_value.lower(lo, hi)
+            self._reward_form = FloatMeanValue([self.u.reward], self.u.variables)
+        return self._reward_form.enclosures(lo, hi)[0][:, 0]
+
+    def mean_value_undecided(self, lo: np.ndarray, hi: np.ndarray, undecided: list) -> list[tuple[int, ...]]:
+        """For N float boxes with the conditions intervals left undecided, those the mean-value
+        form of their comparisons (intersected with intervals) cannot decide true either."""
+        from prover.mean_value import ConditionAtoms, FloatMeanValue, decide, margin
+        if self._atoms is None:
+            bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
+            self._atoms = ConditionAtoms(self.u.conditions, bools)
+            self._atom_form = FloatMeanValue([margin(a) for a in self._atoms.atoms], self.u.variables)
+        atoms = self._atoms
+        if not atoms.atoms or lo.shape[0] == 0:
+            return [tuple(u) for u in undecided]
+        wanted = tuple(sorted({j for conds in undecided for c in conds for j in atoms.of_condition[c] or ()}))
+        a_lo, a_hi = self._atom_form.enclosures(lo, hi, naive=True, wanted=wanted)   # (N, A)
+        out = []
+        for b, conds in enumerate(undecided):
+            def interval(cmp, b=b):
+                j = atoms.index[id(cmp)]
+                return a_lo[b, j], a_hi[b, j]
+            out.append(tuple(c for c in conds if atoms.of_condition[c] is None
+                             or decide(self.u.conditions[c].expr, interval)[0]))
+        return out
 
     def boxes(self, boxes: list[Box]) -> list[BoxFacts]:
         return self.facts(*to_arrays(boxes))

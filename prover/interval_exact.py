@@ -26,6 +26,7 @@ def _exact(x):
     return x if isinstance(x, bool) else _rational(x)
 
 
+_INF = float("inf")
 PRECISION = 192          # significant bits kept when an endpoint's denominator grows past LIMIT
 LIMIT = 256              # ... bits; shorter rationals are never touched
 
@@ -92,14 +93,33 @@ class ExactBoxFacts:
 
     def __init__(self, u: Unrolled):
         self.u = u
-        self._mean_value = None
+        self._reward_form = self._atoms = self._atom_form = None      # built on first use
 
     def mean_value_lower(self, box: Box):
         """The exact mean-value lower bound of R on `box` (None: there is none)."""
-        if self._mean_value is None:
-            from prover.mean_value import ExactMeanValue
-            self._mean_value = ExactMeanValue(self)
-        return self._mean_value.lower(box)
+        from prover.mean_value import ExactMeanValue
+        if self._reward_form is None:
+            self._reward_form = ExactMeanValue(self, [self.u.reward])
+        form = self._reward_form.enclosures(box, [0])[0]
+        return None if form is None else form[0]
+
+    def mean_value_undecided(self, box: Box, undecided) -> tuple[int, ...]:
+        """The conditions of `undecided` the exact mean-value form of their comparisons
+        (intersected with intervals) does not decide true on `box`."""
+        from prover.mean_value import ConditionAtoms, ExactMeanValue, decide, margin
+        if self._atoms is None:
+            bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
+            self._atoms = ConditionAtoms(self.u.conditions, bools)
+            self._atom_form = ExactMeanValue(self, [margin(a) for a in self._atoms.atoms])
+        atoms = self._atoms
+        wanted = {j for c in undecided for j in atoms.of_condition[c] or ()}
+        forms = self._atom_form.enclosures(box, sorted(wanted), naive=True)
+
+        def interval(cmp):
+            form = forms[atoms.index[id(cmp)]]
+            return form if form is not None else (-_INF, _INF)
+        return tuple(c for c in undecided if atoms.of_condition[c] is None
+                     or decide(self.u.conditions[c].expr, interval)[0])
 
     def evaluator(self, box: Box) -> MemoRangeEvaluator:
         """An exact interval evaluator over `box` (bools as the set of their values)."""

@@ -1,14 +1,19 @@
-"""The mean-value leaf: a lower bound of R on a box from its value at the midpoint and an
-interval enclosure of its gradient over the box.
+"""The mean-value leaf: enclosures of R and of the validity conditions' comparison margins
+from their values at the box's midpoint and interval enclosures of their gradients.
 
 For f Lipschitz on a box X with midpoint m and intervals G_i ⊇ ∂f/∂x_i over X (see
 `prover.derivative`), every x in X has f(x) ∈ f(m) + Σ_i G_i · (x_i − m_i). Unlike plain
 interval evaluation, whose overestimation shrinks linearly with the box, this one shrinks
 quadratically, and it sees cancellations across steps (a gust that raises one step's reward
-and lowers the next). `FloatMeanValue` is the search's outward-rounded screen (batched, numpy);
-`exact_lower_bound` is the checker's, in exact rational interval arithmetic at the exact
-midpoint. Only real and int variables move (an int box is bounded by its real relaxation, on
-which R is the same expression); bools never enter R's arithmetic.
+and lowers the next). A reward leaf closes when the lower end reaches the bound; a validity
+leaf when every condition still undecided by intervals is decided true with its comparisons'
+margins `l − r` enclosed by the intersection of both forms (conditions built from comparisons
+with `and`, `or`, `not`; others are left to intervals).
+
+`FloatMeanValue` is the search's outward-rounded screen (batched, numpy); `ExactMeanValue` the
+checker's, in exact rational intervals at the exact midpoint. Only real and int variables
+move (an int box is bounded by its real relaxation, on which the expressions are the same);
+bools never enter arithmetic.
 """
 from __future__ import annotations
 
@@ -16,77 +21,179 @@ from fractions import Fraction
 
 import numpy as np
 
-from prover.derivative import gradient
+from dsl import ast
+from prover.derivative import gradients
 from prover.interval import BoxEvaluator
-from prover.unroll import Unrolled
 
-# The search closes a box by the mean-value bound only with this relative margin to spare, so
+_NOWHERE = ast.Pos(0, 0, 0, 0)
+# The search closes a box by the mean-value form only with this relative margin to spare, so
 # that the checker (exact arithmetic, the exact midpoint) never disagrees by a rounding error.
 MARGIN = 1e-9
+ENGINE_CACHE = 64        # evaluators kept per problem, one per set of expressions asked for
+
+
+def margin(cmp: ast.Compare) -> ast.Expr:
+    return ast.BinOp("-", cmp.left, cmp.right, _NOWHERE)
+
+
+class ConditionAtoms:
+    """The numeric comparisons of the conditions the mean-value form can decide: conditions
+    made of comparisons between numbers with `and` / `or` / `not` (others: None)."""
+
+    def __init__(self, conditions, bool_vars: frozenset):
+        self.atoms: list[ast.Compare] = []
+        self.index: dict[int, int] = {}                  # id(Compare) → atom number
+        self.of_condition: list[tuple[int, ...] | None] = []   # None: not supported
+        for c in conditions:
+            found = self._collect(c.expr, bool_vars)
+            for a in found or ():
+                if id(a) not in self.index:
+                    self.index[id(a)] = len(self.atoms)
+                    self.atoms.append(a)
+            self.of_condition.append(None if found is None else tuple(self.index[id(a)] for a in found))
+
+    @staticmethod
+    def _collect(e, bool_vars):
+        out, stack = [], [e]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (ast.BoolOp, ast.Not)):
+                stack.extend(ast.children(n))
+            elif isinstance(n, ast.Compare) and not (_is_bool(n.left, bool_vars) or _is_bool(n.right, bool_vars)):
+                out.append(n)
+            else:
+                return None
+        return out
+
+
+def _is_bool(e, bool_vars) -> bool:
+    if isinstance(e, (ast.BoolLit, ast.Compare, ast.BoolOp, ast.Not)):
+        return True
+    if isinstance(e, ast.Name):
+        return e.id in bool_vars
+    if isinstance(e, ast.Ite):
+        return _is_bool(e.then, bool_vars)
+    return False
+
+
+def decide(e, atom_interval) -> tuple[bool, bool]:
+    """(can be false, can be true) of a supported condition, given `atom_interval(compare)` →
+    an enclosure (lo, hi) of its margin l − r."""
+    if isinstance(e, ast.Not):
+        f, t = decide(e.operand, atom_interval)
+        return t, f
+    if isinstance(e, ast.BoolOp):
+        lf, lt = decide(e.left, atom_interval)
+        rf, rt = decide(e.right, atom_interval)
+        return (lf or rf, lt and rt) if e.op == "and" else (lf and rf, lt or rt)
+    lo, hi = atom_interval(e)
+    return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
+            ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
+            "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
 
 
 class FloatMeanValue:
-    """Batched mean-value lower bounds of one problem's reward (None: R is not Lipschitz)."""
+    """Batched outward-rounded mean-value enclosures of a list of expressions."""
 
-    def __init__(self, u: Unrolled):
-        names = tuple(v.name for v in u.variables)
-        self.moving = np.array([v.vtype != "bool" for v in u.variables])
-        grad = gradient(u.reward, names)
-        self.available = grad is not None
-        if self.available:
-            self.value = BoxEvaluator([u.reward], u.variables)
-            self.grad = BoxEvaluator(list(grad), u.variables)
+    def __init__(self, exprs, variables):
+        self.exprs, self.variables = list(exprs), variables
+        self.moving = np.array([v.vtype != "bool" for v in variables])
+        self.grads = gradients(self.exprs, tuple(v.name for v in variables))
+        self.engines: dict[tuple[int, ...], tuple] = {}
 
-    def lower(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """(N,) lower bounds of R on N boxes [lo, hi] (each (N, V)); −inf where there is none."""
-        n = lo.shape[0]
-        if not self.available or n == 0:
-            return np.full(n, -np.inf)
+    def _engines(self, wanted: tuple[int, ...]):
+        """The evaluators of the expressions `wanted` and of their gradients (cached per set:
+        a search asks again and again for the few conditions its boxes leave undecided)."""
+        if wanted not in self.engines:
+            if len(self.engines) >= ENGINE_CACHE:
+                self.engines.pop(next(iter(self.engines)))
+            usable = [j for j in wanted if self.grads[j] is not None]
+            value = BoxEvaluator([self.exprs[j] for j in wanted], self.variables)
+            grad = BoxEvaluator([d for j in usable for d in self.grads[j]], self.variables) if usable else None
+            self.engines[wanted] = (value, grad, usable)
+        return self.engines[wanted]
+
+    def enclosures(self, lo: np.ndarray, hi: np.ndarray, naive: bool = False,
+                   wanted: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(N, E) lower and upper ends on N boxes [lo, hi] (each (N, V)) of the expressions
+        `wanted` (default all; the others' columns stay ∓inf, as do those with no form).
+        `naive`: intersected with plain interval evaluation (better on large boxes)."""
+        n, n_vars = lo.shape[0], len(self.variables)
+        wanted = tuple(range(len(self.exprs))) if wanted is None else tuple(wanted)
+        out_lo, out_hi = np.full((n, len(self.exprs)), -np.inf), np.full((n, len(self.exprs)), np.inf)
+        if n == 0 or not wanted:
+            return out_lo, out_hi
+        value, grad, usable = self._engines(wanted)
+        if naive:
+            for col, (v_lo, v_hi) in zip(wanted, value.eval(lo, hi)):
+                out_lo[:, col] = np.where(np.isnan(v_lo), -np.inf, v_lo)
+                out_hi[:, col] = np.where(np.isnan(v_hi), np.inf, v_hi)
+        if grad is None:
+            return out_lo, out_hi
         mid = np.where(self.moving, (lo + hi) / 2, lo)                            # (N, V)
-        mid_hi = np.where(self.moving, mid, hi)                                   # bools keep their box
-        at_mid = self.value.eval(mid, mid_hi)[0][0]                               # (N,) f(m) lower end
-        grads = self.grad.eval(lo, hi)                                            # V × ((N,), (N,))
-        total = np.asarray(at_mid, dtype=np.float64)
+        at_mid = dict(zip(wanted, value.eval(mid, np.where(self.moving, mid, hi))))   # bools keep their box
+        grads = grad.eval(lo, hi)
+        a = np.nextafter(lo - mid, -np.inf)                                       # (N, V) ≤ x − m
+        b = np.nextafter(hi - mid, np.inf)                                        # (N, V) ≥ x − m
         with np.errstate(all="ignore"):
-            for i, (g_lo, g_hi) in enumerate(grads):
-                if not self.moving[i]:
-                    continue
-                a = np.nextafter(lo[:, i] - mid[:, i], -np.inf)                   # ≤ x_i − m_i
-                b = np.nextafter(hi[:, i] - mid[:, i], np.inf)
-                prods = np.minimum(np.minimum(g_lo * a, g_lo * b), np.minimum(g_hi * a, g_hi * b))
-                total = np.nextafter(total + np.nextafter(prods, -np.inf), -np.inf)
-        total = np.where(np.isnan(total), -np.inf, total)
-        return total - MARGIN * np.maximum(1.0, np.abs(total))
+            for k, col in enumerate(usable):
+                f_lo, f_hi = at_mid[col]
+                low, high = np.asarray(f_lo, dtype=np.float64), np.asarray(f_hi, dtype=np.float64)
+                for i in np.flatnonzero(self.moving):
+                    g_lo, g_hi = grads[k * n_vars + i]
+                    p = (g_lo * a[:, i], g_lo * b[:, i], g_hi * a[:, i], g_hi * b[:, i])
+                    low = np.nextafter(low + np.nextafter(np.minimum.reduce(p), -np.inf), -np.inf)
+                    high = np.nextafter(high + np.nextafter(np.maximum.reduce(p), np.inf), np.inf)
+                slack = MARGIN * np.maximum(1.0, np.maximum(np.abs(low), np.abs(high)))
+                out_lo[:, col] = np.maximum(out_lo[:, col], np.where(np.isnan(low), -np.inf, low - slack))
+                out_hi[:, col] = np.minimum(out_hi[:, col], np.where(np.isnan(high), np.inf, high + slack))
+        return out_lo, out_hi
 
 
 class ExactMeanValue:
-    """The checker's mean-value bound of one problem's reward, in exact rational intervals
-    (`facts`: the problem's `interval_exact.ExactBoxFacts`)."""
+    """The checker's mean-value enclosures of a list of expressions over one problem's boxes, in
+    exact rational intervals (`facts`: the problem's `interval_exact.ExactBoxFacts`)."""
 
-    def __init__(self, facts):
-        self.facts, self.u = facts, facts.u
-        self.grad = gradient(self.u.reward, tuple(v.name for v in self.u.variables))
+    def __init__(self, facts, exprs):
+        self.facts, self.variables = facts, facts.u.variables
+        self.exprs = list(exprs)
+        self.grads = gradients(self.exprs, tuple(v.name for v in self.variables))
 
-    def lower(self, box) -> Fraction | None:
-        """The mean-value lower bound of R on `box` (exact (lo, hi) pairs) at its exact midpoint,
-        or None when R is not Lipschitz in its variables or an enclosure is unbounded (a
-        divisor's interval may contain 0)."""
-        if self.grad is None:
-            return None
+    def enclosures(self, box, wanted, naive: bool = False) -> dict[int, tuple[Fraction, Fraction] | None]:
+        """Expression number → its enclosure on `box` (exact (lo, hi) pairs) at the exact
+        midpoint (`naive`: intersected with plain interval evaluation), or None when there is
+        none (not Lipschitz, or a divisor's interval may contain 0)."""
         mid = tuple(((lo + hi) / 2, (lo + hi) / 2) if v.vtype != "bool" else (lo, hi)
-                    for v, (lo, hi) in zip(self.u.variables, box))
-        at_mid = self.facts.enclosure(mid)(self.u.reward)
-        if at_mid is None:
+                    for v, (lo, hi) in zip(self.variables, box))
+        at_mid, over_box = self.facts.enclosure(mid), self.facts.enclosure(box)
+        out = {}
+        for j in wanted:
+            form = None if self.grads[j] is None else _form(self.exprs[j], self.grads[j], box, mid,
+                                                            self.variables, at_mid, over_box)
+            plain = over_box(self.exprs[j]) if naive else None
+            if plain is not None:
+                plain = (_fraction(plain[0]), _fraction(plain[1]))
+                form = plain if form is None else (max(form[0], plain[0]), min(form[1], plain[1]))
+            out[j] = form
+        return out
+
+
+def _form(e, grad, box, mid, variables, at_mid, over_box):
+    f = at_mid(e)
+    if f is None:
+        return None
+    low, high = _fraction(f[0]), _fraction(f[1])
+    for v, (lo, hi), (m, _), g in zip(variables, box, mid, grad):
+        if v.vtype == "bool":
+            continue
+        enclosure = over_box(g)
+        if enclosure is None:
             return None
-        over_box = self.facts.enclosure(box)
-        total = Fraction(int(at_mid[0].numerator), int(at_mid[0].denominator))
-        for v, (lo, hi), (m, _), g in zip(self.u.variables, box, mid, self.grad):
-            if v.vtype == "bool":
-                continue
-            enclosure = over_box(g)
-            if enclosure is None:
-                return None
-            g_lo, g_hi = (Fraction(int(x.numerator), int(x.denominator)) for x in enclosure)
-            a, b = lo - m, hi - m
-            total += min(g_lo * a, g_lo * b, g_hi * a, g_hi * b)
-        return total
+        g_lo, g_hi = _fraction(enclosure[0]), _fraction(enclosure[1])
+        p = (g_lo * (lo - m), g_lo * (hi - m), g_hi * (lo - m), g_hi * (hi - m))
+        low, high = low + min(p), high + max(p)
+    return low, high
+
+
+def _fraction(x) -> Fraction:
+    return Fraction(int(x.numerator), int(x.denominator))

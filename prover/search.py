@@ -29,6 +29,7 @@ from prover.worst import Witness, WorstTracker, explore
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
+MV_BACKOFF_MAX = 31  # batches a validity search waits at most between mean-value attempts
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Search:
         self.tie = itertools.count()
         self.batch = BATCH
         self.rounds = 0
+        self._mv_backoff = self._mv_wait = 0
 
     def run(self) -> SearchResult:
         start = time.monotonic()
@@ -169,27 +171,42 @@ class Search:
             self.ctx.smt_failures += 1
         self._push(node)
 
-    def _mean_values(self, facts: list[BoxFacts], flo, fhi) -> list[float | None]:
-        """Per box, the mean-value lower bound of R where it beats the interval bound and the
-        interval bound alone does not close the box (reward searches; else None). One batched
-        call for the boxes that need it: the mean-value form costs a gradient per box."""
-        out: list[float | None] = [None] * len(facts)
-        target = self._target()
-        if self.kind != "reward":
+    def _mean_values(self, facts: list[BoxFacts], flo, fhi) -> list:
+        """Per box, what the mean-value form adds where intervals alone do not close it (else
+        None): for a reward claim a better lower bound of R, for validity the conditions it
+        still cannot decide true. One batched call for the boxes that need it: the form costs a
+        gradient per box."""
+        out: list = [None] * len(facts)
+        if self.kind == "reward":
+            target = self._target()
+            todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
+            if todo:
+                for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
+                    if mv > facts[i].lo:
+                        out[i] = float(mv)
             return out
-        todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
-        if todo:
-            for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
-                if mv > facts[i].lo:
-                    out[i] = float(mv)
+        todo = [i for i, f in enumerate(facts) if not f.infeasible and f.undecided]
+        if not todo or self._mv_wait > 0:          # backing off: see below
+            self._mv_wait -= 1
+            return out
+        left = self.ev.mean_value_undecided(flo[todo], fhi[todo], [facts[i].undecided for i in todo])
+        for i, undecided in zip(todo, left):
+            if len(undecided) < len(facts[i].undecided):
+                out[i] = undecided
+        # Conditions' forms cost a gradient per comparison; on boxes still too large for them to
+        # decide anything, wait 1, 3, 7, ... batches before trying again (reset on success).
+        self._mv_backoff = 0 if any(x is not None for x in out) else min(2 * self._mv_backoff + 1, MV_BACKOFF_MAX)
+        self._mv_wait = self._mv_backoff
         return out
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
-        if mean_value is not None:
-            node.lo, node.lo_by = mean_value, "mean-value"
+        if mean_value is not None and self.kind == "reward":
+            node.lo, node.method = mean_value, "mean-value"
+        elif mean_value is not None:
+            node.undecided, node.method = mean_value, "mean-value"
         if not self._close_if_done(node):
             self._push(node)
         return node
@@ -199,9 +216,9 @@ class Search:
         if node.infeasible:
             node.closed_by = "infeasible"
         elif self.kind == "valid" and not node.undecided:
-            node.closed_by = "interval"
+            node.closed_by = node.method
         elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
-            node.closed_by = node.lo_by
+            node.closed_by = node.method
             node.proven = self.bound if self.bound is not None else round_down(node.lo)
         else:
             return False

@@ -28,7 +28,7 @@ class Node:
     goal: Goal
     parent: "Node | None"
     depth: int
-    lo: float = -math.inf            # lower bound of R on the box (reward searches), by `lo_by`
+    lo: float = -math.inf            # lower bound of R on the box (reward searches), by `method`
     hi: float = math.inf
     undecided: tuple[int, ...] = ()  # conditions not proved true on the box (validity searches)
     infeasible: bool = False         # some assume is false on the whole box
@@ -41,7 +41,7 @@ class Node:
     smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
     fhi: object = None
-    lo_by: str = "interval"          # the leaf method behind `lo`: "interval" | "mean-value"
+    method: str = "interval"         # the leaf method behind `lo` / `undecided`: "interval" | "mean-value"
 
     @property
     def is_leaf(self) -> bool:

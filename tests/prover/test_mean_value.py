@@ -19,7 +19,7 @@ from dsl.plan import parse_plan
 from corpus import DOMAINS_DIR
 from prover.checker import CertificateRejected, check_certificate
 from prover.derivative import gradient
-from prover.evaluation import to_arrays
+from prover.evaluation import GoalEvaluator, to_arrays
 from prover.interval_exact import ExactBoxFacts
 from prover.mean_value import ExactMeanValue, FloatMeanValue
 from prover.search import Budget
@@ -41,26 +41,63 @@ def _value(e, point):
         return None
 
 
+def _corner(box, point, corner):
+    return {v.name: (b[1] if c else b[0]) if v.vtype != "bool" else point[v.name]
+            for v, b, c in zip(VARS, box, corner)}
+
+
 @settings(max_examples=500, deadline=None)
 @given(e=numeric(3), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=4, max_size=4))
-def test_mean_value_bounds_enclose_the_interpreter(e, bp, corner):
+def test_mean_value_forms_enclose_the_interpreter(e, bp, corner):
     box, point = bp
     u = _problem(e)
-    exact = ExactMeanValue(ExactBoxFacts(u)).lower(box)
+    exact = ExactMeanValue(ExactBoxFacts(u), [e]).enclosures(box, [0])[0]
     lo, hi = to_arrays([box])
-    screen = FloatMeanValue(u).lower(lo, hi)[0]
-    corner_point = {v.name: (b[1] if c else b[0]) if v.vtype != "bool" else point[v.name]
-                    for v, b, c in zip(VARS, box, corner)}
-    for p in (point, corner_point):
+    f_lo, f_hi = FloatMeanValue([e], VARS).enclosures(lo, hi)
+    screen = (f_lo[0, 0], f_hi[0, 0])
+    for p in (point, _corner(box, point, corner)):
         value = _value(e, p)
         assume(value is not None)
         if exact is not None:
-            assert exact <= value
-        if np.isfinite(screen):
-            assert Fraction(screen) <= value
-    if exact is not None and np.isfinite(screen):
+            assert exact[0] <= value <= exact[1]
+        assert not np.isfinite(screen[0]) or Fraction(screen[0]) <= value
+        assert not np.isfinite(screen[1]) or value <= Fraction(screen[1])
+    if exact is not None:
         # what the float search closes, the exact checker confirms
-        assert Fraction(screen) <= exact
+        assert not np.isfinite(screen[0]) or Fraction(screen[0]) <= exact[0]
+        assert not np.isfinite(screen[1]) or exact[1] <= Fraction(screen[1])
+
+
+def _condition(depth: int):
+    """Conditions the mean-value form decides: comparisons joined by and / or / not."""
+    leaf = st.tuples(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), numeric(2), numeric(2)).map(
+        lambda t: ast.Compare(t[0], t[1], t[2], P))
+    if depth == 0:
+        return leaf
+    sub = _condition(depth - 1)
+    return st.one_of(leaf, st.tuples(st.sampled_from(["and", "or"]), sub, sub).map(
+        lambda t: ast.BoolOp(t[0], t[1], t[2], P)), sub.map(lambda e: ast.Not(e, P)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(c=_condition(2), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_conditions_the_mean_value_form_proves_hold_everywhere_in_the_box(c, bp, corner):
+    """A condition the form decides true (float screen or exact) is true at every point tried."""
+    box, point = bp
+    u = SimpleNamespace(reward=ast.Num(Fraction(0), P), variables=VARS, domain=SimpleNamespace(horizon=1),
+                        assumes=(), conditions=(SimpleNamespace(expr=c),))
+    exact_left = ExactBoxFacts(u).mean_value_undecided(box, (0,))
+    lo, hi = to_arrays([box])
+    float_left = GoalEvaluator.__new__(GoalEvaluator)
+    float_left.u, float_left._atoms = u, None
+    float_left = float_left.mean_value_undecided(lo, hi, [(0,)])[0]
+    if exact_left and float_left:
+        return
+    for p in (point, _corner(box, point, corner)):
+        value = _value(c, p)
+        assume(value is not None)
+        assert value is True
+    assert exact_left == () or float_left != ()       # the checker confirms what the search closes
 
 
 @settings(max_examples=200, deadline=None)
@@ -86,7 +123,7 @@ def test_mean_value_is_second_order_where_intervals_are_first_order():
     box = ((Fraction(49, 100), Fraction(51, 100)),)
     facts = ExactBoxFacts(_problem(e, (x,)))
     naive = facts.enclosure(box)(e)[0]
-    mv = ExactMeanValue(facts).lower(box)
+    mv = ExactMeanValue(facts, [e]).enclosures(box, [0])[0][0]
     assert naive == Fraction(2401, 10000)
     assert mv == Fraction(2498, 10000)
     assert mv <= Fraction(2499, 10000)
@@ -143,13 +180,11 @@ def test_false_mean_value_certificates_are_rejected(drone_proof):
             if leaf["leaf"] == "mean-value":
                 leaf["leaf"] = "interval"
 
-    def in_validity(m):       # a mean-value leaf where the validity tree had an interval leaf
-        _leaves(m["proofs"]["valid"])[0]["leaf"] = "mean-value"
-
     mutations = {
         "bound above the worst found": lambda m: m["claim"].__setitem__("reward_at_least", str(worst + Fraction(1, 1000))),
         "interval leaves where mean-value ones were needed": demote,
-        "a mean-value leaf proving validity": in_validity,
+        "the validity proof collapsed to one mean-value leaf": lambda m: m["proofs"].__setitem__("valid", {"leaf": "mean-value"}),
+        "the reward proof collapsed to one mean-value leaf": lambda m: m["proofs"].__setitem__("reward", {"leaf": "mean-value"}),
     }
     for name, fn in mutations.items():
         with pytest.raises(CertificateRejected):
