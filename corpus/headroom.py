@@ -1,8 +1,8 @@
 """How much any split policy could gain on a goal: a rollout-lookahead oracle against smear.
 
 `python -m corpus.headroom --corpus corpus/goalset --split test --domain sir` proves each goal's
-validity claim, then its reward claim, twice with interval splits only (float boxes, no SMT,
-no cuts; the search's closing rules): once splitting by smear at midpoints, and once by a
+validity claim, then its reward claim, twice with splits only (float boxes, no SMT, no cuts;
+the search's closing rules: interval facts, then the mean-value form): once splitting by smear at midpoints, and once by a
 one-step lookahead that at every node tries every splittable variable at 1/4, 3/8, 1/2, 5/8
 and 3/4 of its width, completes each candidate's two children with smear, and applies the
 candidate whose completed subtrees are smallest. The ratio of the two proof sizes estimates
@@ -36,10 +36,20 @@ class Splitting:
         lo, hi = to_arrays([root_box(u.variables)])
         self.root = (lo[0], hi[0])
 
-    def closed(self, f) -> bool:
-        if f.infeasible:
-            return True
-        return not f.undecided if self.kind == "valid" else f.lo >= self.bound
+    def facts(self, lo: np.ndarray, hi: np.ndarray) -> tuple[list, list[bool]]:
+        """Interval facts of N boxes and whether each closes (intervals, then the mean-value
+        form, as the search closes boxes)."""
+        facts = self.ev.facts(lo, hi)
+        if self.kind == "valid":
+            open_ = [i for i, f in enumerate(facts) if not f.infeasible and f.undecided]
+            left = self.ev.mean_value_undecided(lo[open_], hi[open_], [facts[i].undecided for i in open_]) \
+                if open_ else []
+            still = {i for i, u in zip(open_, left) if u}
+        else:
+            open_ = [i for i, f in enumerate(facts) if not f.infeasible and f.lo < self.bound]
+            better = self.ev.mean_value(lo[open_], hi[open_]) if open_ else []
+            still = {i for i, mv in zip(open_, better) if mv < self.bound}
+        return facts, [i not in still for i in range(len(facts))]
 
     def smear_vars(self, lo: np.ndarray, hi: np.ndarray, facts) -> np.ndarray:
         undecided = [None if self.kind == "reward" else f.undecided for f in facts]
@@ -59,8 +69,8 @@ class Splitting:
     def smear_sizes(self, boxes: list) -> list[int]:
         """Nodes of each box's smear proof (the box itself included), level by level in batches."""
         size = [1] * len(boxes)
-        facts = self.ev.facts(np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes]))
-        level = [(i, lo, hi, f) for i, ((lo, hi), f) in enumerate(zip(boxes, facts)) if not self.closed(f)]
+        facts, closed = self.facts(np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes]))
+        level = [(i, lo, hi, f) for i, ((lo, hi), f, c) in enumerate(zip(boxes, facts, closed)) if not c]
         while level:
             lo = np.array([x[1] for x in level])
             hi = np.array([x[2] for x in level])
@@ -74,9 +84,9 @@ class Splitting:
             for i in set(owners):
                 if size[i] >= CAP:
                     size[i] = CAP
-            facts = self.ev.facts(np.array(los), np.array(his))
-            level = [(i, a, b, f) for i, a, b, f in zip(owners, los, his, facts)
-                     if size[i] < CAP and not self.closed(f)]
+            facts, closed = self.facts(np.array(los), np.array(his))
+            level = [(i, a, b, f) for i, a, b, f, c in zip(owners, los, his, facts, closed)
+                     if size[i] < CAP and not c]
         return size
 
     def lookahead_size(self, budget: int = 20 * CAP) -> int:
@@ -85,7 +95,7 @@ class Splitting:
         while stack and total < budget:
             lo, hi = stack.pop()
             total += 1
-            if self.closed(self.ev.facts(lo[None], hi[None])[0]):
+            if self.facts(lo[None], hi[None])[1][0]:
                 continue
             cands = [(v, fr) for v in range(len(lo)) if hi[v] > lo[v] for fr in FRACTIONS]
             sizes = self.smear_sizes([kid for v, fr in cands for kid in self.children(lo, hi, v, fr)])
