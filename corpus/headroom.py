@@ -1,13 +1,15 @@
 """How much any split policy could gain on a goal: a rollout-lookahead oracle against smear.
 
 `python -m corpus.headroom --corpus corpus/goalset --split test --domain sir` proves each goal's
-validity claim, then its reward claim, twice with splits only (float boxes, no SMT, no cuts;
-the search's closing rules: interval facts, then the mean-value form): once splitting by smear at midpoints, and once by a
-one-step lookahead that at every node tries every splittable variable at 1/4, 3/8, 1/2, 5/8
-and 3/4 of its width, completes each candidate's two children with smear, and applies the
-candidate whose completed subtrees are smallest. The ratio of the two proof sizes estimates
+validity claim, then its reward claim, with splits only (float boxes, no SMT, no cuts; the
+search's closing rules: interval facts, then the mean-value form): once splitting by smear at
+midpoints, once by a one-step lookahead that at every node tries every splittable variable
+at 1/4, 3/8, 1/2, 5/8 and 3/4 of its width, completes each candidate's two children with
+smear, and applies the candidate whose completed subtrees are smallest. The ratio of the two proof sizes estimates
 the headroom a learned split policy has on that goal: a policy that imitates the lookahead
-perfectly would reach about that ratio. An analysis tool, not a prover: it certifies nothing.
+perfectly would reach about that ratio. It also counts smear's proof with interval leaves only
+(the mean-value form's gain; a whole proof past ROOT_CAP nodes counts as ROOT_CAP). An
+analysis tool, not a prover: it certifies nothing.
 """
 from __future__ import annotations
 
@@ -25,14 +27,15 @@ from prover.unroll import unroll
 
 FRACTIONS = (0.25, 0.375, 0.5, 0.625, 0.75)
 CAP = 5000            # nodes per completed subtree (a candidate that needs more counts as CAP)
+ROOT_CAP = 30_000     # nodes of a whole smear proof
 
 
 class Splitting:
     """Proof sizes of one claim of one plan under smear and under the lookahead."""
 
-    def __init__(self, u, kind: str, bound: float | None):
+    def __init__(self, u, kind: str, bound: float | None, mean_value: bool = True):
         self.ev, self.sens = GoalEvaluator(u), Sensitivity(u)
-        self.kind, self.bound = kind, bound
+        self.kind, self.bound, self.mean_value = kind, bound, mean_value
         lo, hi = to_arrays([root_box(u.variables)])
         self.root = (lo[0], hi[0])
 
@@ -40,6 +43,9 @@ class Splitting:
         """Interval facts of N boxes and whether each closes (intervals, then the mean-value
         form, as the search closes boxes)."""
         facts = self.ev.facts(lo, hi)
+        if not self.mean_value:
+            return facts, [f.infeasible or (not f.undecided if self.kind == "valid" else f.lo >= self.bound)
+                           for f in facts]
         if self.kind == "valid":
             open_ = [i for i, f in enumerate(facts) if not f.infeasible and f.undecided]
             left = self.ev.mean_value_undecided(lo[open_], hi[open_], [facts[i].undecided for i in open_]) \
@@ -66,7 +72,7 @@ class Splitting:
         left_hi[v], right_lo[v] = c, c
         return (lo, left_hi), (right_lo, hi)
 
-    def smear_sizes(self, boxes: list) -> list[int]:
+    def smear_sizes(self, boxes: list, cap: int = CAP) -> list[int]:
         """Nodes of each box's smear proof (the box itself included), level by level in batches."""
         size = [1] * len(boxes)
         facts, closed = self.facts(np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes]))
@@ -82,11 +88,11 @@ class Splitting:
                     his.append(kid[1])
                     size[i] += 1
             for i in set(owners):
-                if size[i] >= CAP:
-                    size[i] = CAP
+                if size[i] >= cap:
+                    size[i] = cap
             facts, closed = self.facts(np.array(los), np.array(his))
             level = [(i, a, b, f) for i, a, b, f, c in zip(owners, los, his, facts, closed)
-                     if size[i] < CAP and not c]
+                     if size[i] < cap and not c]
         return size
 
     def lookahead_size(self, budget: int = 20 * CAP) -> int:
@@ -104,13 +110,16 @@ class Splitting:
         return min(total, budget)
 
 
-def goal_headroom(goal) -> dict:
-    """Smear and lookahead proof sizes of one goal's validity and reward claims."""
+def goal_headroom(goal, lookahead: bool = True) -> dict:
+    """Per claim ("valid", "reward"): smear's proof size with the mean-value form, the
+    lookahead's (None when not asked for) and smear's with interval leaves only."""
     u = unroll(goal.domain, goal.plan)
     out = {}
     for kind, bound in (("valid", None), ("reward", float(goal.bound))):
         s = Splitting(u, kind, bound)
-        out[kind] = (s.smear_sizes([s.root])[0], s.lookahead_size())
+        plain = Splitting(u, kind, bound, mean_value=False)
+        out[kind] = (s.smear_sizes([s.root], ROOT_CAP)[0], s.lookahead_size() if lookahead else None,
+                     plain.smear_sizes([plain.root], ROOT_CAP)[0])
     return out
 
 
@@ -121,25 +130,31 @@ def main() -> None:
     p.add_argument("--split", default="test")
     p.add_argument("--domain", help="only goals of this domain (file stem)")
     p.add_argument("--max-goals", type=int)
+    p.add_argument("--no-lookahead", action="store_true",
+                   help="only smear's proof sizes, with and without mean-value leaves")
     args = p.parse_args()
     records = [r for r in goalset.load_records(Path(args.corpus), args.split)
                if args.domain is None or Path(r.domain).stem == args.domain]
-    ratios = []
+    ratios, gains = [], []
     for r in records[: args.max_goals]:
-        h = goal_headroom(goalset.to_goal(r))
-        smear = sum(a for a, _ in h.values())
-        look = sum(b for _, b in h.values())
-        if max(smear, look) >= CAP:
-            print(f"{r.domain} H={r.horizon}: past the cap of {CAP} nodes, left out", flush=True)
-            continue
-        ratios.append(look / smear)
-        print(f"{r.domain} H={r.horizon}: smear {smear} nodes (validity {h['valid'][0]}, reward "
-              f"{h['reward'][0]}), lookahead {look} ({h['valid'][1]}, {h['reward'][1]}): "
-              f"{look / smear:.2f}x", flush=True)
-    if ratios:
-        geo = math.exp(statistics.fmean(math.log(x) for x in ratios))
-        print(f"{len(ratios)} goals: lookahead / smear nodes median {statistics.median(ratios):.2f}x, "
-              f"geometric mean {geo:.2f}x, best {min(ratios):.2f}x")
+        h = goal_headroom(goalset.to_goal(r), lookahead=not args.no_lookahead)
+        smear, plain = sum(x[0] for x in h.values()), sum(x[2] for x in h.values())
+        line = f"{r.domain} H={r.horizon}: smear {smear} nodes (validity {h['valid'][0]}, reward {h['reward'][0]})"
+        line += f"; interval leaves only {plain} ({h['valid'][2]}, {h['reward'][2]})"
+        if max(smear, plain) < ROOT_CAP:
+            gains.append(plain / smear)
+        if not args.no_lookahead:
+            look = sum(x[1] for x in h.values())
+            line += f"; lookahead {look} ({h['valid'][1]}, {h['reward'][1]})"
+            if max(smear, look) < CAP:
+                ratios.append(look / smear)
+                line += f": {look / smear:.2f}x"
+        print(line, flush=True)
+    for name, xs in (("lookahead / smear", ratios), ("interval-only / mean-value smear", gains)):
+        if xs:
+            geo = math.exp(statistics.fmean(math.log(x) for x in xs))
+            print(f"{name} over the {len(xs)} goals below the caps: median {statistics.median(xs):.2f}x, "
+                  f"geometric mean {geo:.2f}x")
 
 
 if __name__ == "__main__":
