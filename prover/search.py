@@ -2,7 +2,8 @@
 
 One loop: pop the most urgent open leaf, ask the policy for a tactic, expand, evaluate the
 children in one batch (interval facts, then the mean-value bound of R for the children those
-leave open), close what they prove, back up, offer the children's
+leave open; a validity search tries the mean-value form on a leaf when it pops it), close what
+they prove, back up, offer the children's
 midpoints to the worst-found tracker, check the budget. A reward search with a fixed bound
 closes leaves whose interval lower bound reaches it; a `--tightest` search chases a target
 just below the worst found, and its certified bound is the minimum over all leaves.
@@ -29,7 +30,6 @@ from prover.worst import Witness, WorstTracker, explore
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
-MV_BACKOFF_MAX = 31  # batches a validity search waits at most between mean-value attempts
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,6 @@ class Search:
         self.tie = itertools.count()
         self.batch = BATCH
         self.rounds = 0
-        self._mv_backoff = self._mv_wait = 0
 
     def run(self) -> SearchResult:
         start = time.monotonic()
@@ -99,7 +98,7 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
-        return out
+        return self._settle_validity(out)
 
     def _expand(self, nodes: list[Node]) -> None:
         tactics = self.policy.choose_batch(nodes, self.ctx)
@@ -172,10 +171,9 @@ class Search:
         self._push(node)
 
     def _mean_values(self, facts: list[BoxFacts], flo, fhi) -> list:
-        """Per box, what the mean-value form adds where intervals alone do not close it (else
-        None): for a reward claim a better lower bound of R, for validity the conditions it
-        still cannot decide true. One batched call for the boxes that need it: the form costs a
-        gradient per box."""
+        """Reward searches: per box, the mean-value lower bound of R where it beats the interval
+        bound and that alone does not close the box (else None), in one batched call; the better
+        bound also orders the search. (Validity: see `_settle_validity`.)"""
         out: list = [None] * len(facts)
         if self.kind == "reward":
             target = self._target()
@@ -184,29 +182,31 @@ class Search:
                 for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
                     if mv > facts[i].lo:
                         out[i] = float(mv)
-            return out
-        todo = [i for i, f in enumerate(facts) if not f.infeasible and f.undecided]
-        if not todo or self._mv_wait > 0:          # backing off: see below
-            self._mv_wait -= 1
-            return out
-        left = self.ev.mean_value_undecided(flo[todo], fhi[todo], [facts[i].undecided for i in todo])
-        for i, undecided in zip(todo, left):
-            if len(undecided) < len(facts[i].undecided):
-                out[i] = undecided
-        # Conditions' forms cost a gradient per comparison; on boxes still too large for them to
-        # decide anything, wait 1, 3, 7, ... batches before trying again (reset on success).
-        self._mv_backoff = 0 if any(x is not None for x in out) else min(2 * self._mv_backoff + 1, MV_BACKOFF_MAX)
-        self._mv_wait = self._mv_backoff
         return out
+
+    def _settle_validity(self, nodes: list[Node]) -> list[Node]:
+        """Validity searches try the mean-value form on a leaf when it is about to be split (once
+        per leaf, one batched call): the form costs a gradient per comparison, so trying it on
+        every new child would double the cost where most children are split anyway. Leaves it
+        proves are closed; the others are returned for splitting with their interval facts
+        unchanged (steering smear by only the conditions the form left open made drone's
+        validity proofs 20x larger: the others still need the splits)."""
+        todo = [n for n in nodes if n.method == "interval" and n.undecided]
+        if self.kind != "valid" or not todo:
+            return nodes
+        lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
+        for n, left in zip(todo, self.ev.mean_value_undecided(lo, hi, [n.undecided for n in todo])):
+            n.method = "mean-value"
+            if not left:
+                n.undecided = left
+        return [n for n in nodes if not self._close_if_done(n)]
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
-        if mean_value is not None and self.kind == "reward":
+        if mean_value is not None:
             node.lo, node.method = mean_value, "mean-value"
-        elif mean_value is not None:
-            node.undecided, node.method = mean_value, "mean-value"
         if not self._close_if_done(node):
             self._push(node)
         return node

@@ -139,7 +139,8 @@ MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...
 VALID_PLAIN_TIME = 0.4  # ... and of the time: its mean-value forms cost more per node than cuts
 VALID_SHARE = 0.6       # of the budget, for the validity claim with its cuts (at H/2, H/4, 3H/4)
-PLAIN_SHARE = 0.4       # of the reward search's budget, before cuts are tried (H/4, then H/2)
+PLAIN_SHARE = 0.85      # of the reward search's budget, before cuts are tried (H/4, then H/2): with
+                        # mean-value leaves the plain search rarely needs them (docs/benchmarks.md)
 
 
 def _worth_a_cut(result, kind: str, tracker: WorstTracker, bound, budget: Budget) -> bool:

@@ -138,7 +138,7 @@ def test_verify_with_the_heuristic_may_cut_and_stays_checked():
     drone = DOMAINS["drone"]
     d = load_domain(drone)
     plan = parse_plan(known_plan(drone), d)
-    r = verify_search(d, plan, None, "heuristic", Budget(400, 20, Fraction(1, 1000)))
+    r = verify_search(d, plan, None, "heuristic", Budget(200, 20, Fraction(1, 1000)))
     assert r.verdict == "proved"
     cuts = [p for p in r.searches if type(p).__name__ == "CutResult"]
     assert len(cuts) >= 2                        # one on validity, at least one on the reward

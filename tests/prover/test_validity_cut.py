@@ -29,9 +29,12 @@ from prover.verify import verify_search
 
 DOMAINS = {p.stem: p for p in domain_files()}
 DRONE = DOMAINS["drone"]
-# A drone plan (from the held-out goal corpus) whose validity smear's splitting cannot prove in
-# 3000 nodes, mean-value leaves included, while a cut at step 4 proves it in about 10.
-HARD_PLAN = "thrust(2); thrust(3); thrust(0); thrust(2); thrust(3); thrust(0); thrust(1); thrust(2)"
+# Two drone plans from the held-out goal corpus. At horizon 10, smear's splitting cannot prove
+# STALLING_PLAN valid in 2000 nodes (mean-value leaves included), while a cut at step 2 on the
+# tree of a 400-node search proves it in about 500. SHORT_PLAN (horizon 8) needs about 115
+# nodes of splitting; with a 300-node budget verify gives the plain search 60 and then cuts.
+STALLING_PLAN = "thrust(2); thrust(2); thrust(2); thrust(0); thrust(0); thrust(2); thrust(1); thrust(1); thrust(3); thrust(3)"
+SHORT_PLAN = "thrust(2); thrust(3); thrust(0); thrust(2); thrust(3); thrust(0); thrust(1); thrust(2)"
 
 
 @settings(max_examples=40, deadline=None)
@@ -59,15 +62,15 @@ def test_reach_and_tail_conditions_are_exactly_the_plans(name, seed, data):
 
 @pytest.fixture(scope="module")
 def valid_cut():
-    d = load_domain(DRONE)
-    plan = parse_plan(HARD_PLAN, d)
+    d = load_domain(DRONE, horizon=10)
+    plan = parse_plan(STALLING_PLAN, d)
     u = unroll(d, plan)
     base = verify_search(d, plan, None, "smear", Budget(400, 20))
     stalled = base.searches[0]
     assert stalled.status is not Status.PROVED          # splitting alone stalls within 400 nodes
-    c = cut_search(u, make_policy("heuristic"), stalled.root, None, Budget(4000, 20), k=4, kind="valid")
+    c = cut_search(u, make_policy("heuristic"), stalled.root, None, Budget(4000, 60), k=2, kind="valid")
     assert c.status is Status.PROVED and c.cut.b1 is None
-    reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 20)).searches[-1]
+    reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 60)).searches[-1]
     cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u.variables), "heuristic", {})
     return d, plan, u, c, cert
 
@@ -128,7 +131,7 @@ def test_a_validity_cut_is_not_allowed_inside_a_cut(valid_cut):
     d, plan, u, c, cert = valid_cut
     tail_u, tail_goal = cut_children(u, Goal(root_box(u.variables), Claim("valid")), c.cut).tail
     with pytest.raises(TacticError):
-        cut_children(tail_u, tail_goal, Cut(5, c.cut.box, None))
+        cut_children(tail_u, tail_goal, Cut(4, c.cut.box, None))
     nested = copy.deepcopy(cert)
     nested["proofs"]["valid"]["children"][1] = copy.deepcopy(cert["proofs"]["valid"])
     with pytest.raises(CertificateRejected):
@@ -137,7 +140,7 @@ def test_a_validity_cut_is_not_allowed_inside_a_cut(valid_cut):
 
 def test_a_reward_cut_without_b1_is_rejected():
     d = load_domain(DRONE)
-    u = unroll(d, parse_plan(HARD_PLAN, d))
+    u = unroll(d, parse_plan(SHORT_PLAN, d))
     box = tuple((s.lo, s.hi) for s in d.states)
     with pytest.raises(TacticError, match="b1"):
         cut_children(u, Goal(root_box(u.variables), Claim("reward", Fraction(-100))), Cut(4, box, None))
@@ -147,8 +150,8 @@ def test_verify_proves_validity_through_a_cut_where_splitting_stalls():
     """End to end: the heuristic's plain validity search stalls on this plan, a validity cut
     proves it, and the certificate `verify` returns was accepted by the checker."""
     d = load_domain(DRONE)
-    plan = parse_plan(HARD_PLAN, d)
-    r = verify_search(d, plan, Fraction(-10**6), "heuristic", Budget(3000, 60))
+    plan = parse_plan(SHORT_PLAN, d)
+    r = verify_search(d, plan, Fraction(-10**6), "heuristic", Budget(300, 60))
     assert r.verdict == "proved"
     assert "cut" in r.certificate["proofs"]["valid"]
     assert r.searches[0].status is not Status.PROVED            # the plain validity search stalled
