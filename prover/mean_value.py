@@ -10,6 +10,12 @@ leaf when every condition still undecided by intervals is decided true with its 
 margins `l − r` enclosed by the intersection of both forms (conditions built from comparisons
 with `and`, `or`, `not`; others are left to intervals).
 
+Monotone variables are pinned: where G_i ≥ 0 (≤ 0) on the whole box, f's minimum lies on the
+face x_i = lo_i (hi_i), so the lower end is also f at the point that puts every such variable
+at its minimizing end, plus the terms of the others only (the upper end likewise); the form
+keeps the tighter bound. A reward monotone in every variable is bounded by its exact value at
+the worst corner.
+
 `FloatMeanValue` is the search's outward-rounded screen (batched, numpy); `ExactMeanValue` the
 checker's, in exact rational intervals at the exact midpoint. Only real and int variables
 move (an int box is bounded by its real relaxation, on which the expressions are the same);
@@ -30,6 +36,7 @@ _NOWHERE = ast.Pos(0, 0, 0, 0)
 # that the checker (exact arithmetic, the exact midpoint) never disagrees by a rounding error.
 MARGIN = 1e-9
 ENGINE_CACHE = 64        # evaluators kept per problem, one per set of expressions asked for
+MONOTONE = True          # pin the variables a form is monotone in (off: the plain form, to measure)
 
 
 def margin(cmp: ast.Compare) -> ast.Expr:
@@ -133,21 +140,63 @@ class FloatMeanValue:
         mid = np.where(self.moving, (lo + hi) / 2, lo)                            # (N, V)
         at_mid = dict(zip(wanted, value.eval(mid, np.where(self.moving, mid, hi))))   # bools keep their box
         grads = grad.eval(lo, hi)
+        g_lo = [np.stack([grads[k * n_vars + i][0] for i in range(n_vars)], axis=1) for k in range(len(usable))]
+        g_hi = [np.stack([grads[k * n_vars + i][1] for i in range(n_vars)], axis=1) for k in range(len(usable))]
+        pinned = self._pinned(value, wanted, usable, g_lo, g_hi, lo, hi, mid) if MONOTONE else None
         a = np.nextafter(lo - mid, -np.inf)                                       # (N, V) ≤ x − m
         b = np.nextafter(hi - mid, np.inf)                                        # (N, V) ≥ x − m
         with np.errstate(all="ignore"):
             for k, col in enumerate(usable):
-                f_lo, f_hi = at_mid[col]
-                low, high = np.asarray(f_lo, dtype=np.float64), np.asarray(f_hi, dtype=np.float64)
-                for i in np.flatnonzero(self.moving):
-                    g_lo, g_hi = grads[k * n_vars + i]
-                    p = (g_lo * a[:, i], g_lo * b[:, i], g_hi * a[:, i], g_hi * b[:, i])
-                    low = np.nextafter(low + np.nextafter(np.minimum.reduce(p), -np.inf), -np.inf)
-                    high = np.nextafter(high + np.nextafter(np.maximum.reduce(p), np.inf), np.inf)
+                p = (g_lo[k] * a, g_lo[k] * b, g_hi[k] * a, g_hi[k] * b)              # (N, V) each
+                term_lo = np.where(self.moving, np.nextafter(np.minimum.reduce(p), -np.inf), 0.0)
+                term_hi = np.where(self.moving, np.nextafter(np.maximum.reduce(p), np.inf), 0.0)
+                low, high = _outward_sum(*at_mid[col], term_lo, term_hi)
+                if pinned is not None:      # pinned variables move the point, not the sum
+                    inc, dec = _signs(g_lo[k], g_hi[k], self.moving)
+                    fixed = inc | dec
+                    p_low, _ = _outward_sum(pinned[k][0], pinned[k][0], np.where(fixed, 0.0, term_lo), term_hi)
+                    _, p_high = _outward_sum(pinned[k][1], pinned[k][1], term_lo, np.where(fixed, 0.0, term_hi))
+                    low, high = np.fmax(low, p_low), np.fmin(high, p_high)
                 slack = MARGIN * np.maximum(1.0, np.maximum(np.abs(low), np.abs(high)))
                 out_lo[:, col] = np.maximum(out_lo[:, col], np.where(np.isnan(low), -np.inf, low - slack))
                 out_hi[:, col] = np.minimum(out_hi[:, col], np.where(np.isnan(high), np.inf, high + slack))
         return out_lo, out_hi
+
+
+    def _pinned(self, value, wanted, usable, g_lo, g_hi, lo, hi, mid) -> list[tuple]:
+        """Per usable expression: (lower end of f at the point that pins every variable f is
+        monotone in to the end that minimizes it, upper end of f at the maximizing point), (N,)
+        each; the other variables sit at the midpoint. One batched call for all of them."""
+        n, k_all = lo.shape[0], len(usable)
+        low_pts, high_pts = [], []
+        for k in range(k_all):
+            inc, dec = _signs(g_lo[k], g_hi[k], self.moving)
+            low_pts.append(np.where(inc, lo, np.where(dec, hi, mid)))               # (N, V)
+            high_pts.append(np.where(inc, hi, np.where(dec, lo, mid)))              # (N, V)
+        pts = np.concatenate(low_pts + high_pts)                                    # (2KN, V)
+        column = {col: j for j, col in enumerate(wanted)}
+        values = value.eval(pts, np.where(self.moving, pts, np.concatenate([hi] * (2 * k_all))))
+        out = []
+        for k, col in enumerate(usable):
+            v_lo, v_hi = (np.broadcast_to(np.asarray(x, dtype=np.float64), (2 * k_all * n,)) for x in values[column[col]])
+            out.append((v_lo[k * n:(k + 1) * n], v_hi[(k_all + k) * n:(k_all + k + 1) * n]))
+        return out
+
+
+def _signs(g_lo: np.ndarray, g_hi: np.ndarray, moving: np.ndarray):
+    """Where f is nondecreasing (G ≥ 0) and nonincreasing (G ≤ 0, and not the former) in a
+    real or int variable over the box (bools never move)."""
+    inc = (g_lo >= 0) & moving
+    return inc, (g_hi <= 0) & moving & ~inc
+
+
+def _outward_sum(f_lo, f_hi, term_lo, term_hi):
+    """f's ends at a point plus the row sums of the (N, V) terms, rounded outward."""
+    low, high = np.asarray(f_lo, dtype=np.float64), np.asarray(f_hi, dtype=np.float64)
+    for i in range(term_lo.shape[1]):
+        low = np.nextafter(low + term_lo[:, i], -np.inf)
+        high = np.nextafter(high + term_hi[:, i], np.inf)
+    return low, high
 
 
 class ExactMeanValue:
@@ -166,10 +215,18 @@ class ExactMeanValue:
         mid = tuple(((lo + hi) / 2, (lo + hi) / 2) if v.vtype != "bool" else (lo, hi)
                     for v, (lo, hi) in zip(self.variables, box))
         at_mid, over_box = self.facts.enclosure(mid), self.facts.enclosure(box)
+
+        points: dict = {}           # one evaluator per pinned point (atoms share most of them)
+
+        def at_point(point):
+            if point not in points:
+                points[point] = self.facts.enclosure(point)
+            return points[point]
         out = {}
         for j in wanted:
             form = None if self.grads[j] is None else _form(self.exprs[j], self.grads[j], box, mid,
-                                                            self.variables, at_mid, over_box)
+                                                            self.variables, at_mid, over_box,
+                                                            at_point if MONOTONE else None)
             plain = over_box(self.exprs[j]) if naive else None
             if plain is not None:
                 plain = (_fraction(plain[0]), _fraction(plain[1]))
@@ -178,11 +235,17 @@ class ExactMeanValue:
         return out
 
 
-def _form(e, grad, box, mid, variables, at_mid, over_box):
+def _form(e, grad, box, mid, variables, at_mid, over_box, at_point=None):
+    """The exact form of `e` on `box`; with `at_point` (point box → evaluator), also pinned:
+    f at the point that moves every variable f is monotone in to its minimizing (maximizing)
+    end, plus the terms of the others — intersected with the plain form. Exact arithmetic makes
+    the pinned bound at least the plain one and at least any bound with fewer pins (f(m_P∪j)
+    − f(m_P) ∈ G_j · (end_j − m_j), Lebourg), so pinning more than the float search did never
+    loses what it found."""
     f = at_mid(e)
     if f is None:
         return None
-    low, high = _fraction(f[0]), _fraction(f[1])
+    terms, signs = [], []
     for v, (lo, hi), (m, _), g in zip(variables, box, mid, grad):
         if v.vtype == "bool":
             continue
@@ -191,7 +254,26 @@ def _form(e, grad, box, mid, variables, at_mid, over_box):
             return None
         g_lo, g_hi = _fraction(enclosure[0]), _fraction(enclosure[1])
         p = (g_lo * (lo - m), g_lo * (hi - m), g_hi * (lo - m), g_hi * (hi - m))
-        low, high = low + min(p), high + max(p)
+        terms.append((min(p), max(p)))
+        signs.append(1 if g_lo >= 0 else -1 if g_hi <= 0 else 0)
+    low = _fraction(f[0]) + sum(t[0] for t in terms)
+    high = _fraction(f[1]) + sum(t[1] for t in terms)
+    if at_point is None:
+        return low, high
+    # An expression with a gradient reads no bool (an `if` on a variable has none, and bools
+    # never enter arithmetic), so its values at these points are exact.
+    low_pt, high_pt = [], []
+    moving = [v for v in variables if v.vtype != "bool"]
+    signs_of = dict(zip((v.name for v in moving), signs))
+    for v, (lo, hi), m in zip(variables, box, mid):
+        s = signs_of.get(v.name, 0)
+        low_pt.append(m if s == 0 else (lo, lo) if s > 0 else (hi, hi))
+        high_pt.append(m if s == 0 else (hi, hi) if s > 0 else (lo, lo))
+    f_low, f_high = at_point(tuple(low_pt))(e), at_point(tuple(high_pt))(e)
+    if f_low is not None:
+        low = max(low, _fraction(f_low[0]) + sum(t[0] for t, s in zip(terms, signs) if s == 0))
+    if f_high is not None:
+        high = min(high, _fraction(f_high[1]) + sum(t[1] for t, s in zip(terms, signs) if s == 0))
     return low, high
 
 

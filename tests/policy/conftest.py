@@ -17,9 +17,11 @@ THERMO = next(p for p in domain_files() if p.stem == "thermostat")
 
 @pytest.fixture(scope="session")
 def sir_goal():
-    d = load_domain(SIR)
-    plan = parse_plan(known_plan(SIR), d)
-    return BenchGoal(d, plan, Fraction(-1325, 100), Fraction(-1315, 100), Fraction(1, 100))
+    """SIR's known plan after four more distancing steps (H = 12), the bound 1% below the worst
+    found: smear needs about 40 nodes (pinned mean-value leaves close the H = 8 goal in 8)."""
+    d = load_domain(SIR, 12)
+    plan = parse_plan("distance(2); " * 4 + known_plan(SIR), d)
+    return BenchGoal(d, plan, Fraction(-521, 25), Fraction(-2062, 100), Fraction(1, 100))
 
 
 @pytest.fixture(scope="session")

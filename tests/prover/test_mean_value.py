@@ -216,3 +216,64 @@ def test_mean_value_leaves_shrink_smears_proofs():
         sizes[kind] = (with_mv.smear_sizes([with_mv.root], ROOT_CAP)[0], plain.smear_sizes([plain.root], ROOT_CAP)[0])
     assert all(a <= b for a, b in sizes.values())
     assert 2 * sizes["valid"][0] <= sizes["valid"][1]          # 7 against 17 nodes at the time of writing
+
+
+def _monotone_problem():
+    """x·y + x² on [1, 2] × [1, 2]: increasing in both, so its minimum is at the corner (1, 1)."""
+    x = UVar("x", "param", "x", None, "real", None, None)
+    y = UVar("y", "param", "y", None, "real", None, None)
+    e = ast.BinOp("+", ast.BinOp("*", ast.Name("x", P), ast.Name("y", P), P),
+                  ast.BinOp("*", ast.Name("x", P), ast.Name("x", P), P), P)
+    box = ((Fraction(1), Fraction(2)), (Fraction(1), Fraction(2)))
+    return e, (x, y), box
+
+
+def test_pinning_monotone_variables_gives_the_exact_extremes(monkeypatch):
+    """Both partial derivatives are positive on the box: the pinned form evaluates f at the
+    corners, [2, 8] exactly, where the plain mean-value form only gives [0.5, 8.5]."""
+    import prover.mean_value as mv
+    e, variables, box = _monotone_problem()
+    facts = ExactBoxFacts(_problem(e, variables))
+    assert ExactMeanValue(facts, [e]).enclosures(box, [0])[0] == (Fraction(2), Fraction(8))
+    lo, hi = to_arrays([box])
+    f_lo, f_hi = FloatMeanValue([e], variables).enclosures(lo, hi)
+    assert 2 - 1e-6 < f_lo[0, 0] <= 2 and 8 <= f_hi[0, 0] < 8 + 1e-6
+    monkeypatch.setattr(mv, "MONOTONE", False)
+    assert ExactMeanValue(facts, [e]).enclosures(box, [0])[0] == (Fraction(1, 2), Fraction(17, 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(e=numeric(3), bp=box_and_point())
+def test_the_checker_pins_at_least_what_the_search_pinned(e, bp):
+    """Pinning never loosens a bound: the exact form with pins is at least as tight as the
+    exact form without, so a leaf the float search closed with pins re-checks exactly."""
+    import prover.mean_value as mv
+    box, _ = bp
+    facts = ExactBoxFacts(_problem(e))
+    pinned = ExactMeanValue(facts, [e]).enclosures(box, [0])[0]
+    mv.MONOTONE = False
+    try:
+        plain = ExactMeanValue(facts, [e]).enclosures(box, [0])[0]
+    finally:
+        mv.MONOTONE = True
+    assert (pinned is None) == (plain is None)
+    if pinned is not None:
+        assert plain[0] <= pinned[0] and pinned[1] <= plain[1]
+
+
+def test_a_pinned_sir_proof_rechecks_and_false_ones_do_not():
+    """SIR's reward is monotone in beta, gamma and s@0 over the root box: the pinned form closes
+    the reward claim at the worst corner, and the checker rejects the bound one unit higher."""
+    d = load_domain(DOMAINS_DIR / "sir.rwd")
+    plan = parse_plan("distance(2); distance(2); distance(2); distance(2); distance(1); distance(1); "
+                      "distance(1); open", d)
+    r = verify_search(d, plan, None, "smear", Budget(2000, 30, Fraction(1, 1000)))
+    assert r.verdict == "proved"
+    worst = r.worst_found.outcome.reward
+    assert worst - r.lower_bound <= Fraction(1, 1000) * abs(worst)
+    check_certificate(d, r.certificate)
+    for b in (r.lower_bound + 1, worst + Fraction(1, 10**6)):
+        bad = copy.deepcopy(r.certificate)
+        bad["claim"]["reward_at_least"] = str(b)
+        with pytest.raises(CertificateRejected):
+            check_certificate(d, bad)
