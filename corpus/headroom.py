@@ -132,7 +132,12 @@ def main() -> None:
     p.add_argument("--max-goals", type=int)
     p.add_argument("--no-lookahead", action="store_true",
                    help="only smear's proof sizes, with and without mean-value leaves")
+    p.add_argument("--no-pins", action="store_true",
+                   help="mean-value forms without pinning monotone variables (to measure what pins buy)")
     args = p.parse_args()
+    if args.no_pins:
+        from prover import mean_value
+        mean_value.MONOTONE = False
     records = [r for r in goalset.load_records(Path(args.corpus), args.split)
                if args.domain is None or Path(r.domain).stem == args.domain]
     ratios, gains = [], []
