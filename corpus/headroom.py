@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +135,12 @@ def main() -> None:
                    help="only smear's proof sizes, with and without mean-value leaves")
     p.add_argument("--no-pins", action="store_true",
                    help="mean-value forms without pinning monotone variables (to measure what pins buy)")
+    p.add_argument("--fractions", help="split points the lookahead tries, e.g. 1/16,1/8,1/4,1/2,3/4,7/8,15/16 "
+                                       "(default 1/4,3/8,1/2,5/8,3/4)")
     args = p.parse_args()
+    if args.fractions:
+        global FRACTIONS
+        FRACTIONS = tuple(float(Fraction(f)) for f in args.fractions.split(","))
     if args.no_pins:
         from prover import mean_value
         mean_value.MONOTONE = False
