@@ -96,7 +96,7 @@ class Splitting:
                      if size[i] < cap and not c]
         return size
 
-    def lookahead_size(self, budget: int = 20 * CAP) -> int:
+    def lookahead_size(self, budget: int = 20 * CAP, fractions=FRACTIONS) -> int:
         """Nodes of the lookahead's proof (capped at `budget`)."""
         total, stack = 0, [self.root]
         while stack and total < budget:
@@ -104,14 +104,14 @@ class Splitting:
             total += 1
             if self.facts(lo[None], hi[None])[1][0]:
                 continue
-            cands = [(v, fr) for v in range(len(lo)) if hi[v] > lo[v] for fr in FRACTIONS]
+            cands = [(v, fr) for v in range(len(lo)) if hi[v] > lo[v] for fr in fractions]
             sizes = self.smear_sizes([kid for v, fr in cands for kid in self.children(lo, hi, v, fr)])
             j = int(np.argmin([sizes[2 * j] + sizes[2 * j + 1] for j in range(len(cands))]))
             stack.extend(self.children(lo, hi, *cands[j]))
         return min(total, budget)
 
 
-def goal_headroom(goal, lookahead: bool = True) -> dict:
+def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS) -> dict:
     """Per claim ("valid", "reward"): smear's proof size with the mean-value form, the
     lookahead's (None when not asked for) and smear's with interval leaves only."""
     u = unroll(goal.domain, goal.plan)
@@ -119,9 +119,20 @@ def goal_headroom(goal, lookahead: bool = True) -> dict:
     for kind, bound in (("valid", None), ("reward", float(goal.bound))):
         s = Splitting(u, kind, bound)
         plain = Splitting(u, kind, bound, mean_value=False)
-        out[kind] = (s.smear_sizes([s.root], ROOT_CAP)[0], s.lookahead_size() if lookahead else None,
+        out[kind] = (s.smear_sizes([s.root], ROOT_CAP)[0], s.lookahead_size(fractions=fractions) if lookahead else None,
                      plain.smear_sizes([plain.root], ROOT_CAP)[0])
     return out
+
+
+def _fractions(text: str) -> tuple[float, ...]:
+    """`--fractions`: comma-separated fractions strictly between 0 and 1."""
+    try:
+        out = tuple(Fraction(f.strip()) for f in text.split(","))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"not a list of fractions: {text!r}") from None
+    if not out or not all(0 < f < 1 for f in out):
+        raise argparse.ArgumentTypeError(f"split points must lie strictly between 0 and 1: {text!r}")
+    return tuple(float(f) for f in out)
 
 
 def main() -> None:
@@ -135,12 +146,10 @@ def main() -> None:
                    help="only smear's proof sizes, with and without mean-value leaves")
     p.add_argument("--no-pins", action="store_true",
                    help="mean-value forms without pinning monotone variables (to measure what pins buy)")
-    p.add_argument("--fractions", help="split points the lookahead tries, e.g. 1/16,1/8,1/4,1/2,3/4,7/8,15/16 "
-                                       "(default 1/4,3/8,1/2,5/8,3/4)")
+    p.add_argument("--fractions", type=_fractions, default=FRACTIONS,
+                   help="split points the lookahead tries, e.g. 1/16,1/8,1/4,1/2,3/4,7/8,15/16 "
+                        "(default 1/4,3/8,1/2,5/8,3/4)")
     args = p.parse_args()
-    if args.fractions:
-        global FRACTIONS
-        FRACTIONS = tuple(float(Fraction(f)) for f in args.fractions.split(","))
     if args.no_pins:
         from prover import mean_value
         mean_value.MONOTONE = False
@@ -148,7 +157,7 @@ def main() -> None:
                if args.domain is None or Path(r.domain).stem == args.domain]
     ratios, gains = [], []
     for r in records[: args.max_goals]:
-        h = goal_headroom(goalset.to_goal(r), lookahead=not args.no_lookahead)
+        h = goal_headroom(goalset.to_goal(r), lookahead=not args.no_lookahead, fractions=args.fractions)
         smear, plain = sum(x[0] for x in h.values()), sum(x[2] for x in h.values())
         line = f"{r.domain} H={r.horizon}: smear {smear} nodes (validity {h['valid'][0]}, reward {h['reward'][0]})"
         line += f"; interval leaves only {plain} ({h['valid'][2]}, {h['reward'][2]})"

@@ -152,34 +152,34 @@ class FloatMeanValue:
                 term_hi = np.where(self.moving, np.nextafter(np.maximum.reduce(p), np.inf), 0.0)
                 low, high = _outward_sum(*at_mid[col], term_lo, term_hi)
                 if pinned is not None:      # pinned variables move the point, not the sum
-                    inc, dec = _signs(g_lo[k], g_hi[k], self.moving)
-                    fixed = inc | dec
-                    p_low, _ = _outward_sum(pinned[k][0], pinned[k][0], np.where(fixed, 0.0, term_lo), term_hi)
-                    _, p_high = _outward_sum(pinned[k][1], pinned[k][1], term_lo, np.where(fixed, 0.0, term_hi))
+                    f_low, f_high, fixed = pinned[k]
+                    p_low, _ = _outward_sum(f_low, f_low, np.where(fixed, 0.0, term_lo), term_hi)
+                    _, p_high = _outward_sum(f_high, f_high, term_lo, np.where(fixed, 0.0, term_hi))
                     low, high = np.fmax(low, p_low), np.fmin(high, p_high)
                 slack = MARGIN * np.maximum(1.0, np.maximum(np.abs(low), np.abs(high)))
                 out_lo[:, col] = np.maximum(out_lo[:, col], np.where(np.isnan(low), -np.inf, low - slack))
                 out_hi[:, col] = np.minimum(out_hi[:, col], np.where(np.isnan(high), np.inf, high + slack))
         return out_lo, out_hi
 
-
     def _pinned(self, value, wanted, usable, g_lo, g_hi, lo, hi, mid) -> list[tuple]:
-        """Per usable expression: (lower end of f at the point that pins every variable f is
-        monotone in to the end that minimizes it, upper end of f at the maximizing point), (N,)
-        each; the other variables sit at the midpoint. One batched call for all of them."""
+        """Per usable expression: the lower end of f at the point that pins every variable f is
+        monotone in to the end that minimizes it and the upper end at the maximizing point, (N,)
+        each, and the (N, V) mask of pinned variables; the others sit at the midpoint. One
+        batched call for all of them."""
         n, k_all = lo.shape[0], len(usable)
-        low_pts, high_pts = [], []
+        low_pts, high_pts, fixed = [], [], []
         for k in range(k_all):
             inc, dec = _signs(g_lo[k], g_hi[k], self.moving)
             low_pts.append(np.where(inc, lo, np.where(dec, hi, mid)))               # (N, V)
             high_pts.append(np.where(inc, hi, np.where(dec, lo, mid)))              # (N, V)
+            fixed.append(inc | dec)                                                 # (N, V)
         pts = np.concatenate(low_pts + high_pts)                                    # (2KN, V)
         column = {col: j for j, col in enumerate(wanted)}
         values = value.eval(pts, np.where(self.moving, pts, np.concatenate([hi] * (2 * k_all))))
         out = []
         for k, col in enumerate(usable):
             v_lo, v_hi = (np.broadcast_to(np.asarray(x, dtype=np.float64), (2 * k_all * n,)) for x in values[column[col]])
-            out.append((v_lo[k * n:(k + 1) * n], v_hi[(k_all + k) * n:(k_all + k + 1) * n]))
+            out.append((v_lo[k * n:(k + 1) * n], v_hi[(k_all + k) * n:(k_all + k + 1) * n], fixed[k]))
         return out
 
 
@@ -215,7 +215,6 @@ class ExactMeanValue:
         mid = tuple(((lo + hi) / 2, (lo + hi) / 2) if v.vtype != "bool" else (lo, hi)
                     for v, (lo, hi) in zip(self.variables, box))
         at_mid, over_box = self.facts.enclosure(mid), self.facts.enclosure(box)
-
         points: dict = {}           # one evaluator per pinned point (atoms share most of them)
 
         def at_point(point):
@@ -245,9 +244,11 @@ def _form(e, grad, box, mid, variables, at_mid, over_box, at_point=None):
     f = at_mid(e)
     if f is None:
         return None
-    terms, signs = [], []
+    terms, signs = [], []           # per variable; bools never move: no term, sign 0
     for v, (lo, hi), (m, _), g in zip(variables, box, mid, grad):
         if v.vtype == "bool":
+            terms.append((0, 0))
+            signs.append(0)
             continue
         enclosure = over_box(g)
         if enclosure is None:
@@ -262,18 +263,14 @@ def _form(e, grad, box, mid, variables, at_mid, over_box, at_point=None):
         return low, high
     # An expression with a gradient reads no bool (an `if` on a variable has none, and bools
     # never enter arithmetic), so its values at these points are exact.
-    low_pt, high_pt = [], []
-    moving = [v for v in variables if v.vtype != "bool"]
-    signs_of = dict(zip((v.name for v in moving), signs))
-    for v, (lo, hi), m in zip(variables, box, mid):
-        s = signs_of.get(v.name, 0)
-        low_pt.append(m if s == 0 else (lo, lo) if s > 0 else (hi, hi))
-        high_pt.append(m if s == 0 else (hi, hi) if s > 0 else (lo, lo))
-    f_low, f_high = at_point(tuple(low_pt))(e), at_point(tuple(high_pt))(e)
+    low_pt = tuple(m if s == 0 else (lo, lo) if s > 0 else (hi, hi) for (lo, hi), m, s in zip(box, mid, signs))
+    high_pt = tuple(m if s == 0 else (hi, hi) if s > 0 else (lo, lo) for (lo, hi), m, s in zip(box, mid, signs))
+    f_low, f_high = at_point(low_pt)(e), at_point(high_pt)(e)
+    free = [t for t, s in zip(terms, signs) if s == 0]
     if f_low is not None:
-        low = max(low, _fraction(f_low[0]) + sum(t[0] for t, s in zip(terms, signs) if s == 0))
+        low = max(low, _fraction(f_low[0]) + sum(t[0] for t in free))
     if f_high is not None:
-        high = min(high, _fraction(f_high[1]) + sum(t[1] for t, s in zip(terms, signs) if s == 0))
+        high = min(high, _fraction(f_high[1]) + sum(t[1] for t in free))
     return low, high
 
 

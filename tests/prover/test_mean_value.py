@@ -244,9 +244,10 @@ def test_pinning_monotone_variables_gives_the_exact_extremes(monkeypatch):
 
 @settings(max_examples=300, deadline=None)
 @given(e=numeric(3), bp=box_and_point())
-def test_the_checker_pins_at_least_what_the_search_pinned(e, bp):
+def test_pinning_never_loosens_the_exact_form(e, bp):
     """Pinning never loosens a bound: the exact form with pins is at least as tight as the
-    exact form without, so a leaf the float search closed with pins re-checks exactly."""
+    exact form without (with the enclosure tests above: what the float search closes with pins,
+    the checker, which pins at least as much, re-checks)."""
     import prover.mean_value as mv
     box, _ = bp
     facts = ExactBoxFacts(_problem(e))
@@ -262,8 +263,8 @@ def test_the_checker_pins_at_least_what_the_search_pinned(e, bp):
 
 
 def test_a_pinned_sir_proof_rechecks_and_false_ones_do_not():
-    """SIR's reward is monotone in beta, gamma and s@0 over the root box: the pinned form closes
-    the reward claim at the worst corner, and the checker rejects the bound one unit higher."""
+    """A SIR tightest proof to a 10⁻³ gap, closed with pinned forms, re-checks; the checker
+    rejects the bound one unit higher and one just above the worst found."""
     d = load_domain(DOMAINS_DIR / "sir.rwd")
     plan = parse_plan("distance(2); distance(2); distance(2); distance(2); distance(1); distance(1); "
                       "distance(1); open", d)
