@@ -70,12 +70,14 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     planner's best certified bound so far: such a plan cannot be selected).
     `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
     searches with the network it is training)."""
+    # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
+    # and must not eat the search's time limit.
+    policy = make_policy(strategy) if policy is None else policy
     start = time.monotonic()
     u = unroll(domain, plan)
     ev = GoalEvaluator(u)
     tracker = WorstTracker(u, ev)
     explore(tracker, seed=seed)
-    policy = make_policy(strategy) if policy is None else policy
     sens = Sensitivity(u)
     use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
