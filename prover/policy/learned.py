@@ -1,12 +1,12 @@
 """The `learned` strategy: the policy network proposes, the interval evaluator confirms.
 
 Per search iteration, one forward pass for all the popped nodes gives each node a pointer
-over its variables and a split point per variable. Smear's choice and the top-k variables of
-the pointer, each at its predicted point and at 3/8, 1/2 and 5/8 of its width, are the
-candidates (smear's first, so it wins ties: the network adds candidates, it never hides the
-reference rule's); strong
-branching over them (one batched interval call, as the heuristic does for smear's top three)
-picks the split that closes the largest share of the box at once, then the best worst child.
+over its variables and a split point per variable. The heuristic's candidates (every variable
+at its midpoint) and the top-k variables of the pointer, each at its predicted point and at
+3/8, 1/2 and 5/8 of its width, are the candidates (the heuristic's first, so they win ties:
+the network adds candidates, it never hides the hand rule's); strong branching over them
+(prover.branching: interval facts, then the mean-value form, batched) picks the split that
+closes the largest share of the box at once, then the best worst child.
 SMT calls follow the heuristic's schedule. Soundness never depends on any of this: the
 search closes goals only by checked tactics.
 """
@@ -73,12 +73,12 @@ class LearnedPolicy(Heuristic):
         STATS["infer_s"] += time.perf_counter() - start
         cands = []
         for n, row, fr, s_row in zip(nodes, logits, frac, smear):
-            order = [int(i) for i in np.argsort(-row) if np.isfinite(row[i])][: self.top_k]
-            if s_row.max() >= 0:                 # smear's choice is always a candidate (first:
-                top = int(np.argmax(s_row))         # ties go to it): the network adds, never hides
-                order = [top] + [i for i in order if i != top]
-            splits = []
-            for i in order:
+            # the heuristic's candidates first (every variable at its midpoint, smear's order:
+            # ties go to them), then the pointer's top-k at its predicted and the fixed points
+            splits = [frac_split(n, int(i), 0.5, ctx.variables) for i in np.argsort(-s_row, kind="stable")
+                      if s_row[i] >= 0]
+            splits = [sp for sp in splits if sp is not None]
+            for i in [int(i) for i in np.argsort(-row) if np.isfinite(row[i])][: self.top_k]:
                 for f in (fr[i], *self.points):
                     sp = frac_split(n, i, f, ctx.variables)
                     if sp is not None and sp not in splits:
