@@ -13,8 +13,9 @@ never seen in training. Deterministic for a seed.
 from __future__ import annotations
 
 import json
+import os
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -35,7 +36,7 @@ FORMAT = 1
 
 @dataclass(frozen=True)
 class GoalRecord:
-    domain: str                       # file name inside corpus/domains (or a path)
+    domain: str                       # file name (load_records: the path of that file)
     horizon: int
     plan: str
     bound: str
@@ -84,6 +85,7 @@ def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[
 def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=None) -> dict:
     """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest."""
     files = list(files or domain_files())
+    domains = domain_sources(files, out)
     out.mkdir(parents=True, exist_ok=True)
     records: list[GoalRecord] = []
     for path in files:
@@ -96,7 +98,8 @@ def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=N
                 "splits": {s: sorted({r.domain for r in records if r.split == s}) for s in counts},
                 "counts": counts, "tightness": [str(t) for t in TIGHTNESS],
                 "extra_horizons": list(EXTRA_HORIZONS), "probe": {"strategy": "smear", "nodes": PROBE_NODES,
-                                                                   "seconds": PROBE_SECONDS, "trivial": TRIVIAL}}
+                                                                   "seconds": PROBE_SECONDS, "trivial": TRIVIAL},
+                "domains": domains}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 
@@ -106,13 +109,77 @@ def probes_per_domain(per_domain: int) -> int:
     return max(1, per_domain // 2) * len(EXTRA_HORIZONS)
 
 
+def domain_sources(files, out: Path) -> dict:
+    """The manifest's `domains`: file name → its path relative to the corpus directory and the
+    sha256 of its source, so the goals are always read against the file they were made from."""
+    from dsl.errors import InputError
+    out_abs = Path(out).resolve()
+    domains: dict = {}
+    for path in files:
+        path = Path(path)
+        entry = {"path": os.path.relpath(path.resolve(), out_abs), "sha256": load_domain(path).sha256}
+        if domains.get(path.name, entry)["sha256"] != entry["sha256"]:
+            raise InputError(f"two different domain files are named {path.name}: goals name their domain "
+                             f"by file name, so rename one")
+        domains[path.name] = entry
+    return domains
+
+
 def load_records(corpus_dir: Path, split: str | None = None) -> list[GoalRecord]:
+    """The corpus's goals (of one split), each naming the path of its domain file; an unreadable
+    line or a domain file that changed since the corpus was built is an InputError."""
     from dsl.errors import InputError
     path = Path(corpus_dir) / "goals.jsonl"
     if not path.is_file():
         raise InputError(f"{path} not found: build the corpus first with `warrant corpus build --out {corpus_dir}`")
-    records = [GoalRecord(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [r for r in records if split is None or r.split == split]
+    records = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = GoalRecord(**json.loads(line))
+            Fraction(r.bound), Fraction(r.worst_found), Fraction(r.tightness), int(r.horizon)
+        except (json.JSONDecodeError, TypeError, ValueError, ZeroDivisionError) as exc:
+            raise InputError(f"{path}:{n}: not a goal record ({exc})") from None
+        records.append(r)
+    sources = _sources(Path(corpus_dir))
+    return [_located(r, sources, Path(corpus_dir)) for r in records if split is None or r.split == split]
+
+
+def _sources(corpus_dir: Path) -> dict | None:
+    """The manifest's `domains` (None for a corpus built before it was recorded)."""
+    from dsl.errors import InputError
+    manifest = corpus_dir / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{manifest}: unreadable ({exc})") from None
+    domains = data.get("domains") if isinstance(data, dict) else None
+    return domains if isinstance(domains, dict) else None
+
+
+_CHECKED: dict = {}
+
+
+def _located(r: GoalRecord, sources: dict | None, corpus_dir: Path) -> GoalRecord:
+    """`r` naming its domain file's path: the manifest's (checked against its sha256), or for a
+    corpus without one, the shipped domains directory (never the working directory)."""
+    from dsl.errors import InputError
+    name = Path(r.domain).name
+    entry = (sources or {}).get(name)
+    path = (corpus_dir / entry["path"]) if entry else DOMAINS_DIR / name
+    if not path.is_file():
+        raise InputError(f"{corpus_dir}: the goals of {name} were made from {path}, which is not there")
+    if entry:
+        key = (str(path.resolve()), entry["sha256"])
+        if key not in _CHECKED:
+            _CHECKED[key] = load_domain(path).sha256 == entry["sha256"]
+        if not _CHECKED[key]:
+            raise InputError(f"{path} changed since the corpus in {corpus_dir} was built from it (sha256 differs): "
+                             f"rebuild the corpus with `warrant corpus build --out {corpus_dir}`")
+    return replace(r, domain=str(path))
 
 
 _DOMAINS: dict = {}
@@ -122,7 +189,6 @@ def to_goal(r: GoalRecord) -> BenchGoal:
     """The BenchGoal of a record (domains are loaded once per file and horizon)."""
     key = (r.domain, r.horizon)
     if key not in _DOMAINS:
-        path = Path(r.domain) if Path(r.domain).is_file() else DOMAINS_DIR / r.domain
-        _DOMAINS[key] = load_domain(path).with_horizon(r.horizon)
+        _DOMAINS[key] = load_domain(Path(r.domain)).with_horizon(r.horizon)
     d = _DOMAINS[key]
     return BenchGoal(d, parse_plan(r.plan, d), Fraction(r.bound), Fraction(r.worst_found), Fraction(r.tightness))
