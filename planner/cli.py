@@ -97,13 +97,16 @@ def check_outputs(args) -> None:
 
 def load_for(args) -> Domain:
     """The domain named by `args.file`, with `--horizon` applied when given."""
-    domain = load_domain(args.file)
-    horizon = getattr(args, "horizon", None)
-    if horizon is not None:
-        if not 1 <= horizon <= MAX_HORIZON:
-            raise InputError(f"--horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
-        domain = domain.with_horizon(horizon)
-    return domain
+    return with_horizon(load_domain(args.file), getattr(args, "horizon", None))
+
+
+def with_horizon(domain: Domain, horizon: int | None) -> Domain:
+    """`domain` with `--horizon` applied (None: the file's own), range-checked."""
+    if horizon is None:
+        return domain
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise InputError(f"--horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
+    return domain.with_horizon(horizon)
 
 
 def print_json(out: Console, obj: dict) -> None:

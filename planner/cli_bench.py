@@ -7,7 +7,7 @@ from rich.table import Table
 
 from dsl.errors import InputError
 from dsl.load import load_domain
-from planner.cli import print_json
+from planner.cli import print_json, with_horizon
 
 
 def register(sub) -> dict:
@@ -36,9 +36,7 @@ def cmd_bench(args, out: Console) -> int:
         raise InputError("--goals, --node-budget and --time-limit must be positive")
     goals = []
     for f in args.files:
-        d = load_domain(f)
-        if args.horizon:
-            d = d.with_horizon(args.horizon)
+        d = with_horizon(load_domain(f), args.horizon)
         goals += generate(d, args.goals, args.seed)
     if not goals:
         raise InputError("no goals could be generated (no random plan looked valid)")

@@ -125,3 +125,9 @@ def test_unwritable_outputs_are_refused_before_any_work(capsys, tmp_path, argv, 
     argv = [a.format(missing=tmp_path / "no" / "such", dir=tmp_path) for a in argv]
     code, err = run_cli(capsys, *argv)
     assert code == 2 and words in err
+
+
+@pytest.mark.parametrize("horizon", ["0", "-3"])
+def test_bench_horizon_is_range_checked(capsys, horizon):
+    code, err = run_cli(capsys, "bench", THERMO, "--horizon", horizon, "--goals", "1")
+    assert code == 2 and "--horizon must be between" in err
