@@ -166,7 +166,9 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
     if cex is None and bound is not None and tracker.lowest and tracker.value < bound:
         cex = tracker.lowest
     if cex is not None:
-        return VerifyResult("refuted", plan, bound, None, tracker.lowest, cex, nodes, smt_calls, elapsed, strategy,
+        # An invalid plan has no worst-case reward: a reward seen in some valid scenario would mislead.
+        worst = None if cex.outcome.violation else tracker.lowest
+        return VerifyResult("refuted", plan, bound, None, worst, cex, nodes, smt_calls, elapsed, strategy,
                             searches=tuple(parts))
     lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
     if lower is None or any(p.dominated for p in parts):

@@ -133,3 +133,15 @@ def test_cross_check_with_cvc5_agrees(capsys):
     assert code == 0 and obj["cross_check"]["answer"] == "unsat" and not obj["cross_check"]["disagrees"]
     code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-22", "--cross-check", "--json")
     assert code == 1 and json.loads(out)["cross_check"]["answer"] == "sat"
+
+
+@pytest.mark.parametrize("strategy", ["z3", "heuristic"])
+def test_invalid_plan_reports_no_worst_reward(capsys, strategy):
+    """An invalid plan has no worst-case reward; a reward seen in some valid scenario is not one."""
+    argv = ("verify", str(PROXY), "--plan", "fast; fast; fast; fast; fast", "--tightest", "--strategy", strategy)
+    code, out, _ = cli(capsys, *argv, "--json")
+    obj = json.loads(out)
+    assert code == 1 and obj["verdict"] == "refuted" and obj["counterexample"]["violation"] is not None
+    assert obj["worst_found"] is None
+    code, out, _ = cli(capsys, *argv)
+    assert code == 1 and "counterexample" in out and "worst found" not in out
