@@ -23,7 +23,7 @@ from prover.evaluation import GoalEvaluator, round_down
 from prover.goals import Claim, Goal, root_box
 from prover.interval import BoxEvaluator
 from prover.policies import Context
-from prover.search import Budget, Search
+from prover.search import Budget, Search, SearchResult
 from prover.search_tree import Node, Status
 from prover.sensitivity import Sensitivity
 from prover.worst import FloatTracker
@@ -97,8 +97,11 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
     children = cut_children(u, Goal(root_box(u.variables), claim), probe)
     nodes = smt_calls = 0
 
-    def run(problem, kind, b, share):
+    def run(problem, kind, b, share) -> SearchResult | None:
+        """One piece's search, or None when the node budget has no room for it."""
         nonlocal nodes, smt_calls
+        if nodes >= budget.nodes:
+            return None
         left_s = budget.seconds - (time.monotonic() - start)
         sub = Budget(max(1, int(share * (budget.nodes - nodes))), max(0.0, share * left_s), budget.gap)
         ev = GoalEvaluator(problem)
@@ -118,19 +121,19 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         searches = []
         for problem, share in ((ru, 0.5), (tu, 1.0)):
             searches.append(run(problem, "valid", None, share))
-            if searches[-1].status is not Status.PROVED:
+            if searches[-1] is None or searches[-1].status is not Status.PROVED:
                 return failed()
         return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
     hu = children.head[0]
     reach = run(ru, "valid", None, 0.3)
-    if reach.status is not Status.PROVED:
+    if reach is None or reach.status is not Status.PROVED:
         return failed()
     head = run(hu, "reward", None, 0.45)
-    if head.status is not Status.PROVED or head.lower_bound is None:
+    if head is None or head.status is not Status.PROVED or head.lower_bound is None:
         return failed()
     b1 = head.lower_bound
     tail = run(tu, "reward", None if bound is None else bound - b1, 1.0)
-    if tail.status is not Status.PROVED or tail.lower_bound is None:
+    if tail is None or tail.status is not Status.PROVED or tail.lower_bound is None:
         return failed()
     lower = bound if bound is not None else b1 + tail.lower_bound
     cut = Cut(k, S, b1)

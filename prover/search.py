@@ -78,7 +78,8 @@ class Search:
             cex = self._counterexample()
             if cex is not None:
                 return self._result(root, start, cex)
-            if not self.heap or self.nodes >= self.budget.nodes or time.monotonic() - start > self.budget.seconds:
+            # A split adds two nodes: stop before one would overrun the node budget.
+            if not self.heap or self.nodes + 2 > self.budget.nodes or time.monotonic() - start > self.budget.seconds:
                 break
             if self._dominated():
                 return replace(self._result(root, start, None), dominated=True)
@@ -93,7 +94,8 @@ class Search:
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
         out = []
-        while self.heap and len(out) < self.batch:
+        limit = min(self.batch, (self.budget.nodes - self.nodes) // 2)
+        while self.heap and len(out) < limit:
             node = heapq.heappop(self.heap)[2]
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue

@@ -116,7 +116,9 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
             share = 1.0 / (len(positions) - i)
             nodes_left = share_of_budget * budget.nodes - spent
             seconds = share * (share_of_budget * SEARCH_SHARE * budget.seconds - used)
-            left = Budget(max(1, int(share * nodes_left)), max(0.0, seconds), budget.gap)
+            if share * nodes_left < MIN_CUT_NODES:
+                continue                # no room for the pieces' searches within the node budget
+            left = Budget(int(share * nodes_left), max(0.0, seconds), budget.gap)
             cut = cut_search(u, policy, plain.root, b, left, factory, k, smt_left, kind)
             parts.append(cut)
             if cut.status is Status.PROVED and (best.status is not Status.PROVED or
@@ -134,10 +136,11 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap)
 
 
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
+MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...
 VALID_PLAIN_TIME = 0.4  # ... and of the time: its mean-value forms cost more per node than cuts
 VALID_SHARE = 0.6       # of the budget, for the validity claim with its cuts (at H/2, H/4, 3H/4)
@@ -158,7 +161,7 @@ def _worth_a_cut(result, kind: str, tracker: WorstTracker, bound, budget: Budget
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start) -> VerifyResult:
+             tracker: WorstTracker, parts, start, gap: Fraction) -> VerifyResult:
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
@@ -180,7 +183,16 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
     stats = {"nodes": nodes, "smt_calls": smt_calls}
     cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert, searches=tuple(parts))
+                        strategy, cert, _gap_note(bound, lower, tracker.value, gap), searches=tuple(parts))
+
+
+def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:
+    """For --tightest: say so when the certified bound stopped short of the requested gap."""
+    if bound is not None or worst is None or worst - lower <= gap * abs(worst):
+        return ""
+    rel = f"{float((worst - lower) / abs(worst)):.3g}" if worst else "infinite"
+    return (f"gap not reached within budget: the worst found is {float(worst - lower):.6g} above the "
+            f"certified bound (relative gap {rel}, asked {float(gap):.3g})")
 
 
 
