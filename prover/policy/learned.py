@@ -47,7 +47,8 @@ def _cached_model(stem: str | None, device: str):
 
 class LearnedPolicy(Heuristic):
     name = "learned"
-    top_k = 3                           # variables of the pointer to try
+    top_k = 2                           # variables of the pointer to try (docs/training.md: 3 cost
+                                        # a drone proof its time limit, 1 lost the SIR gains)
     points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
 
     def __init__(self, model=None, device: str | None = None):
