@@ -167,7 +167,7 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
 
 
 def cmd_check_cert(args, out: Console) -> int:
-    from prover.checker import check_certificate
+    from prover.checker import CertificateRejected, check_certificate
     from dsl.load import load_domain
     domain = load_domain(args.file)
     try:
@@ -176,9 +176,18 @@ def cmd_check_cert(args, out: Console) -> int:
         raise InputError(f"{args.cert}: cannot read certificate: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{args.cert}: not valid JSON: {exc}") from None
-    report = check_certificate(domain, cert)
+    except RecursionError:
+        raise InputError(f"{args.cert}: JSON nested too deeply to be a certificate") from None
+    try:
+        report = check_certificate(domain, cert)
+    except CertificateRejected as exc:
+        if not args.json:
+            raise
+        print_json(out, {"valid": False, "reason": str(exc)})
+        return exc.exit_code
     if args.json:
-        print_json(out, {"valid": True, "claim": report.claim, "nodes": report.nodes, "leaves": report.leaves})
+        print_json(out, {"valid": True, "claim": report.claim, "plan": list(report.plan), "horizon": report.horizon,
+                         "reward_at_least": str(report.bound), "nodes": report.nodes, "leaves": report.leaves})
     else:
         leaves = ", ".join(f"{n} {k}" for k, n in sorted(report.leaves.items()))
         out.print(f"certificate valid: {report.claim} ({report.nodes} nodes; leaves: {leaves})",

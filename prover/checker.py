@@ -8,6 +8,7 @@ claim. The first failing node is named by its path (`reward/0/1`: root, left, ri
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -33,6 +34,9 @@ class CheckReport:
     claim: str
     nodes: int
     leaves: dict                 # method → count
+    plan: tuple[str, ...] = ()
+    horizon: int = 0
+    bound: Fraction | None = None
 
 
 def default_smt_check():
@@ -50,12 +54,17 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
     if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
         raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
     try:
-        meta, plan_text = cert["domain"], "; ".join(cert["plan"])
-        bound = _rational(cert["claim"]["reward_at_least"])
-        proofs = cert["proofs"]
-        horizon = int(meta["horizon"])
-    except (KeyError, TypeError, ValueError, InputError) as exc:
+        meta, claim, proofs = _field(cert, "domain", dict), _field(cert, "claim", dict), _field(cert, "proofs", dict)
+        steps = _field(cert, "plan", list)
+        if not all(isinstance(a, str) for a in steps):
+            raise ValueError("'plan' must be a list of action strings")
+        if claim.get("valid") is not True:
+            raise ValueError("'claim.valid' must be true (a warrant certificate always proves validity)")
+        bound = _rational(claim.get("reward_at_least"))
+        horizon = _field(meta, "horizon", int)
+    except ValueError as exc:
         raise CertificateRejected(f"malformed certificate: {exc}") from None
+    plan_text = "; ".join(steps)
     if meta.get("sha256") != domain.sha256:
         raise CertificateRejected("the certificate is for a different domain source (sha256 mismatch)")
     if not 1 <= horizon <= 10_000:
@@ -73,7 +82,22 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
         nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
-    return CheckReport(f"valid(π) and R(π) >= {bound}", nodes, counts)
+    return CheckReport(f"valid(π) and R(π) >= {bound} for π = {plan_text} (horizon {horizon})", nodes, counts,
+                       tuple(steps), horizon, bound)
+
+
+def _field(obj: dict, key: str, kind: type):
+    """`obj[key]`, which must be a `kind` (bool is not an int here)."""
+    if key not in obj:
+        raise ValueError(f"missing field {key!r}")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"field {key!r} must be {'an integer' if kind is int else f'a JSON {_JSON[kind]}'}, "
+                         f"got {json.dumps(value)[:40]}")
+    return value
+
+
+_JSON = {dict: "object", list: "array", str: "string"}
 
 
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:

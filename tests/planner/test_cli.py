@@ -145,3 +145,23 @@ def test_invalid_plan_reports_no_worst_reward(capsys, strategy):
     assert obj["worst_found"] is None
     code, out, _ = cli(capsys, *argv)
     assert code == 1 and "counterexample" in out and "worst found" not in out
+
+
+def test_check_cert_names_what_it_checked_and_rejects_in_json(capsys, tmp_path):
+    cert = tmp_path / "c.json"
+    assert cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-30", "--cert", str(cert))[0] == 0
+    code, out, _ = cli(capsys, "check-cert", THERMO, str(cert), "--json")
+    obj = json.loads(out)
+    assert code == 0 and obj["valid"] is True and obj["reward_at_least"] == "-30"
+    assert obj["plan"] == [a.strip() for a in PLAN.split(";")] and obj["horizon"] == load_domain(THERMO).horizon
+    code, out, _ = cli(capsys, "check-cert", THERMO, str(cert))
+    assert code == 0 and PLAN in out and f"horizon {obj['horizon']}" in out
+    bad = json.loads(cert.read_text())
+    bad["claim"]["valid"] = False
+    cert.write_text(json.dumps(bad))
+    code, out, _ = cli(capsys, "check-cert", THERMO, str(cert), "--json")
+    obj = json.loads(out)
+    assert code == 1 and obj["valid"] is False and "claim.valid" in obj["reason"]
+    cert.write_text('{"proofs": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code, _, err = cli(capsys, "check-cert", THERMO, str(cert))
+    assert code == 2 and "nested too deeply" in err

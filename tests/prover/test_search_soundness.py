@@ -70,6 +70,18 @@ def _mutations(cert):
     invalid = copy.deepcopy(cert)
     invalid["proofs"]["valid"] = {"leaf": "infeasible"}
     yield "validity claimed infeasible", invalid
+    for value in (False, None, "true"):
+        not_valid = copy.deepcopy(cert)
+        not_valid["claim"]["valid"] = value
+        yield f"claim.valid = {value!r}", not_valid
+    for horizon in (str(cert["domain"]["horizon"]), True, float(cert["domain"]["horizon"])):
+        typed = copy.deepcopy(cert)
+        typed["domain"]["horizon"] = horizon
+        yield f"horizon = {horizon!r}", typed
+    for key in ("claim", "plan", "proofs", "domain"):
+        missing = copy.deepcopy(cert)
+        del missing[key]
+        yield f"no {key}", missing
 
 
 def test_every_certificate_mutation_is_rejected(proved):
