@@ -8,10 +8,13 @@ becomes a message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import math
 import os
 import re
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
@@ -39,11 +42,34 @@ def join_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
+def seconds(text: str) -> float:
+    """An argparse type for --time-limit: a positive, finite number of seconds (`2`, `0.5`, `1/2`)."""
+    try:
+        value = float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("warrant")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
-    """The argument parser and the handler of each subcommand."""
+    """The argument parser and the handler of each subcommand. Abbreviated options are not
+    accepted: `--bou -7/2` would otherwise read -7/2 as a flag, and a verifier should not guess."""
     from planner import cli_bench, cli_dsl, cli_learn, cli_plan, cli_verify
-    parser = argparse.ArgumentParser(prog="warrant", description="Plans with proven worst-case rewards.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog="warrant", description="Plans with proven worst-case rewards.",
+                                     allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"warrant {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False))
     handlers: dict = {}
     for module in (cli_dsl, cli_verify, cli_plan, cli_bench, cli_learn):
         handlers.update(module.register(sub))
@@ -53,7 +79,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 def main(argv: list[str] | None = None) -> int:
     argv = join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser, handlers = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:        # usage errors (argparse printed them), --help
+        return int(exc.code or 0)
     # emoji=False: rich would otherwise turn text such as ':100:' in a quoted source line into 💯.
     out = Console(highlight=False, soft_wrap=True, emoji=False)
     if not out.is_terminal:          # logs and pipes get wide tables instead of wrapped plans

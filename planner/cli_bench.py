@@ -7,7 +7,7 @@ from rich.table import Table
 
 from dsl.errors import InputError
 from dsl.load import load_domain
-from planner.cli import print_json, with_horizon
+from planner.cli import print_json, seconds, with_horizon
 
 
 def register(sub) -> dict:
@@ -17,7 +17,7 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategies", default="z3,largest-first,smear,heuristic")
     p.add_argument("--node-budget", type=int, default=5000)
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per goal and strategy")
+    p.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per goal and strategy")
     p.add_argument("--horizon", type=int, help="override every file's horizon")
     p.add_argument("--json", action="store_true")
     p.add_argument("--plot", help="write a PNG plot here")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dsl.errors import InputError
-from planner.cli import print_json
+from planner.cli import print_json, seconds
 
 DEFAULT_CORPUS = "corpus/goalset"
 
@@ -39,7 +39,7 @@ def register(sub) -> dict:
     p.add_argument("--round-epochs", type=int, default=10, help="retraining epochs per round (default 10)")
     p.add_argument("--per-goal", type=int, default=64, help="oracle-labelled nodes per search")
     p.add_argument("--node-budget", type=int, default=1500, help="per harvesting search")
-    p.add_argument("--time-limit", type=float, default=6.0, help="seconds per harvesting search")
+    p.add_argument("--time-limit", type=seconds, default=6.0, help="seconds per harvesting search")
     p.add_argument("--max-goals", type=int, default=0, help="use at most this many training goals")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto|cpu|cuda")
@@ -54,7 +54,7 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategies", default="z3,largest-first,smear,heuristic,learned")
     p.add_argument("--node-budget", type=int, default=2000)
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per goal and strategy")
+    p.add_argument("--time-limit", type=seconds, default=5.0, help="seconds per goal and strategy")
     p.add_argument("--checkpoint", help="policy checkpoint stem (default: the shipped one)")
     p.add_argument("--device", default="auto", help="auto|cpu|cuda")
     p.add_argument("--json", action="store_true")

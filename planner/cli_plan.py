@@ -14,7 +14,7 @@ from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
-from planner.cli import load_for, print_json
+from planner.cli import load_for, print_json, seconds
 from planner.cli_dsl import num_text
 from planner.loop import PlanOptions, plan_and_verify
 from planner.results_json import plan_json
@@ -25,7 +25,7 @@ def register(sub) -> dict:
     p.add_argument("file")
     p.add_argument("--candidates", type=int, default=10, help="plans proved per round (default 10)")
     p.add_argument("--strategy", default="heuristic", help="proof strategy (default heuristic)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds for the whole run (default 60)")
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the whole run (default 60)")
     p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes per candidate (default 20000)")
     p.add_argument("--gap", default="1/100", help="stop when U - L <= gap * |U| (default 1/100)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")

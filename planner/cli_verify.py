@@ -12,7 +12,7 @@ from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
-from planner.cli import load_for, print_json
+from planner.cli import load_for, print_json, seconds
 from planner.results_json import verify_json
 
 SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
@@ -28,7 +28,7 @@ def register(sub) -> dict:
     group.add_argument("--tightest", action="store_true", help="prove the best bound within budget")
     p.add_argument("--strategy", default="heuristic", help=f"one of {', '.join(STRATEGIES)} (default heuristic)")
     p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes at most (default 20000)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds (default 60)")
     p.add_argument("--gap", default="1/100", help="--tightest stops within this relative gap (default 1/100)")
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("--seed", type=int, default=0)

@@ -131,3 +131,21 @@ def test_unwritable_outputs_are_refused_before_any_work(capsys, tmp_path, argv, 
 def test_bench_horizon_is_range_checked(capsys, horizon):
     code, err = run_cli(capsys, "bench", THERMO, "--horizon", horizon, "--goals", "1")
     assert code == 2 and "--horizon must be between" in err
+
+
+@pytest.mark.parametrize("limit", ["nan", "inf", "-1", "0", "abc"])
+def test_time_limit_must_be_a_positive_finite_number(capsys, limit):
+    code, err = run_cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-30", "--time-limit", limit)
+    assert code == 2 and "--time-limit" in err
+
+
+def test_time_limit_may_be_a_fraction_and_options_are_not_abbreviated(capsys):
+    code, _ = run_cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-30", "--time-limit", "5/2")
+    assert code == 0
+    code, err = run_cli(capsys, "verify", THERMO, "--plan", PLAN, "--tightest", "--node-bud", "5")
+    assert code == 2 and "--node-bud" in err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("warrant ")
