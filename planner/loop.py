@@ -114,6 +114,9 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
             if best and upper is not None and upper - best.result.lower_bound <= options.gap * abs(upper):
                 stop = "certified bound within the gap of the upper bound"
                 break
+            if time.monotonic() - start >= options.time_limit or len(reports) < len(todo):
+                stop = "time limit"         # candidates were left unproved, or no time for a round
+                break
             if not new:
                 stop = "no new worst-case scenario found"
                 break

@@ -70,3 +70,11 @@ def test_no_robustly_valid_plan_is_reported():
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=30, workers=1))
     assert res.selected is None
     assert all(c.result.verdict == "refuted" for r in res.rounds for c in r.candidates)
+
+
+def test_a_run_out_of_time_says_so():
+    """Candidates left unproved for lack of time end the run with "time limit", not with a claim
+    that no new worst-case scenario exists."""
+    d = load_text(DISCRETE.format(h=3, budget=1, cost="1/4"), "discrete.rwd")
+    res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=0.01, workers=1))
+    assert res.selected is None and res.stop_reason == "time limit"
