@@ -103,12 +103,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Output files by option; checked before any work starts, so a long run never ends in an
-# error about where to write its result. (`corpus build --out` is a directory it creates.)
+# error about where to write its result. (`corpus build --out` is a directory it creates;
+# `train --out` a checkpoint stem whose directory it creates.)
 OUTPUT_OPTIONS = ("cert", "plot", "output")
 
 
 def check_outputs(args) -> None:
-    names = list(OUTPUT_OPTIONS) + (["out"] if args.command in ("eval", "train") else [])
+    names = list(OUTPUT_OPTIONS) + (["out"] if args.command == "eval" else [])
     for name in names:
         value = getattr(args, name, None)
         if not value:
@@ -136,6 +137,35 @@ def with_horizon(domain: Domain, horizon: int | None) -> Domain:
     if not 1 <= horizon <= MAX_HORIZON:
         raise InputError(f"--horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
     return domain.with_horizon(horizon)
+
+
+def add_policy_options(p) -> None:
+    """`--checkpoint` / `--device` of the learned strategy, for commands that search."""
+    p.add_argument("--checkpoint", help="policy checkpoint stem for --strategy learned (default: the shipped one)")
+    p.add_argument("--device", default="auto", help="auto|cpu|cuda, for --strategy learned")
+
+
+def configure_policy(args) -> None:
+    """Load the learned strategy's network now (a missing checkpoint is reported before any
+    search starts); refuse --checkpoint for the strategies that have no network."""
+    if args.strategy != "learned":
+        if args.checkpoint:
+            raise InputError(f"--checkpoint is only used by --strategy learned (got --strategy {args.strategy})")
+        return
+    from prover.policy import checkpoint
+    from prover.policy.learned import configure
+    configure(args.checkpoint, checkpoint.resolve_device(args.device))
+
+
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def print_json(out: Console, obj: dict) -> None:

@@ -6,15 +6,17 @@ learned strategy is evaluated), never at start-up.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dsl.errors import InputError
-from planner.cli import print_json, seconds
+from planner.cli import positive, print_json, seconds
 
 DEFAULT_CORPUS = "corpus/goalset"
+DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
 
 
 def _bar(label: str, disable: bool = False) -> Progress:
@@ -33,14 +35,15 @@ def register(sub) -> dict:
 
     p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
-    p.add_argument("--out", default=None, help="checkpoint stem (default: the shipped prover/policy/default)")
+    p.add_argument("--out", default=DEFAULT_TRAIN_OUT,
+                   help=f"checkpoint stem (default {DEFAULT_TRAIN_OUT}; prover/policy/default replaces the shipped one)")
     p.add_argument("--epochs", type=int, default=20, help="imitation epochs (default 20)")
     p.add_argument("--rounds", type=int, default=2, help="expert-iteration rounds (default 2)")
     p.add_argument("--round-epochs", type=int, default=10, help="retraining epochs per round (default 10)")
     p.add_argument("--per-goal", type=int, default=64, help="oracle-labelled nodes per search")
     p.add_argument("--node-budget", type=int, default=1500, help="per harvesting search")
     p.add_argument("--time-limit", type=seconds, default=6.0, help="seconds per harvesting search")
-    p.add_argument("--max-goals", type=int, default=0, help="use at most this many training goals")
+    p.add_argument("--max-goals", type=positive, help="use at most this many training goals (default all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto|cpu|cuda")
     p.add_argument("--json", action="store_true", help="print the history as JSON")
@@ -50,7 +53,7 @@ def register(sub) -> dict:
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
     p.add_argument("--split", default="test", choices=["train", "validation", "test"])
     p.add_argument("--goals", type=int, default=6, help="goals per domain file (with files)")
-    p.add_argument("--max-goals", type=int, default=0, help="evaluate at most this many goals")
+    p.add_argument("--max-goals", type=positive, help="evaluate at most this many goals (default all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategies", default="z3,largest-first,smear,heuristic,learned")
     p.add_argument("--node-budget", type=int, default=2000)
@@ -93,11 +96,12 @@ def cmd_train(args, out: Console) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1")
     if args.rounds < 0 or args.round_epochs < 1 or args.time_limit <= 0:
         raise InputError("--rounds must be >= 0, --round-epochs >= 1 and --time-limit positive")
-    from prover.policy import DEFAULT_CHECKPOINT, checkpoint
+    _checkpoint_dir(Path(args.out))
+    from prover.policy import checkpoint
     from prover.policy.train import TrainConfig, train
-    cfg = TrainConfig(args.corpus, str(args.out or DEFAULT_CHECKPOINT), args.epochs, args.rounds, args.round_epochs,
+    cfg = TrainConfig(args.corpus, str(args.out), args.epochs, args.rounds, args.round_epochs,
                       per_goal=args.per_goal, node_budget=args.node_budget, time_limit=args.time_limit,
-                      seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals)
+                      seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals or 0)
     log = (lambda row: None) if args.json else (lambda row: out.print(_log_line(row), markup=False))
     with _bar("train", disable=args.json) as bar:
         task = bar.add_task("", total=None)
@@ -106,8 +110,21 @@ def cmd_train(args, out: Console) -> int:
     if args.json:
         print_json(out, result)
     else:
-        out.print(f"checkpoint written to {checkpoint.paths(cfg.out)[0]} ({result['labels']} labels)", markup=False)
+        out.print(f"checkpoint written to {checkpoint.paths(cfg.out)[0]} ({result['labels']} labels); "
+                  f"use it with --strategy learned --checkpoint {cfg.out}", markup=False)
     return 0
+
+
+def _checkpoint_dir(stem: Path) -> None:
+    """Create the directory of checkpoint `stem` before training, or say why it cannot be."""
+    if stem.is_dir():
+        raise InputError(f"--out {stem}: is a directory; give a checkpoint stem such as {stem / 'policy'}")
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {stem}: cannot create directory {stem.parent}: {exc.strerror or exc}") from None
+    if not os.access(stem.parent, os.W_OK):
+        raise InputError(f"--out {stem}: directory {stem.parent} is not writable")
 
 
 def _log_line(row: dict) -> str:
@@ -131,7 +148,7 @@ def _eval_goals(args) -> list:
         goals = [g for f in args.files for g in generate(load_domain(f), args.goals, args.seed)]
     else:
         goals = [goalset.to_goal(r) for r in goalset.load_records(Path(args.corpus), args.split)]
-    goals = goals[: args.max_goals] if args.max_goals else goals
+    goals = goals[: args.max_goals] if args.max_goals is not None else goals
     if not goals:
         raise InputError("no goals to evaluate")
     return goals

@@ -14,7 +14,7 @@ from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
-from planner.cli import load_for, print_json, seconds
+from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
 from planner.cli_dsl import num_text
 from planner.loop import PlanOptions, plan_and_verify
 from planner.results_json import plan_json
@@ -36,6 +36,7 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cert", help="write the selected plan's certificate here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_policy_options(p)
     return {"plan-and-verify": cmd_plan}
 
 
@@ -63,6 +64,7 @@ def cmd_plan(args, out: Console) -> int:
                          f"got {args.strategy!r}")
     domain = load_for(args)
     options = _options(args)
+    configure_policy(args)
     user = tuple(parse_plan(p, domain) for p in args.plan)
     if args.json or not out.is_terminal:
         result = plan_and_verify(domain, options, user)

@@ -12,7 +12,7 @@ from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
-from planner.cli import load_for, print_json, seconds
+from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
 from planner.results_json import verify_json
 
 SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
@@ -35,6 +35,7 @@ def register(sub) -> dict:
     p.add_argument("--cert", help="write the certificate here when proved")
     p.add_argument("--cross-check", action="store_true", help="also ask cvc5 (if installed) about the claim")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_policy_options(p)
 
     p = sub.add_parser("check-cert", help="re-check a certificate independently")
     p.add_argument("file")
@@ -102,6 +103,7 @@ def cmd_verify(args, out: Console) -> int:
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
+    configure_policy(args)
     result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
     if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")

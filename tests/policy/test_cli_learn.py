@@ -3,7 +3,9 @@ on tiny suites."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from corpus import known_plan
 from planner.cli import main
 
 from tests.policy.conftest import SIR
@@ -56,3 +58,36 @@ def test_bench_accepts_the_learned_strategy(capsys, tiny_checkpoint):
     finally:
         DEFAULTS.update(saved)
     assert code == 0 and json.loads(out)["strategies"]["learned"]["goals"] == 1
+
+
+def test_verify_uses_the_checkpoint_it_is_given(capsys, tmp_path, tiny_checkpoint):
+    from prover.policy.learned import DEFAULTS
+    saved = dict(DEFAULTS)
+    cert = tmp_path / "c.json"
+    plan = known_plan(SIR)
+    try:
+        code, out, _ = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
+                           "--checkpoint", str(tiny_checkpoint), "--cert", str(cert))
+        assert code == 0 and DEFAULTS["checkpoint"] == str(tiny_checkpoint)
+        assert cli(capsys, "check-cert", str(SIR), str(cert))[0] == 0
+        code, _, err = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
+                           "--checkpoint", str(tmp_path / "nothing"))
+        assert code == 2 and "nothing" in err
+    finally:
+        DEFAULTS.update(saved)
+    code, _, err = cli(capsys, "plan-and-verify", str(SIR), "--checkpoint", str(tiny_checkpoint))
+    assert code == 2 and "only used by --strategy learned" in err
+
+
+def test_train_never_overwrites_the_shipped_checkpoint_by_default(capsys, tmp_path):
+    from planner.cli import build_parser
+    from prover.policy import DEFAULT_CHECKPOINT
+    args = build_parser()[0].parse_args(["train"])
+    assert Path(args.out).resolve() != DEFAULT_CHECKPOINT.resolve()
+    code, _, err = cli(capsys, "train", "--corpus", str(SIR.parents[1] / "goalset"), "--out", str(tmp_path))
+    assert code == 2 and "is a directory" in err
+
+
+def test_max_goals_must_be_positive(capsys):
+    code, _, err = cli(capsys, "eval", "--max-goals", "0")
+    assert code == 2 and "--max-goals" in err
