@@ -109,13 +109,16 @@ OUTPUT_OPTIONS = ("cert", "plot", "output")
 
 
 def check_outputs(args) -> None:
-    names = list(OUTPUT_OPTIONS) + (["out"] if args.command == "eval" else [])
+    names = [n for n in OUTPUT_OPTIONS if not (n == "cert" and args.command == "check-cert")]   # its input
+    names += ["out"] if args.command == "eval" else []
     for name in names:
         value = getattr(args, name, None)
-        if not value:
-            continue
-        path = Path(value)
         flag = "-o/--output" if name == "output" else f"--{name}"
+        if value is None:
+            continue
+        if not value.strip():
+            raise InputError(f"{flag}: empty file name")
+        path = Path(value)
         if path.is_dir():
             raise InputError(f"{flag} {value}: is a directory; give a file name")
         parent = path.parent

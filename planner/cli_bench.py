@@ -68,7 +68,9 @@ def print_table(out: Console, table: dict, title: str) -> None:
     for col in ("strategy", "proved", "median nodes", "median time (s)", "median tightness",
                 "median nodes to 10% gap (plans)"):
         t.add_column(col, justify="right")
+    cell = lambda v: "–" if v is None else str(v)     # noqa: E731  (no proved/decided goal: no median)
     for name, s in table["strategies"].items():
-        t.add_row(name, f"{s['proved']}/{s['goals']}", str(s["median_nodes"]), str(s["median_time_s"]),
-                  str(s["median_tightness"]), f"{s['median_nodes_to_gap']} ({s['plans_to_gap']})")
+        to_gap = f"{s['median_nodes_to_gap']} ({s['plans_to_gap']})" if s["plans_to_gap"] else "– (no decided plan)"
+        t.add_row(name, f"{s['proved']}/{s['goals']}", cell(s["median_nodes"]), cell(s["median_time_s"]),
+                  cell(s["median_tightness"]), to_gap)
     out.print(t)

@@ -70,6 +70,8 @@ def cmd_corpus(args, out: Console) -> int:
     from corpus import goalset
     if args.per_domain < 1:
         raise InputError(f"--per-domain must be at least 1, got {args.per_domain}")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a directory (the corpus is a directory)")
     files = [Path(f) for f in args.files] or None
     missing = [str(f) for f in files or () if not f.is_file()]
     if missing:

@@ -149,3 +149,24 @@ def test_time_limit_may_be_a_fraction_and_options_are_not_abbreviated(capsys):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("warrant ")
+
+
+def test_empty_output_name_and_directory_certificate(capsys, tmp_path):
+    code, err = run_cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-30", "--cert", "")
+    assert code == 2 and "--cert: empty file name" in err
+    code, err = run_cli(capsys, "check-cert", THERMO, str(tmp_path))     # an input, not an output
+    assert code == 2 and "cannot read certificate" in err and "--cert" not in err
+
+
+def test_corpus_out_that_is_a_file_is_refused_before_any_work(capsys, tmp_path):
+    target = tmp_path / "goals"
+    target.write_text("")
+    code, err = run_cli(capsys, "corpus", "build", "--out", str(target), "--per-domain", "1", THERMO)
+    assert code == 2 and "not a directory" in err
+
+
+def test_bench_table_without_decided_plans_says_so(capsys):
+    grid = str(next(p for p in domain_files() if p.stem == "grid_delivery"))     # its roots close: no choice made
+    code = main(["bench", grid, "--goals", "1", "--strategies", "smear", "--node-budget", "50", "--time-limit", "2"])
+    out = capsys.readouterr().out
+    assert code == 0 and "None" not in out and "no decided plan" in out
