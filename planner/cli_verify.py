@@ -56,16 +56,19 @@ def cmd_compile(args, out: Console) -> int:
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = parse_rational(args.bound, "--bound")
-    if args.to == "lean":
-        raise InputError("--to lean is not available yet: only --to smt2 is implemented")
-    from prover import z3_backend
-    from prover.goals import root_box
     from prover.unroll import unroll
     u = unroll(domain, plan)
-    text = z3_backend.smt2(u, root_box(u.variables), bound)
+    if args.to == "lean":
+        from prover.lean_export import lean_theorem
+        text = lean_theorem(u, bound)
+    else:
+        from prover import z3_backend
+        from prover.goals import root_box
+        text = z3_backend.smt2(u, root_box(u.variables), bound)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
-        out.print(f"wrote {args.output}", markup=False)
+        note = " (a Lean 4 statement over Mathlib's reals; its proof is `sorry`: warrant's proof is the certificate)"
+        out.print(f"wrote {args.output}{note if args.to == 'lean' else ''}", markup=False)
     else:
         out.file.write(text)
     return 0
