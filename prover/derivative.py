@@ -29,18 +29,43 @@ def _num(v) -> ast.Num:
     return ast.Num(Fraction(v), _NOWHERE)
 
 
+# The builders drop what is exactly neutral (1·b, −−a, a + −b as a − b): the same enclosures
+# with fewer nodes to evaluate (interval products with the constant 1 and negations are exact).
+
+def _is_num(a, value) -> bool:
+    return isinstance(a, ast.Num) and a.value == value
+
+
 def _add(a, b):
     if a is ZERO:
         return b
-    return a if b is ZERO else ast.BinOp("+", a, b, _NOWHERE)
+    if b is ZERO:
+        return a
+    if isinstance(b, ast.Neg):
+        return ast.BinOp("-", a, b.operand, _NOWHERE)
+    return ast.BinOp("+", a, b, _NOWHERE)
 
 
 def _neg(a):
-    return ZERO if a is ZERO else ast.Neg(a, _NOWHERE)
+    if a is ZERO:
+        return ZERO
+    if isinstance(a, ast.Neg):
+        return a.operand
+    if isinstance(a, ast.Num):
+        return _num(-a.value)
+    return ast.Neg(a, _NOWHERE)
 
 
 def _mul(a, b):
-    return ZERO if a is ZERO or b is ZERO else ast.BinOp("*", a, b, _NOWHERE)
+    if a is ZERO or b is ZERO:
+        return ZERO
+    if _is_num(a, 1):
+        return b
+    if _is_num(b, 1):
+        return a
+    if isinstance(a, ast.Num) and isinstance(b, ast.Num):
+        return _num(a.value * b.value)
+    return ast.BinOp("*", a, b, _NOWHERE)
 
 
 def _or_zero(a):

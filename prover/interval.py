@@ -39,7 +39,10 @@ def const_bounds(v: Fraction) -> tuple[float, float]:
 
 
 def _clean(lo: np.ndarray, hi: np.ndarray):
-    return np.where(np.isnan(lo), -_INF, lo), np.where(np.isnan(hi), _INF, hi)
+    nan_lo, nan_hi = np.isnan(lo), np.isnan(hi)
+    if not (nan_lo.any() or nan_hi.any()):
+        return lo, hi
+    return np.where(nan_lo, -_INF, lo), np.where(nan_hi, _INF, hi)
 
 
 # Rounding only when a result is inexact keeps exact arithmetic exact: sums and products of
@@ -110,9 +113,12 @@ def i_mul(a, b):
                 los.append(_lower(p, err))
                 his.append(_upper(p, err))
             los, his = np.stack(los), np.stack(his)                                    # (4, N)
-    # 0 * inf is NaN: widen it soundly rather than guess
-    lo = np.where(np.isnan(los).any(axis=0), -_INF, np.min(np.where(np.isnan(los), _INF, los), axis=0))
-    hi = np.where(np.isnan(his).any(axis=0), _INF, np.max(np.where(np.isnan(his), -_INF, his), axis=0))
+    # 0 * inf is NaN: widen it soundly rather than guess (checked once: NaN is rare)
+    nan_lo, nan_hi = np.isnan(los), np.isnan(his)
+    if not (nan_lo.any() or nan_hi.any()):
+        return np.min(los, axis=0), np.max(his, axis=0)
+    lo = np.where(nan_lo.any(axis=0), -_INF, np.min(np.where(nan_lo, _INF, los), axis=0))
+    hi = np.where(nan_hi.any(axis=0), _INF, np.max(np.where(nan_hi, -_INF, his), axis=0))
     return lo, hi
 
 
@@ -199,6 +205,8 @@ class BoxEvaluator:
         for e in exprs:
             self._visit(e)
         self.roots = [self.index[id(e)] for e in exprs]
+        # constants' enclosing floats, once (const_bounds does rational arithmetic)
+        self.consts = {id(e): const_bounds(e.value) for e in self.order if isinstance(e, ast.Num)}
 
     def _visit(self, root: ast.Expr) -> None:
         stack = [(root, False)]
@@ -235,7 +243,7 @@ class BoxEvaluator:
     def _interval(self, e, vals, lo, hi):
         n = lo.shape[0]
         if isinstance(e, ast.Num):
-            a, b = const_bounds(e.value)
+            a, b = self.consts[id(e)]
             return np.full(n, a), np.full(n, b)
         if isinstance(e, ast.BoolLit):
             return np.full(n, not e.value), np.full(n, e.value)

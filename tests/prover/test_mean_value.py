@@ -278,3 +278,15 @@ def test_a_pinned_sir_proof_rechecks_and_false_ones_do_not():
         bad["claim"]["reward_at_least"] = str(b)
         with pytest.raises(CertificateRejected):
             check_certificate(d, bad)
+
+
+def test_gradients_drop_exactly_neutral_nodes():
+    """1·y, a + (−b) and −−a are built as y, a − b and a: the same enclosures, fewer nodes."""
+    P0 = ast.Pos(0, 0, 0, 0)
+    x, y = ast.Name("x", P0), ast.Name("y", P0)
+    dx, dy = gradient(ast.BinOp("*", x, y, P0), ("x", "y"))
+    assert dx is y and dy is x
+    _, d = gradient(ast.BinOp("-", x, y, P0), ("x", "y"))
+    assert isinstance(d, ast.Num) and d.value == -1
+    d, = gradient(ast.BinOp("-", x, ast.BinOp("*", x, y, P0), P0), ("x",))
+    assert isinstance(d, ast.BinOp) and d.op == "-" and d.right is y
