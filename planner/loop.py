@@ -90,8 +90,10 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
         per_scenario = 0.0       # seconds the graph search took per scenario in the last round
         for r in range(options.max_rounds):
             # A round whose graph search alone would overrun the budget is not started.
-            if r and per_scenario * len(scenarios) * 2 > options.time_limit - (time.monotonic() - start):
-                stop = "time limit"
+            left = options.time_limit - (time.monotonic() - start)
+            if r and per_scenario * len(scenarios) * 2 > left:
+                stop = (f"time limit: round {r + 1}'s graph search over {len(scenarios)} scenarios would not "
+                        f"fit in the {max(0.0, left):.1f}s left")
                 break
             t0 = time.monotonic()
             sg = build(domain, tuple(scenarios), options.beam)
@@ -114,8 +116,11 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
             if best and upper is not None and upper - best.result.lower_bound <= options.gap * abs(upper):
                 stop = "certified bound within the gap of the upper bound"
                 break
-            if time.monotonic() - start >= options.time_limit or len(reports) < len(todo):
-                stop = "time limit"         # candidates were left unproved, or no time for a round
+            if len(reports) < len(todo):
+                stop = f"time limit: {len(todo) - len(reports)} of {len(todo)} candidates were not started"
+                break
+            if time.monotonic() - start >= options.time_limit:
+                stop = "time limit"
                 break
             if not new:
                 stop = "no new worst-case scenario found"

@@ -77,4 +77,4 @@ def test_a_run_out_of_time_says_so():
     that no new worst-case scenario exists."""
     d = load_text(DISCRETE.format(h=3, budget=1, cost="1/4"), "discrete.rwd")
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=0.01, workers=1))
-    assert res.selected is None and res.stop_reason == "time limit"
+    assert res.selected is None and res.stop_reason == "time limit: 3 of 3 candidates were not started"
