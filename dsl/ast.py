@@ -119,6 +119,10 @@ class NodeMemo:
     def __getitem__(self, node):
         return self._entries[id(node)][1]
 
+    def get(self, node, default=None):
+        hit = self._entries.get(id(node))
+        return default if hit is None else hit[1]
+
     def __setitem__(self, node, value) -> None:
         self._entries[id(node)] = (node, value)
 

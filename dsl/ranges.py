@@ -77,10 +77,10 @@ class RangeEvaluator:
         self.bounds, self.horizon = bounds, horizon
 
     def eval(self, e: ast.Expr):
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
+        rule = _RULES.get(type(e))
+        if rule is None:
             raise TypeError(f"RangeEvaluator has no rule for {type(e).__name__}")
-        return method(e)
+        return getattr(self, rule)(e)
 
     def _Num(self, e):
         return e.value, e.value
@@ -148,3 +148,7 @@ class RangeEvaluator:
         if e.func == "max":
             return max(v[0] for v in vals), max(v[1] for v in vals)
         raise TypeError(f"unknown function {e.func!r}")
+
+
+# Node type → the name of its rule (subclasses override rules by name).
+_RULES = {t: "_" + t.__name__ for t in ast.EXPR_TYPES}

@@ -26,6 +26,11 @@ def _exact(x):
     return x if isinstance(x, bool) else _rational(x)
 
 
+def exact_rational(x):
+    """`x` (a Fraction, int or mpq) as the checker's exact rational type."""
+    return _rational(x)
+
+
 _INF = float("inf")
 PRECISION = 192          # significant bits kept when an endpoint's denominator grows past LIMIT
 LIMIT = 256              # ... bits; shorter rationals are never touched
@@ -68,12 +73,15 @@ class MemoRangeEvaluator(RangeEvaluator):
         return v, v
 
     def eval(self, e: ast.Expr):
-        if e not in self.memo:
+        r = self.memo.get(e)
+        if r is None:
             r = super().eval(e)
-            if not isinstance(r[0], bool):
-                r = outward(r[0], False), outward(r[1], True)
+            lo, hi = r
+            if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
+                                             or hi.denominator.bit_length() > LIMIT):
+                r = outward(lo, False), outward(hi, True)
             self.memo[e] = r
-        return self.memo[e]
+        return r
 
     def _BinOp(self, e):
         if e.op == "*" and e.left is e.right:
