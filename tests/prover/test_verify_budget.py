@@ -56,3 +56,19 @@ def test_tightest_says_when_the_gap_was_not_reached():
     assert "gap not reached" in short.note
     loose = verify_search(d, plan, None, "heuristic", Budget(60, 30, Fraction(1)))
     assert loose.verdict == "proved" and loose.note == ""
+
+
+def test_reported_time_includes_the_independent_check(monkeypatch):
+    from prover import verify
+    offset = [0.0]
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
+    checked = verify.checked_certificate
+
+    def slow_check(*args, **kwargs):
+        offset[0] += 100.0               # the checker takes 100 s
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(verify, "checked_certificate", slow_check)
+    d = load_domain(SIR)
+    r = verify_search(d, parse_plan(known_plan(SIR), d), None, "heuristic", Budget(2000, 30), smt=False)
+    assert r.verdict == "proved" and r.time_s >= 100
