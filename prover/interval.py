@@ -84,11 +84,20 @@ STACK_BELOW = 512     # boxes: below this, numpy's per-call overhead dominates a
                       # operations are stacked into one call; above, the copies cost more
 
 
+def _endpoints(a, b):
+    """The four endpoint arrays of two intervals, of one shape (broadcast only when needed:
+    numpy's broadcast costs as much as a small addition)."""
+    a0, a1, b0, b1 = a[0], a[1], b[0], b[1]
+    if a0.shape == a1.shape == b0.shape == b1.shape:
+        return a0, a1, b0, b1
+    return np.broadcast_arrays(a0, a1, b0, b1)
+
+
 def i_add(a, b):
-    a0, a1, b0, b1 = np.broadcast_arrays(a[0], a[1], b[0], b[1])
+    a0, a1, b0, b1 = _endpoints(a, b)
     with np.errstate(invalid="ignore", over="ignore"):
-        if a0.size < STACK_BELOW:
-            s, e = _two_sum(np.stack((a0, a1)), np.stack((b0, b1)))                    # (2, N)
+        if a0.size < STACK_BELOW:                  # np.array of equal shapes: a cheaper stack
+            s, e = _two_sum(np.array((a0, a1)), np.array((b0, b1)))                    # (2, N)
             return _clean(_lower(s[0], e[0]), _upper(s[1], e[1]))
         lo, el = _two_sum(a0, b0)
         hi, eh = _two_sum(a1, b1)
@@ -101,10 +110,10 @@ def i_sub(a, b):
 
 def i_mul(a, b):
     """Interval product: every endpoint product rounded outward only when inexact."""
-    a0, a1, b0, b1 = np.broadcast_arrays(a[0], a[1], b[0], b[1])
+    a0, a1, b0, b1 = _endpoints(a, b)
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         if a0.size < STACK_BELOW:
-            p, err = _two_prod(np.stack((a0, a0, a1, a1)), np.stack((b0, b1, b0, b1)))  # (4, N)
+            p, err = _two_prod(np.array((a0, a0, a1, a1)), np.array((b0, b1, b0, b1)))  # (4, N)
             los, his = _lower(p, err), _upper(p, err)
         else:
             los, his = [], []
