@@ -31,12 +31,15 @@ class CertificateRejected(WarrantError):
 
 @dataclass(frozen=True)
 class CheckReport:
-    claim: str
+    plan: tuple[str, ...]
+    horizon: int
+    bound: Fraction
     nodes: int
     leaves: dict                 # method → count
-    plan: tuple[str, ...] = ()
-    horizon: int = 0
-    bound: Fraction | None = None
+
+    @property
+    def claim(self) -> str:
+        return f"valid(π) and R(π) >= {self.bound} for π = {'; '.join(self.plan)} (horizon {self.horizon})"
 
 
 def default_smt_check():
@@ -82,8 +85,7 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
         nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
-    return CheckReport(f"valid(π) and R(π) >= {bound} for π = {plan_text} (horizon {horizon})", nodes, counts,
-                       tuple(steps), horizon, bound)
+    return CheckReport(tuple(steps), horizon, bound, nodes, counts)
 
 
 def _field(obj: dict, key: str, kind: type):

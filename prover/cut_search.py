@@ -121,19 +121,19 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         searches = []
         for problem, share in ((ru, 0.5), (tu, 1.0)):
             searches.append(run(problem, "valid", None, share))
-            if searches[-1] is None or searches[-1].status is not Status.PROVED:
+            if not _proved(searches[-1]):
                 return failed()
         return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
     hu = children.head[0]
     reach = run(ru, "valid", None, 0.3)
-    if reach is None or reach.status is not Status.PROVED:
+    if not _proved(reach):
         return failed()
     head = run(hu, "reward", None, 0.45)
-    if head is None or head.status is not Status.PROVED or head.lower_bound is None:
+    if not _proved(head) or head.lower_bound is None:
         return failed()
     b1 = head.lower_bound
     tail = run(tu, "reward", None if bound is None else bound - b1, 1.0)
-    if tail is None or tail.status is not Status.PROVED or tail.lower_bound is None:
+    if not _proved(tail) or tail.lower_bound is None:
         return failed()
     lower = bound if bound is not None else b1 + tail.lower_bound
     cut = Cut(k, S, b1)
@@ -141,3 +141,8 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
     # states b − b1 with b = lower, which is exactly the tail's certified bound
     return CutResult(Status.PROVED, lower, cut, tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
                      nodes, smt_calls)
+
+
+def _proved(r: SearchResult | None) -> bool:
+    """A piece's search ran (the node budget had room for it) and proved its claim."""
+    return r is not None and r.status is Status.PROVED

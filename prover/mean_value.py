@@ -30,7 +30,7 @@ import numpy as np
 from dsl import ast
 from prover.derivative import gradients
 from prover.interval import BoxEvaluator
-from prover.interval_exact import exact_rational
+from prover.interval_exact import exact_rational, to_fraction
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 # The search closes a box by the mean-value form only with this relative margin to spare, so
@@ -233,7 +233,7 @@ class ExactMeanValue:
             plain = over_box(self.exprs[j]) if naive else None
             if plain is not None:
                 form = plain if form is None else (max(form[0], plain[0]), min(form[1], plain[1]))
-            out[j] = None if form is None else (_fraction(form[0]), _fraction(form[1]))
+            out[j] = None if form is None else (to_fraction(form[0]), to_fraction(form[1]))
         return out
 
 
@@ -275,7 +275,3 @@ def _form(e, grad, box, mid, variables, at_mid, over_box, at_point=None):
     if f_high is not None:
         high = min(high, f_high[1] + sum(t[1] for t in free))
     return low, high
-
-
-def _fraction(x) -> Fraction:
-    return Fraction(int(x.numerator), int(x.denominator))

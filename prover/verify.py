@@ -157,7 +157,12 @@ def _worth_a_cut(result, kind: str, tracker: WorstTracker, bound, budget: Budget
         return result.status is not Status.PROVED
     if result.lower_bound is None or tracker.value is None:
         return True
-    return tracker.value - result.lower_bound > budget.gap * abs(tracker.value)
+    return _short_of_gap(result.lower_bound, tracker.value, budget.gap)
+
+
+def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
+    """The certified bound is further than `gap` (relative) below the worst found."""
+    return worst - lower > gap * abs(worst)
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
@@ -189,7 +194,7 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
 
 def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:
     """For --tightest: say so when the certified bound stopped short of the requested gap."""
-    if bound is not None or worst is None or worst - lower <= gap * abs(worst):
+    if bound is not None or worst is None or not _short_of_gap(lower, worst, gap):
         return ""
     rel = f"{float((worst - lower) / abs(worst)):.3g}" if worst else "infinite"
     return (f"gap not reached within budget: the worst found is {float(worst - lower):.6g} above the "

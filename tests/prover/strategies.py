@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import strategies as st
+from hypothesis import assume, strategies as st
 
 from dsl import ast
+from dsl.errors import InternalError
+from dsl.interp import Evaluator
 from prover.unroll import UVar
 
 P = ast.Pos(0, 0, 0, 0)
@@ -67,3 +69,12 @@ def box_and_point(draw):
             lo, hi = a, b
         box.append((Fraction(lo), Fraction(hi)))
     return tuple(box), point
+
+
+def interpreter_value(e: ast.Expr, point: dict):
+    """The reference interpreter's value of `e` at `point`; a draw it rejects (a zero divisor
+    the generator could not rule out) is discarded."""
+    try:
+        return Evaluator(point).eval(e)
+    except InternalError:
+        assume(False)
