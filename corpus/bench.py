@@ -15,8 +15,11 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from dsl.model import plan_str
+from prover.executor import InProcess
+from prover.jobs import VerifyJob, run_verify
+from prover.policy.spec import PolicySpec
 from prover.search import Budget
-from prover.verify import VerifyResult, verify_search
+from prover.verify import VerifyResult
 
 STRATEGIES = ("z3", "largest-first", "smear", "heuristic", "learned")
 GAP = Fraction(1, 10)       # --tightest runs stop when the certified bound is this close
@@ -29,23 +32,33 @@ class BenchRun:
     time_s: float
 
 
-def run_strategy(name: str, domain, plan, bound, budget: Budget) -> VerifyResult:
-    if name == "z3":
-        from prover.verify_z3 import verify_z3
-        return verify_z3(domain, plan, bound, budget.seconds)
-    return verify_search(domain, plan, bound, name, budget)
+def run_strategy(name: str, domain, plan, bound, budget: Budget, policy: PolicySpec | None = None) -> VerifyResult:
+    """One strategy on one goal, in this process (`policy`: the learned strategy's spec)."""
+    return run_verify(_job(name, domain, plan, bound, budget, policy))
 
 
-def bench(goals, strategies, budget: Budget, progress=None) -> dict:
-    """The JSON table of DESIGN.md's performance protocol."""
+def _job(name: str, domain, plan, bound, budget: Budget, learned: PolicySpec | None) -> VerifyJob:
+    spec = learned if name == "learned" and learned is not None else PolicySpec(name)
+    return VerifyJob.of(domain, plan, bound, spec, budget)
+
+
+def bench(goals, strategies, budget: Budget, progress=None, executor=None, learned: PolicySpec | None = None,
+          inference: dict | None = None) -> dict:
+    """The JSON table of DESIGN.md's performance protocol. Every (goal, strategy) run is one job
+    of `executor` (default: one after another in this process); `learned` is the spec the
+    learned strategy runs with; `inference` (if given) sums its forward passes and their time."""
+    executor = executor or InProcess()
     rows, tight = [], {s: [] for s in strategies}
     total = len(goals) * len(strategies)
     done = 0
+    runs = executor.map(run_verify, [_job(s, g.domain, g.plan, g.bound, budget, learned)
+                                     for g in goals for s in strategies])
     tightest_plans = {}
     for g in goals:
         results = {}
         for s in strategies:
-            r = run_strategy(s, g.domain, g.plan, g.bound, budget)
+            r = next(runs)
+            _count(inference, r)
             results[s] = {"verdict": r.verdict, "nodes": r.nodes, "time_s": round(r.time_s, 4)}
             done += 1
             if progress:
@@ -54,10 +67,14 @@ def bench(goals, strategies, budget: Budget, progress=None) -> dict:
                      "worst_found": str(g.worst_found), "results": results})
         tightest_plans.setdefault((g.domain.name, g.plan), g)
     plans = []
+    gap_budget = replace(budget, gap=GAP)
+    runs = executor.map(run_verify, [_job(s, g.domain, g.plan, None, gap_budget, learned)
+                                     for g in tightest_plans.values() for s in strategies])
     for g in tightest_plans.values():
         row = {"domain": g.domain.name, "plan": plan_str(g.plan), "results": {}}
         for s in strategies:
-            r = run_strategy(s, g.domain, g.plan, None, replace(budget, gap=GAP))
+            r = next(runs)
+            _count(inference, r)
             t = _tightness(r, g.worst_found)
             tight[s].append(t)
             row["results"][s] = {"verdict": r.verdict, "gap": round(t, 6), "nodes": r.nodes,
@@ -69,6 +86,12 @@ def bench(goals, strategies, budget: Budget, progress=None) -> dict:
     return {"budget": {"nodes": budget.nodes, "time_s": budget.seconds, "gap": str(GAP)},
             "strategies": {s: _summary(s, rows, tight[s], to_gap[s], budget) for s in strategies},
             "goals": rows, "tightest": plans}
+
+
+def _count(inference: dict | None, r: VerifyResult) -> None:
+    if inference is not None and r.policy_stats:
+        for k, v in r.policy_stats.items():
+            inference[k] = inference.get(k, 0) + v
 
 
 def _decided(row, strategies) -> bool:

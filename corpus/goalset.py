@@ -51,15 +51,19 @@ def split_of(name: str) -> str:
     return next((s for s, names in SPLITS.items() if name in names), "train")
 
 
-def _probe(g: BenchGoal) -> tuple[str, int]:
+def _probe(g: BenchGoal):
+    """The probe search of a goal, as a job for the executor (prover.executor)."""
+    from prover.jobs import VerifyJob
+    from prover.policy.spec import PolicySpec
     from prover.search import Budget
-    from prover.verify import verify_search
-    r = verify_search(g.domain, g.plan, g.bound, "smear", Budget(PROBE_NODES, PROBE_SECONDS), smt=False)
-    return r.verdict, r.nodes
+    return VerifyJob.of(g.domain, g.plan, g.bound, PolicySpec("smear"), Budget(PROBE_NODES, PROBE_SECONDS), smt=False)
 
 
-def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[GoalRecord]:
-    """Up to `per_domain` goals of one domain file, hardest-first as the module explains."""
+def domain_goals(path: Path, per_domain: int, seed: int, progress=None, executor=None) -> list[GoalRecord]:
+    """Up to `per_domain` goals of one domain file, hardest-first as the module explains; the
+    probes are jobs of `executor` (default: one after another in this process)."""
+    from prover.executor import InProcess
+    from prover.jobs import run_verify
     base = load_domain(path)
     rng = random.Random(f"{seed}:{path.stem}")
     cands: list[tuple[BenchGoal, int]] = []
@@ -70,8 +74,9 @@ def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[
         rng.shuffle(gs)
         cands += [(g, d.horizon) for g in gs[: per_h]]
     kept = {"medium": [], "hard": [], "trivial": []}
-    for g, h in cands:
-        verdict, nodes = _probe(g)
+    probes = (executor or InProcess()).map(run_verify, [_probe(g) for g, _ in cands])
+    for (g, h), r in zip(cands, probes):
+        verdict, nodes = r.verdict, r.nodes
         if progress:
             progress()
         if verdict == "refuted":
@@ -82,14 +87,15 @@ def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[
     return (kept["medium"] + kept["hard"] + kept["trivial"])[:per_domain]
 
 
-def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=None) -> dict:
-    """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest."""
+def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=None, executor=None) -> dict:
+    """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest (the probe
+    searches run on `executor`, prover.executor)."""
     files = list(files or domain_files())
     domains = domain_sources(files, out)
     out.mkdir(parents=True, exist_ok=True)
     records: list[GoalRecord] = []
     for path in files:
-        records += domain_goals(Path(path), per_domain, seed, progress)
+        records += domain_goals(Path(path), per_domain, seed, progress, executor)
     with (out / "goals.jsonl").open("w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(asdict(r)) + "\n")

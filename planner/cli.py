@@ -148,16 +148,36 @@ def add_policy_options(p) -> None:
     p.add_argument("--device", default="auto", help="auto|cpu|cuda, for --strategy learned")
 
 
-def configure_policy(args) -> None:
-    """Load the learned strategy's network now (a missing checkpoint is reported before any
-    search starts); refuse --checkpoint for the strategies that have no network."""
-    if args.strategy != "learned":
-        if args.checkpoint:
-            raise InputError(f"--checkpoint is only used by --strategy learned (got --strategy {args.strategy})")
-        return
+def policy_spec(args, strategy: str | None = None):
+    """The `PolicySpec` of `--strategy` (or `strategy`), `--checkpoint` and `--device`, with the
+    learned network loaded now (a missing checkpoint is reported before any search starts);
+    --checkpoint is refused for the strategies that have no network."""
+    from prover.policy.spec import PolicySpec
+    name = strategy or args.strategy
+    if name != "learned":
+        if getattr(args, "checkpoint", None):
+            raise InputError(f"--checkpoint is only used by --strategy learned (got --strategy {name})")
+        return PolicySpec(name)
     from prover.policy import checkpoint
-    from prover.policy.learned import configure
-    configure(args.checkpoint, checkpoint.resolve_device(args.device))
+    spec = PolicySpec(name, args.checkpoint, checkpoint.resolve_device(args.device))
+    spec.load()
+    return spec
+
+
+def add_executor_options(p, workers: bool = True) -> None:
+    """`--executor local|ray`, `--ray-address` (and `--workers`) of the commands that fan out."""
+    p.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="local process pool (default) or a Ray cluster (pip install -e '.[ray]')")
+    p.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join (auto, or HOST:PORT; default: start a local instance)")
+    if workers:
+        p.add_argument("--workers", type=positive, default=1, help="jobs run at once (default 1)")
+
+
+def executor_for(args, workers: int | None = None):
+    """The executor these arguments ask for (close it when done)."""
+    from prover.executor import make_executor
+    return make_executor(args.executor, args.workers if workers is None else workers, args.ray_address)
 
 
 def positive(text: str) -> int:

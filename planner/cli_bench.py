@@ -7,7 +7,7 @@ from rich.table import Table
 
 from dsl.errors import InputError
 from dsl.load import load_domain
-from planner.cli import print_json, seconds, with_horizon
+from planner.cli import add_executor_options, add_policy_options, executor_for, policy_spec, print_json, seconds, with_horizon
 
 
 def register(sub) -> dict:
@@ -21,6 +21,8 @@ def register(sub) -> dict:
     p.add_argument("--horizon", type=int, help="override every file's horizon")
     p.add_argument("--json", action="store_true")
     p.add_argument("--plot", help="write a PNG plot here")
+    add_policy_options(p)
+    add_executor_options(p)
     return {"bench": cmd_bench}
 
 
@@ -41,10 +43,16 @@ def cmd_bench(args, out: Console) -> int:
     if not goals:
         raise InputError("no goals could be generated (no random plan looked valid)")
     budget = Budget(args.node_budget, args.time_limit)
-    with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, disable=args.json) as bar:
-        task = bar.add_task("bench", total=len(goals) * len(strategies))
-        table = bench(goals, strategies, budget, lambda done, total: bar.update(task, completed=done))
+    learned = policy_spec(args, "learned" if "learned" in strategies else "heuristic")
+    executor = executor_for(args)
+    try:
+        with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True, disable=args.json) as bar:
+            task = bar.add_task("bench", total=len(goals) * len(strategies))
+            table = bench(goals, strategies, budget, lambda done, total: bar.update(task, completed=done),
+                          executor, learned)
+    finally:
+        executor.close()
     if report(out, args, table, len(goals)) and args.plot:
         out.print(f"plot written to {args.plot}", markup=False)
     return 0

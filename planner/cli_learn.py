@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dsl.errors import InputError
-from planner.cli import positive, print_json, seconds
+from planner.cli import add_executor_options, executor_for, positive, print_json, seconds
 
 DEFAULT_CORPUS = "corpus/goalset"
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
@@ -32,6 +32,7 @@ def register(sub) -> dict:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--per-domain", type=int, default=12, help="goals per domain (default 12)")
     b.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="domains (default: corpus/domains/*.rwd)")
+    add_executor_options(b)
 
     p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -47,6 +48,7 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto|cpu|cuda")
     p.add_argument("--json", action="store_true", help="print the history as JSON")
+    add_executor_options(p)
 
     p = sub.add_parser("eval", help="every strategy on the corpus's held-out goals (or on domain files)")
     p.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="generate goals from these instead")
@@ -63,6 +65,7 @@ def register(sub) -> dict:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON table here")
     p.add_argument("--plot", help="write a PNG plot here")
+    add_executor_options(p)
     return {"corpus": cmd_corpus, "train": cmd_train, "eval": cmd_eval}
 
 
@@ -78,9 +81,14 @@ def cmd_corpus(args, out: Console) -> int:
         raise InputError(f"no such domain file: {', '.join(missing)}")
     from corpus import domain_files
     n = len(files or domain_files()) * goalset.probes_per_domain(args.per_domain)
-    with _bar("corpus") as bar:
-        task = bar.add_task("probing goals", total=n)
-        manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files, lambda: bar.advance(task))
+    executor = executor_for(args)
+    try:
+        with _bar("corpus") as bar:
+            task = bar.add_task("probing goals", total=n)
+            manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files, lambda: bar.advance(task),
+                                     executor)
+    finally:
+        executor.close()
     out.print(f"{manifest['goals']} goals written to {args.out}/goals.jsonl "
               f"(train {manifest['counts']['train']}, validation {manifest['counts']['validation']}, "
               f"test {manifest['counts']['test']})", markup=False)
@@ -105,10 +113,15 @@ def cmd_train(args, out: Console) -> int:
                       per_goal=args.per_goal, node_budget=args.node_budget, time_limit=args.time_limit,
                       seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals or 0)
     log = (lambda row: None) if args.json else (lambda row: out.print(_log_line(row), markup=False))
-    with _bar("train", disable=args.json) as bar:
-        task = bar.add_task("", total=None)
-        result = train(cfg, [goalset.to_goal(r) for r in train_recs], [goalset.to_goal(r) for r in val_recs],
-                       log, lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total))
+    executor = executor_for(args)
+    try:
+        with _bar("train", disable=args.json) as bar:
+            task = bar.add_task("", total=None)
+            result = train(cfg, [goalset.to_goal(r) for r in train_recs], [goalset.to_goal(r) for r in val_recs],
+                           log, lambda stage, done, total: bar.update(task, description=stage, completed=done,
+                                                                      total=total), executor=executor)
+    finally:
+        executor.close()
     if args.json:
         print_json(out, result)
     else:
@@ -176,16 +189,21 @@ def cmd_eval(args, out: Console) -> int:
     if args.node_budget < 1 or args.time_limit <= 0:
         raise InputError("--node-budget and --time-limit must be positive")
     goals = _eval_goals(args)
-    stats = None
+    stats = learned = None
     if "learned" in strategies:
         from prover.policy import checkpoint
-        from prover.policy.learned import STATS, configure
-        configure(args.checkpoint, checkpoint.resolve_device(args.device))
-        stats = STATS
-    with _bar("eval", disable=args.json) as bar:
-        task = bar.add_task("", total=len(goals) * len(strategies))
-        table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
-                      lambda done, total: bar.update(task, completed=done))
+        from prover.policy.spec import PolicySpec
+        learned = PolicySpec("learned", args.checkpoint, checkpoint.resolve_device(args.device))
+        learned.load()
+        stats = {"infer_s": 0.0, "forwards": 0}
+    executor = executor_for(args)
+    try:
+        with _bar("eval", disable=args.json) as bar:
+            task = bar.add_task("", total=len(goals) * len(strategies))
+            table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
+                          lambda done, total: bar.update(task, completed=done), executor, learned, stats)
+    finally:
+        executor.close()
     if stats is not None:
         table["learned_inference"] = _inference_share(table, stats)
     table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,

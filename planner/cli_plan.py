@@ -14,7 +14,7 @@ from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
-from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
+from planner.cli import add_executor_options, add_policy_options, load_for, policy_spec, print_json, seconds
 from planner.cli_dsl import num_text
 from planner.loop import PlanOptions, plan_and_verify
 from planner.results_json import plan_json
@@ -37,10 +37,11 @@ def register(sub) -> dict:
     p.add_argument("--cert", help="write the selected plan's certificate here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_policy_options(p)
+    add_executor_options(p, workers=False)
     return {"plan-and-verify": cmd_plan}
 
 
-def _options(args) -> PlanOptions:
+def _options(args, spec) -> PlanOptions:
     if args.candidates < 1:
         raise InputError(f"--candidates must be at least 1, got {args.candidates}")
     if args.time_limit <= 0:
@@ -54,7 +55,8 @@ def _options(args) -> PlanOptions:
     if workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     return PlanOptions(args.candidates, args.strategy, args.time_limit, args.node_budget, gap,
-                       workers, args.beam, args.rounds, args.seed)
+                       workers, args.beam, args.rounds, args.seed, policy=spec, executor=args.executor,
+                       ray_address=args.ray_address)
 
 
 def cmd_plan(args, out: Console) -> int:
@@ -63,8 +65,7 @@ def cmd_plan(args, out: Console) -> int:
         raise InputError(f"--strategy must be one of {', '.join(POLICIES)} for plan-and-verify, "
                          f"got {args.strategy!r}")
     domain = load_for(args)
-    options = _options(args)
-    configure_policy(args)
+    options = _options(args, policy_spec(args))
     user = tuple(parse_plan(p, domain) for p in args.plan)
     if args.json or not out.is_terminal:
         result = plan_and_verify(domain, options, user)

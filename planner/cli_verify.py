@@ -12,7 +12,7 @@ from dsl.model import plan_str
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
-from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
+from planner.cli import positive, add_executor_options, add_policy_options, executor_for, load_for, policy_spec, print_json, seconds
 from planner.results_json import verify_json
 
 SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
@@ -36,6 +36,9 @@ def register(sub) -> dict:
     p.add_argument("--cross-check", action="store_true", help="also ask cvc5 (if installed) about the claim")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_policy_options(p)
+    p.add_argument("--split-workers", type=positive, default=None,
+                   help="split the proof's open sub-goals across N workers (see docs/ray.md)")
+    add_executor_options(p, workers=False)
 
     p = sub.add_parser("check-cert", help="re-check a certificate independently")
     p.add_argument("file")
@@ -74,17 +77,31 @@ def cmd_compile(args, out: Console) -> int:
     return 0
 
 
-def _search(domain, plan, bound, args, budget):
+def _search(domain, plan, bound, args, budget, spec):
+    if args.split_workers is not None:
+        return _split(domain, plan, bound, args, budget, spec)
     from prover.verify import verify_search
-    return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed)
+    return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed, policy=spec.make())
 
 
-def _z3(domain, plan, bound, args, budget):
+def _split(domain, plan, bound, args, budget, spec):
+    """One proof split across `--split-workers` workers (prover.distributed)."""
+    from prover.distributed import verify_split
+    executor = executor_for(args, args.split_workers)
+    try:
+        return verify_split(domain, plan, bound, spec, budget, executor, seed=args.seed)
+    finally:
+        executor.close()
+
+
+def _z3(domain, plan, bound, args, budget, spec):
+    if args.split_workers is not None:
+        raise InputError("--split-workers splits a search; --strategy z3 makes one monolithic call")
     from prover.verify_z3 import verify_z3
     return verify_z3(domain, plan, bound, budget.seconds)
 
 
-# Strategy name → runner(domain, plan, bound or None, args, budget) → VerifyResult.
+# Strategy name → runner(domain, plan, bound or None, args, budget, policy spec) → VerifyResult.
 STRATEGIES = {"z3": _z3, **{name: _search for name in SEARCH_STRATEGIES}}
 
 
@@ -106,8 +123,8 @@ def cmd_verify(args, out: Console) -> int:
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
-    configure_policy(args)
-    result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
+    spec = policy_spec(args)
+    result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args), spec)
     if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
     cross = cross_check(domain, plan, result, args.time_limit) if args.cross_check else None

@@ -10,7 +10,6 @@ certified bound; every reported bound is a checked proof, every rejection a repl
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -18,8 +17,11 @@ from dsl.model import Domain, Plan
 from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
 from planner.candidates import Candidate, top_plans
 from planner.graph import build
+from prover.executor import make_executor
+from prover.jobs import VerifyJob, run_verify
+from prover.policy.spec import PolicySpec
 from prover.search import Budget
-from prover.verify import VerifyResult, verify_search
+from prover.verify import VerifyResult
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class PlanOptions:
     beam: int = 2000
     max_rounds: int = 5
     seed: int = 0
+    policy: PolicySpec | None = None      # None: PolicySpec(strategy); carries --checkpoint to workers
+    executor: str = "local"               # where candidates are proved: local | ray (prover.executor)
+    ray_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,6 @@ def _first_scenarios(domain: Domain, seed: int) -> list[Scenario]:
     return [random_scenario(domain, random.Random(seed))]
 
 
-def _prove(args) -> VerifyResult:
-    domain, plan, strategy, budget, seed, beat = args
-    return verify_search(domain, plan, None, strategy, budget, seed=seed, stop_at_or_below=beat)
-
-
 def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
                     progress=None) -> PlanResult:
     """Run the loop; `progress(done, total, text)` is called as candidates finish."""
@@ -85,7 +85,7 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
     rounds: list[Round] = []
     best: CandidateReport | None = None
     upper, stop, truncated = None, "rounds exhausted", False
-    pool = ProcessPoolExecutor(options.workers) if options.workers > 1 else None
+    pool = make_executor(options.executor, options.workers, options.ray_address)
     try:
         per_scenario = 0.0       # seconds the graph search took per scenario in the last round
         for r in range(options.max_rounds):
@@ -127,8 +127,7 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
                 break
             scenarios.extend(new)
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        pool.close()
     return PlanResult(best, tuple(rounds), upper, time.monotonic() - start, stop, truncated)
 
 
@@ -152,8 +151,10 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
         chunks_left = -(-(len(todo) - i) // workers)
         per = Budget(options.node_budget, 0.8 * left / chunks_left, options.gap)
         chunk = todo[i:i + workers]
-        jobs = [(domain, plan, options.strategy, per, options.seed, beat) for plan, _ in chunk]
-        results = pool.map(_prove, jobs) if pool else map(_prove, jobs)
+        spec = options.policy or PolicySpec(options.strategy)
+        jobs = [VerifyJob.of(domain, plan, None, spec, per, seed=options.seed, stop_at_or_below=beat)
+                for plan, _ in chunk]
+        results = pool.map(run_verify, jobs)
         for (plan, value), res in zip(chunk, results):
             reports.append(CandidateReport(plan, value, res, r))
             if res.verdict == "proved" and (beat is None or res.lower_bound > beat):

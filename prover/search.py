@@ -56,10 +56,12 @@ class Search:
     """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None):
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 box=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
         self.stop = stop_at_or_below
+        self.box = box                  # the root goal's box (default: the whole uncertainty box)
         self.nodes = self.smt_calls = 0
         self.heap: list = []
         self.tie = itertools.count()
@@ -68,7 +70,7 @@ class Search:
 
     def run(self) -> SearchResult:
         start = time.monotonic()
-        box = root_box(self.ev.u.variables)
+        box = self.box or root_box(self.ev.u.variables)
         self._update_target()
         flo, fhi = to_arrays([box])
         facts = self.ev.facts(flo, fhi)

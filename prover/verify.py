@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from dsl.errors import InputError
@@ -40,6 +40,7 @@ class VerifyResult:
     certificate: dict | None = None
     note: str = ""
     searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
+    policy_stats: dict | None = field(default=None, compare=False)     # learned: inference time, forwards
 
 
 SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
@@ -136,7 +137,9 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap)
+    result = _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap)
+    stats = getattr(policy, "stats", None)
+    return result if stats is None else replace(result, policy_stats=dict(stats))
 
 
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon

@@ -22,21 +22,18 @@ from prover.policy.candidates import frac_split, strong_branch
 from prover.policy.features import features
 
 
-# What `LearnedPolicy()` loads when the strategy is asked for by name (`--checkpoint`, `--device`).
-DEFAULTS = {"checkpoint": None, "device": "cpu"}
-# Seconds in features + forward passes and the number of forward passes, over all instances.
-STATS = {"infer_s": 0.0, "forwards": 0}
-
-
-def configure(checkpoint: str | None = None, device: str = "cpu") -> None:
-    """Which checkpoint and device the `learned` strategy uses; loads it now, so a missing
-    checkpoint is reported before any search starts."""
-    DEFAULTS.update(checkpoint=checkpoint, device=device)
-    _cached_model(checkpoint, device)
+def load_model(checkpoint: str | None = None, device: str = "cpu"):
+    """The network stored at `checkpoint` (None: the shipped one), loaded once per process and
+    file version: a training run rewrites its working checkpoint between rounds."""
+    from prover.policy import DEFAULT_CHECKPOINT
+    from prover.policy.checkpoint import paths
+    weights = paths(DEFAULT_CHECKPOINT if checkpoint is None else checkpoint)[0]
+    stamp = weights.stat().st_mtime_ns if weights.is_file() else None
+    return _cached_model(None if checkpoint is None else str(checkpoint), device, stamp)
 
 
 @lru_cache(maxsize=4)
-def _cached_model(stem: str | None, device: str):
+def _cached_model(stem: str | None, device: str, stamp):
     import torch
     from prover.policy import checkpoint
     # Forward passes here are tiny (16 nodes × tens of variables): one thread is fastest, and
@@ -51,10 +48,12 @@ class LearnedPolicy(Heuristic):
                                         # a drone proof its time limit, 1 lost the SIR gains)
     points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
 
-    def __init__(self, model=None, device: str | None = None):
+    def __init__(self, model=None, device: str = "cpu", checkpoint: str | None = None):
         super().__init__()
-        self.device = device or DEFAULTS["device"]
-        self.model = model if model is not None else _cached_model(DEFAULTS["checkpoint"], self.device)
+        self.device = device
+        self.model = model if model is not None else load_model(checkpoint, device)
+        # seconds in features + forward passes, and the number of forward passes, of this policy
+        self.stats = {"infer_s": 0.0, "forwards": 0}
 
     def predict(self, x: np.ndarray, mask: np.ndarray):
         """One forward pass: (B, V) logits, (B, V) fractions, (B,) values as numpy."""
@@ -63,7 +62,7 @@ class LearnedPolicy(Heuristic):
             xt = torch.from_numpy(x).to(self.device)                                 # (B, V, F)
             mt = torch.from_numpy(mask).to(self.device)                              # (B, V)
             logits, frac, value = self.model(xt, mt)
-        STATS["forwards"] += 1
+        self.stats["forwards"] += 1
         return logits.cpu().numpy(), frac.cpu().numpy(), value.cpu().numpy()
 
     def _splits(self, nodes, ctx):
@@ -71,7 +70,7 @@ class LearnedPolicy(Heuristic):
         start = time.perf_counter()
         x, mask = features(nodes, ctx.variables, smear, ctx.target)
         logits, frac, _ = self.predict(x, mask)
-        STATS["infer_s"] += time.perf_counter() - start
+        self.stats["infer_s"] += time.perf_counter() - start
         cands = []
         for n, row, fr, s_row in zip(nodes, logits, frac, smear):
             # the heuristic's candidates first (every variable at its midpoint, smear's order:

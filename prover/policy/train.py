@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from prover.policy import checkpoint
-from prover.policy.learned import LearnedPolicy
+from prover.policy.spec import PolicySpec
 from prover.policy.net import PolicyConfig, PolicyNet
 from prover.policy.oracle import Sample, harvest
 
@@ -149,13 +149,18 @@ def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, sta
 
 
 # ---- harvesting and the stages ------------------------------------------------------------
-def label_goals(goals, policy, cfg: TrainConfig, seed: int, step) -> tuple[dict, float]:
-    """Oracle labels from one search per goal with `policy`; and the fraction proved."""
+def label_goals(goals, policy, cfg: TrainConfig, seed: int, step, executor=None) -> tuple[dict, float]:
+    """Oracle labels from one search per goal with `policy` (a PolicySpec), each search a job of
+    `executor` (default: in this process); and the fraction proved."""
+    from prover.executor import InProcess
+    from prover.jobs import DomainRef, HarvestJob, run_harvest
     from prover.search import Budget
+    from dsl.model import plan_str
     budget = Budget(cfg.node_budget, cfg.time_limit)
+    jobs = [HarvestJob(DomainRef.of(g.domain), plan_str(g.plan), g.bound, k, policy, budget, cfg.per_goal,
+                       seed * 100_003 + k) for k, g in enumerate(goals)]
     samples, proved = [], 0
-    for k, g in enumerate(goals):
-        got, verdict, _ = harvest(g, k, policy, budget, cfg.per_goal, seed * 100_003 + k)
+    for got, verdict, _ in (executor or InProcess()).map(run_harvest, jobs):
         samples += got
         proved += verdict == "proved"
         step()
@@ -194,9 +199,10 @@ class Run:
 
 
 def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progress=None,
-          model_config: PolicyConfig = PolicyConfig()) -> dict:
+          model_config: PolicyConfig = PolicyConfig(), executor=None) -> dict:
     """The whole run (resuming a finished stage when `<out>.work/` has one); returns the history.
-    `progress(stage, done, total)` reports harvesting progress."""
+    `progress(stage, done, total)` reports harvesting progress; the harvesting searches are jobs
+    of `executor` (prover.executor; default: in this process)."""
     torch.manual_seed(cfg.seed)
     model = PolicyNet(model_config).to(cfg.device)
     run = Run(cfg)
@@ -212,8 +218,10 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
         return lambda: progress and progress(stage, next(count), total)
 
     if "labels" not in st["done"]:
-        data, frac = label_goals(goals, "heuristic", cfg, cfg.seed, stepper("oracle labels", len(goals)))
-        val, _ = label_goals(val_goals, "heuristic", cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)))
+        hand = PolicySpec("heuristic")
+        data, frac = label_goals(goals, hand, cfg, cfg.seed, stepper("oracle labels", len(goals)), executor)
+        val, _ = label_goals(val_goals, hand, cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)),
+                             executor)
         st["proved"].append({"round": 0, "policy": "heuristic", "proved_fraction": round(frac, 4)})
         log(st["proved"][-1])
         st["done"].append("labels")
@@ -225,8 +233,10 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
     for r in range(1, cfg.rounds + 1):
         if f"round{r}" in st["done"]:
             continue
-        policy = LearnedPolicy(model=model.eval(), device=cfg.device)
-        new, frac = label_goals(goals, policy, cfg, cfg.seed + 10 * r, stepper(f"round {r} searches", len(goals)))
+        # the network as saved after the last stage (run.save): workers load it from there
+        policy = PolicySpec("learned", str(run.dir / "model"), cfg.device)
+        new, frac = label_goals(goals, policy, cfg, cfg.seed + 10 * r, stepper(f"round {r} searches", len(goals)),
+                                executor)
         st["proved"].append({"round": r, "policy": "learned", "proved_fraction": round(frac, 4),
                              "new_labels": int(len(new["label"]))})
         log(st["proved"][-1])

@@ -49,32 +49,21 @@ def test_eval_runs_every_strategy_on_a_tiny_suite(capsys, tmp_path, tiny_checkpo
 
 
 def test_bench_accepts_the_learned_strategy(capsys, tiny_checkpoint):
-    from prover.policy.learned import DEFAULTS, configure
-    saved = dict(DEFAULTS)
-    configure(str(tiny_checkpoint))
-    try:
-        code, out, _ = cli(capsys, "bench", str(SIR), "--goals", "1", "--strategies", "learned",
-                           "--node-budget", "200", "--time-limit", "5", "--json")
-    finally:
-        DEFAULTS.update(saved)
+    code, out, _ = cli(capsys, "bench", str(SIR), "--goals", "1", "--strategies", "learned",
+                       "--checkpoint", str(tiny_checkpoint), "--node-budget", "200", "--time-limit", "5", "--json")
     assert code == 0 and json.loads(out)["strategies"]["learned"]["goals"] == 1
 
 
 def test_verify_uses_the_checkpoint_it_is_given(capsys, tmp_path, tiny_checkpoint):
-    from prover.policy.learned import DEFAULTS
-    saved = dict(DEFAULTS)
     cert = tmp_path / "c.json"
     plan = known_plan(SIR)
-    try:
-        code, out, _ = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
-                           "--checkpoint", str(tiny_checkpoint), "--cert", str(cert))
-        assert code == 0 and DEFAULTS["checkpoint"] == str(tiny_checkpoint)
-        assert cli(capsys, "check-cert", str(SIR), str(cert))[0] == 0
-        code, _, err = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
-                           "--checkpoint", str(tmp_path / "nothing"))
-        assert code == 2 and "nothing" in err
-    finally:
-        DEFAULTS.update(saved)
+    code, out, _ = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
+                       "--checkpoint", str(tiny_checkpoint), "--cert", str(cert))
+    assert code == 0 and json.loads(cert.read_text())["strategy"] == "learned"
+    assert cli(capsys, "check-cert", str(SIR), str(cert))[0] == 0
+    code, _, err = cli(capsys, "verify", str(SIR), "--plan", plan, "--bound", "-1000", "--strategy", "learned",
+                       "--checkpoint", str(tmp_path / "nothing"))
+    assert code == 2 and "nothing" in err
     code, _, err = cli(capsys, "plan-and-verify", str(SIR), "--checkpoint", str(tiny_checkpoint))
     assert code == 2 and "only used by --strategy learned" in err
 

@@ -41,7 +41,6 @@ def test_learned_never_proves_a_bound_above_the_worst_case(learned, sir_goal):
 
 
 def test_one_forward_pass_per_search_iteration(learned, sir_goal):
-    from prover.policy.learned import STATS
     calls = []
     original = learned._splits
 
@@ -49,11 +48,11 @@ def test_one_forward_pass_per_search_iteration(learned, sir_goal):
         calls.append(len(nodes))
         return original(nodes, ctx)
     learned._splits = counting
-    before = STATS["forwards"]
+    before = learned.stats["forwards"]
     r = verify_search(sir_goal.domain, sir_goal.plan, sir_goal.bound, "learned", Budget(400, 20), smt=False,
                       policy=learned)
     assert r.nodes > 20 and max(calls) > 1, "the search expands several nodes per iteration"
-    assert STATS["forwards"] - before == len(calls)
+    assert learned.stats["forwards"] - before == len(calls)
 
 
 def test_learned_is_a_registered_strategy_loaded_lazily(tiny_checkpoint):

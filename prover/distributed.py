@@ -1,0 +1,289 @@
+"""One proof split across workers (`verify --split-workers N [--executor ray]`).
+
+The driver runs a short lead search on each claim (validity, then the reward bound), then
+ships the open leaves of its tree to the workers as independent sub-goals (`SubGoal`: box,
+claim, policy spec and the remaining allowance). A worker searches its box and returns its
+proof subtree (`SubProof`) with the leaves it left open, which go back on the queue: a hard
+box keeps being cut into pieces that every worker can take, so the load balances itself. A
+counterexample from any worker, replayed again by the driver's interpreter, stops the others.
+`--tightest` keeps one anytime bound: every worker aims at the global worst found, and the
+certified bound is the minimum over all leaves of the merged tree.
+
+The subtrees are grafted into one certificate that the independent checker verifies as a
+whole before `proved` is reported (`certificate.checked_certificate`). A sub-goal whose
+worker died is run again (the executor's retries); one that is lost for good, or a run
+out of budget, leaves its leaf open: the verdict is then `unknown`, and the note says what
+was proved. Horizon cuts are not tried here (a cut's pieces are not boxes of the root).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+from dsl.model import Domain, Plan, plan_str
+from prover.certificate import checked_certificate
+from prover.evaluation import GoalEvaluator, round_down
+from prover.goals import Box
+from prover.jobs import DomainRef, _plan
+from prover.policies import Context
+from prover.policy.spec import PolicySpec
+from prover.search import Budget, Search
+from prover.search_tree import Node, Status
+from prover.sensitivity import Sensitivity
+from prover.unroll import is_linear, unroll
+from prover.verify import NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
+from prover.worst import Witness, WorstTracker, explore
+
+LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
+SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left: hard boxes come back split
+MIN_SLICE = 64           # nodes: below this a sub-goal's search costs less than its shipping
+GRACE_S = 10.0           # seconds past the deadline a worker may take before its sub-goal is given up
+
+
+@dataclass(frozen=True)
+class SubGoal:
+    """A job: prove `kind` (bound None: tightest) on `box` within `budget`."""
+
+    domain: DomainRef
+    plan: str
+    kind: str                        # "valid" | "reward"
+    bound: Fraction | None
+    box: Box
+    policy: PolicySpec
+    budget: Budget
+    worst: Witness | None = None     # tightest: the global worst found (the target's anchor)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SubProof:
+    """A worker's answer: the proof subtree of its box and the leaves it left open."""
+
+    tree: dict                       # certificate JSON; open leaves are leaves of their method
+    open: tuple = ()                 # (path of child indices, box, float lower bound of R)
+    proven: Fraction | None = None   # reward: the least bound a closed leaf proved
+    counterexample: Witness | None = None
+    worst: Witness | None = None
+    nodes: int = 0
+    smt_calls: int = 0
+
+
+@lru_cache(maxsize=8)
+def _problem(ref: DomainRef, plan: str):
+    """The unrolled plan and its evaluators, built once per worker process."""
+    u = unroll(ref.load(), _plan(ref, plan))
+    ev = GoalEvaluator(u)
+    return u, ev, Sensitivity(u)
+
+
+def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, box=None) -> Search:
+    """A Search set up as `verify_search` sets up its plain searches (SMT per strategy)."""
+    use_smt = strategy in ("heuristic", "learned")
+    linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
+    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
+    ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt,
+                  smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
+    return Search(ev, tracker, policy, ctx, kind, bound, budget, smt_tactic(u, per_call) if use_smt else None,
+                  box=box)
+
+
+def run_subgoal(job: SubGoal) -> SubProof:
+    """A worker's search of one sub-goal."""
+    u, ev, sens = _problem(job.domain, job.plan)
+    tracker = WorstTracker(u, ev)
+    tracker.lowest = job.worst
+    explore(tracker, box=job.box, seed=job.seed, samples=32, rounds=2)
+    r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.kind, job.bound, job.budget,
+                 job.box).run()
+    tree, opened, proven = subtree(r.root, u.variables)
+    cex = r.counterexample if r.status is Status.REFUTED else None
+    return SubProof(tree, tuple((p, n.goal.box, n.lo) for p, n in opened), proven, cex, tracker.lowest,
+                    r.nodes, r.smt_calls)
+
+
+def subtree(root: Node, variables) -> tuple[dict, list, Fraction | None]:
+    """The proof tree below `root` as certificate JSON, its open leaves with their paths, and
+    the least bound its closed leaves proved about R."""
+    out: dict = {}
+    opened, proven = [], None
+    stack = [(root, out, ())]
+    while stack:
+        node, slot, path = stack.pop()
+        if node.is_leaf:
+            slot["leaf"] = node.closed_by or node.method
+            if node.closed_by is None:
+                opened.append((path, node))
+            elif node.proven is not None:
+                proven = node.proven if proven is None else min(proven, node.proven)
+            continue
+        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
+        slot["children"] = [{}, {}]
+        stack.extend((c, s, path + (i,)) for i, (c, s) in enumerate(zip(node.children, slot["children"])))
+    return out, opened, proven
+
+
+def _at(tree: dict, path) -> dict:
+    for i in path:
+        tree = tree["children"][i]
+    return tree
+
+
+@dataclass
+class ClaimRun:
+    """The merged proof of one claim while its sub-goals are out."""
+
+    tree: dict
+    queue: list                                   # open leaves: (slot in tree, box, float lo)
+    proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
+    lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
+    counterexample: Witness | None = None
+    shipped: int = 0
+
+
+class Driver:
+    """The state of one split verification: the problem, the global worst, the node count."""
+
+    def __init__(self, domain: Domain, plan: Plan, spec: PolicySpec, budget: Budget, executor, seed: int, task):
+        self.domain, self.plan, self.spec, self.budget = domain, plan, spec, budget
+        self.executor, self.seed, self.task = executor, seed, task
+        self.ref, self.plan_text = DomainRef.of(domain), plan_str(plan)
+        self.u, self.ev, self.sens = _problem(self.ref, self.plan_text)
+        self.tracker = WorstTracker(self.u, self.ev)
+        explore(self.tracker, seed=seed)
+        self.policy = spec.make()
+        self.start = time.monotonic()
+        self.deadline = self.start + SEARCH_SHARE * budget.seconds
+        self.nodes = self.smt_calls = 0
+
+    def prove(self, kind: str, bound: Fraction | None) -> ClaimRun:
+        """The lead search, then its open leaves shipped until none is left or the budget ends."""
+        lead_nodes = min(self.budget.nodes, LEAD_NODES * self.executor.workers)
+        r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
+                     Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap)).run()
+        self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
+        tree, opened, proven = subtree(r.root, self.u.variables)
+        run = ClaimRun(tree, [(_at(tree, p), n.goal.box, n.lo) for p, n in opened], [] if proven is None else [proven])
+        if r.status is Status.REFUTED:
+            run.counterexample = self._confirmed(r.counterexample)
+            return run
+        self._ship(run, kind, bound)
+        return run
+
+    def _ship(self, run: ClaimRun, kind: str, bound) -> None:
+        out: dict = {}                                   # ticket → (slot, box, lo, nodes reserved)
+        reserved = 0
+        while run.counterexample is None and (run.queue or out):
+            run.queue.sort(key=lambda e: e[2])           # the lowest bound of R first
+            while run.queue and len(out) < self.executor.workers and self._room(reserved):
+                slot, box, lo = run.queue.pop(0)
+                alloc = max(MIN_SLICE, (self.budget.nodes - self.nodes - reserved) // (SLICES * self.executor.workers))
+                alloc = min(alloc, self.budget.nodes - self.nodes - reserved)
+                job = SubGoal(self.ref, self.plan_text, kind, bound, box, self.spec,
+                              Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap),
+                              self.tracker.lowest if bound is None and kind == "reward" else None,
+                              self.seed + run.shipped)
+                run.shipped += 1
+                out[self.executor.submit(self.task, job)] = (slot, box, lo, alloc)
+                reserved += alloc
+            if not out:
+                break                                    # no room left: the queue stays open
+            done = self.executor.wait(list(out), timeout=max(0.1, self.deadline + GRACE_S - time.monotonic()))
+            if not done:                                 # hung past the deadline: give its sub-goals up
+                self.executor.cancel(list(out))
+                run.lost += [v[:3] for v in out.values()]
+                return
+            for t in done:
+                slot, box, lo, alloc = out.pop(t)
+                reserved -= alloc
+                self._merge(run, t, slot, box, lo, bound)
+        if run.counterexample is not None:
+            self.executor.cancel(list(out))
+
+    def _room(self, reserved: int) -> bool:
+        return self.budget.nodes - self.nodes - reserved >= 2 and time.monotonic() < self.deadline
+
+    def _merge(self, run: ClaimRun, ticket, slot: dict, box, lo, bound) -> None:
+        from prover.executor import WorkerLost
+        try:
+            sub: SubProof = self.executor.result(ticket)
+        except WorkerLost:
+            run.lost.append((slot, box, lo))
+            return
+        self.nodes, self.smt_calls = self.nodes + sub.nodes, self.smt_calls + sub.smt_calls
+        slot.clear()
+        slot.update(sub.tree)
+        if sub.worst is not None and (self.tracker.value is None or sub.worst.outcome.reward < self.tracker.value):
+            confirmed = self._confirmed(sub.worst)
+            if confirmed is not None and confirmed.outcome.valid:
+                self.tracker.lowest = confirmed
+        cex = self._confirmed(sub.counterexample)
+        if cex is not None and (not cex.outcome.valid or (bound is not None and cex.outcome.reward < bound)):
+            run.counterexample = cex
+        if sub.proven is not None:
+            run.proven.append(sub.proven)
+        run.queue += [(_at(slot, p), b, v) for p, b, v in sub.open]
+
+    def _confirmed(self, w: Witness | None) -> Witness | None:
+        """A worker's scenario, replayed again by this process's exact interpreter."""
+        from dsl.interp import run
+        from dsl.scenario import failed_assumes
+        if w is None or failed_assumes(self.domain, w.scenario):
+            return None
+        return Witness(w.scenario, run(self.domain, self.plan, w.scenario))
+
+
+def verify_split(domain: Domain, plan: Plan, bound: Fraction | None, spec: PolicySpec, budget: Budget,
+                 executor, seed: int = 0, task=run_subgoal) -> VerifyResult:
+    """Prove `valid(π) ∧ R(π) ≥ bound` (None: tightest) with sub-goals on `executor`'s workers;
+    `task` runs one SubGoal in a worker (tests wrap it to kill a worker)."""
+    d = Driver(domain, plan, spec, budget, executor, seed, task)
+    valid = d.prove("valid", None)
+    reward = d.prove("reward", bound) if _closed(valid) else None
+    return _result(d, bound, valid, reward)
+
+
+def _closed(run: ClaimRun) -> bool:
+    return run.counterexample is None and not run.queue and not run.lost
+
+
+def _certified(run: ClaimRun, bound) -> Fraction | None:
+    """The bound the merged reward tree proves: `bound`, or (tightest) the least over all leaves."""
+    if bound is not None:
+        return bound if _closed(run) else None
+    if run.counterexample is not None or run.lost or not all(math.isfinite(lo) for _, _, lo in run.queue):
+        return None
+    values = run.proven + [round_down(lo) for _, _, lo in run.queue]
+    return min(values) if values else None
+
+
+def _result(d: Driver, bound, valid: ClaimRun, reward: ClaimRun | None) -> VerifyResult:
+    base = dict(plan=d.plan, bound=bound, worst_found=d.tracker.lowest, nodes=d.nodes, smt_calls=d.smt_calls,
+                strategy=d.spec.name)
+    cex = valid.counterexample or (reward.counterexample if reward else None)
+    if cex is None and bound is not None and d.tracker.value is not None and d.tracker.value < bound:
+        cex = d.tracker.lowest
+    if cex is not None:
+        worst = None if cex.outcome.violation else d.tracker.lowest
+        return VerifyResult("refuted", lower_bound=None, counterexample=cex, time_s=time.monotonic() - d.start,
+                            **{**base, "worst_found": worst})
+    lower = _certified(reward, bound) if reward is not None else None
+    if lower is None:
+        return VerifyResult("unknown", lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
+                            note=_partial_note(valid, reward), **base)
+    stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers}
+    cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats)
+    elapsed = time.monotonic() - d.start        # the independent check is part of the time reported
+    return VerifyResult("proved", lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
+
+
+def _partial_note(valid: ClaimRun, reward: ClaimRun | None) -> str:
+    """What a run that ended short proved, and what it left open."""
+    def left(run: ClaimRun) -> str:
+        lost = f", {len(run.lost)} of them lost with their workers" if run.lost else ""
+        return f"{len(run.queue) + len(run.lost)} sub-goal(s) open{lost}"
+    if reward is None:
+        return f"partial: validity not proved within budget ({left(valid)})"
+    return f"partial: validity proved; the reward bound not proved within budget ({left(reward)})"
