@@ -40,6 +40,7 @@ from prover.worst import Witness, WorstTracker, explore
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
 SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left: hard boxes come back split
 MIN_SLICE = 64           # nodes: below this a sub-goal's search costs less than its shipping
+MIN_PIECE = 8            # nodes left at least for one more sub-goal to be worth starting
 GRACE_S = 10.0           # seconds past the deadline a worker may take before its sub-goal is given up
 
 
@@ -139,6 +140,7 @@ class ClaimRun:
     queue: list                                   # open leaves: (slot in tree, box, float lo)
     proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
     lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
+    stuck: list = field(default_factory=list)     # open leaves a worker could not expand (no tactic applies)
     counterexample: Witness | None = None
     shipped: int = 0
 
@@ -146,8 +148,10 @@ class ClaimRun:
 class Driver:
     """The state of one split verification: the problem, the global worst, the node count."""
 
-    def __init__(self, domain: Domain, plan: Plan, spec: PolicySpec, budget: Budget, executor, seed: int, task):
+    def __init__(self, domain: Domain, plan: Plan, spec: PolicySpec, budget: Budget, executor, seed: int, task,
+                 lead_nodes: int | None = None):
         self.domain, self.plan, self.spec, self.budget = domain, plan, spec, budget
+        self.lead_nodes = LEAD_NODES * executor.workers if lead_nodes is None else lead_nodes
         self.executor, self.seed, self.task = executor, seed, task
         self.ref, self.plan_text = DomainRef.of(domain), plan_str(plan)
         self.u, self.ev, self.sens = _problem(self.ref, self.plan_text)
@@ -156,11 +160,11 @@ class Driver:
         self.policy = spec.make()
         self.start = time.monotonic()
         self.deadline = self.start + SEARCH_SHARE * budget.seconds
-        self.nodes = self.smt_calls = 0
+        self.nodes = self.smt_calls = self.shipped = 0
 
     def prove(self, kind: str, bound: Fraction | None) -> ClaimRun:
         """The lead search, then its open leaves shipped until none is left or the budget ends."""
-        lead_nodes = min(self.budget.nodes, LEAD_NODES * self.executor.workers)
+        lead_nodes = min(self.budget.nodes, self.lead_nodes)
         r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap)).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
@@ -186,6 +190,7 @@ class Driver:
                               self.tracker.lowest if bound is None and kind == "reward" else None,
                               self.seed + run.shipped)
                 run.shipped += 1
+                self.shipped += 1
                 out[self.executor.submit(self.task, job)] = (slot, box, lo, alloc)
                 reserved += alloc
             if not out:
@@ -203,7 +208,7 @@ class Driver:
             self.executor.cancel(list(out))
 
     def _room(self, reserved: int) -> bool:
-        return self.budget.nodes - self.nodes - reserved >= 2 and time.monotonic() < self.deadline
+        return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline
 
     def _merge(self, run: ClaimRun, ticket, slot: dict, box, lo, bound) -> None:
         from prover.executor import WorkerLost
@@ -212,7 +217,8 @@ class Driver:
         except WorkerLost:
             run.lost.append((slot, box, lo))
             return
-        self.nodes, self.smt_calls = self.nodes + sub.nodes, self.smt_calls + sub.smt_calls
+        # the sub-search's root is the leaf it replaces: counted once, as the tree's nodes
+        self.nodes, self.smt_calls = self.nodes + sub.nodes - 1, self.smt_calls + sub.smt_calls
         slot.clear()
         slot.update(sub.tree)
         if sub.worst is not None and (self.tracker.value is None or sub.worst.outcome.reward < self.tracker.value):
@@ -224,7 +230,11 @@ class Driver:
             run.counterexample = cex
         if sub.proven is not None:
             run.proven.append(sub.proven)
-        run.queue += [(_at(slot, p), b, v) for p, b, v in sub.open]
+        leaves = [(_at(slot, p), b, v) for p, b, v in sub.open]
+        if sub.nodes <= 1:          # the search could not expand its box: shipping it again would loop
+            run.stuck += leaves
+        else:
+            run.queue += leaves
 
     def _confirmed(self, w: Witness | None) -> Witness | None:
         """A worker's scenario, replayed again by this process's exact interpreter."""
@@ -236,26 +246,27 @@ class Driver:
 
 
 def verify_split(domain: Domain, plan: Plan, bound: Fraction | None, spec: PolicySpec, budget: Budget,
-                 executor, seed: int = 0, task=run_subgoal) -> VerifyResult:
+                 executor, seed: int = 0, task=run_subgoal, lead_nodes: int | None = None) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (None: tightest) with sub-goals on `executor`'s workers;
-    `task` runs one SubGoal in a worker (tests wrap it to kill a worker)."""
-    d = Driver(domain, plan, spec, budget, executor, seed, task)
+    `task` runs one SubGoal in a worker (tests wrap it to kill a worker); `lead_nodes`: the
+    lead search's nodes per claim (default LEAD_NODES per worker)."""
+    d = Driver(domain, plan, spec, budget, executor, seed, task, lead_nodes)
     valid = d.prove("valid", None)
     reward = d.prove("reward", bound) if _closed(valid) else None
     return _result(d, bound, valid, reward)
 
 
 def _closed(run: ClaimRun) -> bool:
-    return run.counterexample is None and not run.queue and not run.lost
+    return run.counterexample is None and not run.queue and not run.lost and not run.stuck
 
 
 def _certified(run: ClaimRun, bound) -> Fraction | None:
     """The bound the merged reward tree proves: `bound`, or (tightest) the least over all leaves."""
     if bound is not None:
         return bound if _closed(run) else None
-    if run.counterexample is not None or run.lost or not all(math.isfinite(lo) for _, _, lo in run.queue):
+    if run.counterexample is not None or run.lost or not all(math.isfinite(lo) for _, _, lo in run.queue + run.stuck):
         return None
-    values = run.proven + [round_down(lo) for _, _, lo in run.queue]
+    values = run.proven + [round_down(lo) for _, _, lo in run.queue + run.stuck]
     return min(values) if values else None
 
 
@@ -273,7 +284,7 @@ def _result(d: Driver, bound, valid: ClaimRun, reward: ClaimRun | None) -> Verif
     if lower is None:
         return VerifyResult("unknown", lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
                             note=_partial_note(valid, reward), **base)
-    stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers}
+    stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers, "sub_goals": d.shipped}
     cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats)
     elapsed = time.monotonic() - d.start        # the independent check is part of the time reported
     return VerifyResult("proved", lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
@@ -283,7 +294,7 @@ def _partial_note(valid: ClaimRun, reward: ClaimRun | None) -> str:
     """What a run that ended short proved, and what it left open."""
     def left(run: ClaimRun) -> str:
         lost = f", {len(run.lost)} of them lost with their workers" if run.lost else ""
-        return f"{len(run.queue) + len(run.lost)} sub-goal(s) open{lost}"
+        return f"{len(run.queue) + len(run.lost) + len(run.stuck)} sub-goal(s) open{lost}"
     if reward is None:
         return f"partial: validity not proved within budget ({left(valid)})"
     return f"partial: validity proved; the reward bound not proved within budget ({left(reward)})"

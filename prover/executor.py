@@ -79,26 +79,34 @@ class LocalPool(InProcess):
         self.pool = cf.ProcessPoolExecutor(workers)
 
     def submit(self, fn, job) -> Ticket:
-        return Ticket(fn, job, self.pool.submit(fn, job))
+        try:
+            return Ticket(fn, job, self.pool.submit(fn, job))
+        except BrokenProcessPool:           # a worker died under an earlier job: a fresh pool
+            self._restart()
+            return Ticket(fn, job, self.pool.submit(fn, job))
+
+    def _restart(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = cf.ProcessPoolExecutor(self.workers)
 
     def wait(self, tickets, timeout=None):
-        done, _ = cf.wait([t.handle for t in tickets], timeout, return_when=cf.FIRST_COMPLETED)
-        out = []
-        for t in tickets:
-            if t.handle in done and self._resubmitted(t):
-                continue
-            if t.handle in done:
-                out.append(t)
-        return out
+        """The tickets that finished (at least one, unless `timeout` passed); a job whose worker
+        died is resubmitted here and waited for again."""
+        import time
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if end is None else max(0.0, end - time.monotonic())
+            done, _ = cf.wait([t.handle for t in tickets], left, return_when=cf.FIRST_COMPLETED)
+            out = [t for t in tickets if t.handle in done and not self._resubmitted(t)]
+            if out or not done or (end is not None and time.monotonic() >= end):
+                return out
 
     def _resubmitted(self, t: Ticket) -> bool:
         """A job whose worker died (the pool broke under it) goes to a fresh pool."""
         if not isinstance(t.handle.exception(), BrokenProcessPool) or t.attempts > self.max_retries:
             return False
-        if getattr(self.pool, "_broken", False):
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = cf.ProcessPoolExecutor(self.workers)
-        t.handle, t.attempts = self.pool.submit(t.fn, t.job), t.attempts + 1
+        t.attempts += 1
+        t.handle = self.submit(t.fn, t.job).handle
         return True
 
     def result(self, t: Ticket):
