@@ -1,0 +1,47 @@
+"""The learned strategy's checkpoint reaches worker processes through the PolicySpec carried
+in the options (issue 13 item 3): no module state decides which network a worker loads."""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+from corpus import known_plan
+from dsl.load import load_domain
+from dsl.plan import parse_plan
+from planner.cli import main
+from prover.policy.spec import PolicySpec
+from prover.search import Budget
+from prover.verify import verify_search
+
+from tests.policy.conftest import SIR
+
+# SIR at H = 12 with four more distancing steps: the tiny untrained network and the shipped
+# one choose different splits on it (36 against 34 nodes).
+PLAN = "distance(2); " * 4 + known_plan(SIR)
+
+
+def searched(spec: PolicySpec):
+    d = load_domain(SIR, 12)
+    return verify_search(d, parse_plan(PLAN, d), None, "learned", Budget(20_000, 40, Fraction(1, 100)),
+                         policy=spec.make())
+
+
+def plan_and_verify(capsys, *extra) -> dict:
+    code = main(["plan-and-verify", str(SIR), "--horizon", "12", "--beam", "20", "--candidates", "1",
+                 "--rounds", "1", "--strategy", "learned", "--plan", PLAN, "--json", *extra])
+    out, err = capsys.readouterr()
+    assert code in (0, 3) and "Traceback" not in err
+    return next(c for c in json.loads(out)["candidates"] if "; ".join(c["plan"]) == PLAN)
+
+
+def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsys, tiny_checkpoint):
+    tiny, shipped = searched(PolicySpec("learned", str(tiny_checkpoint))), searched(PolicySpec("learned"))
+    assert tiny.nodes != shipped.nodes, "the two networks must be told apart by this goal"
+    got = plan_and_verify(capsys, "--workers", "2", "--checkpoint", str(tiny_checkpoint))
+    assert got["stats"]["nodes"] == tiny.nodes and got["lower_bound"] == str(tiny.lower_bound)
+
+
+def test_a_policy_spec_is_a_frozen_value_that_pickles():
+    import pickle
+    spec = PolicySpec("learned", "some/stem", "cpu")
+    assert pickle.loads(pickle.dumps(spec)) == spec and hash(spec) == hash(PolicySpec("learned", "some/stem"))
