@@ -123,6 +123,8 @@ def cmd_verify(args, out: Console) -> int:
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
+    if args.split_workers is None and (args.executor != "local" or args.ray_address):
+        raise InputError("--executor and --ray-address are used with --split-workers N (verify runs one search)")
     spec = policy_spec(args)
     result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args), spec)
     if args.cert and result.certificate is not None:

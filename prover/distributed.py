@@ -30,7 +30,7 @@ from prover.goals import Box
 from prover.jobs import DomainRef, _plan
 from prover.policies import Context
 from prover.policy.spec import PolicySpec
-from prover.search import Budget, Search
+from prover.search import BATCH, Budget, Forest, Search
 from prover.search_tree import Node, Status
 from prover.sensitivity import Sensitivity
 from prover.unroll import is_linear, unroll
@@ -38,21 +38,23 @@ from prover.verify import NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, Verify
 from prover.worst import Witness, WorstTracker, explore
 
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
-SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left: hard boxes come back split
+SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left, at most SLICE_CAP: hard
+SLICE_CAP = 400          # boxes come back split, so an idle worker takes a share of them (work stealing)
 MIN_SLICE = 64           # nodes: below this a sub-goal's search costs less than its shipping
 MIN_PIECE = 8            # nodes left at least for one more sub-goal to be worth starting
-GRACE_S = 10.0           # seconds past the deadline a worker may take before its sub-goal is given up
+GRACE_S = 10.0           # seconds past the deadline (at most 15% of the limit) a worker may take
 
 
 @dataclass(frozen=True)
 class SubGoal:
-    """A job: prove `kind` (bound None: tightest) on `box` within `budget`."""
+    """A job: prove `kind` (bound None: tightest) on each of `boxes` within `budget` (one
+    search over all of them: its batches stay full from the start)."""
 
     domain: DomainRef
     plan: str
     kind: str                        # "valid" | "reward"
     bound: Fraction | None
-    box: Box
+    boxes: tuple[Box, ...]
     policy: PolicySpec
     budget: Budget
     worst: Witness | None = None     # tightest: the global worst found (the target's anchor)
@@ -61,10 +63,10 @@ class SubGoal:
 
 @dataclass(frozen=True)
 class SubProof:
-    """A worker's answer: the proof subtree of its box and the leaves it left open."""
+    """A worker's answer: the proof subtree of each box and the leaves it left open."""
 
-    tree: dict                       # certificate JSON; open leaves are leaves of their method
-    open: tuple = ()                 # (path of child indices, box, float lower bound of R)
+    trees: tuple                     # certificate JSON per box; open leaves are leaves of their method
+    open: tuple = ()                 # (box index then child indices, box, float lower bound of R)
     proven: Fraction | None = None   # reward: the least bound a closed leaf proved
     counterexample: Witness | None = None
     worst: Witness | None = None
@@ -80,7 +82,7 @@ def _problem(ref: DomainRef, plan: str):
     return u, ev, Sensitivity(u)
 
 
-def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, box=None) -> Search:
+def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, boxes=None) -> Search:
     """A Search set up as `verify_search` sets up its plain searches (SMT per strategy)."""
     use_smt = strategy in ("heuristic", "learned")
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
@@ -88,7 +90,7 @@ def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budg
     ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt,
                   smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
     return Search(ev, tracker, policy, ctx, kind, bound, budget, smt_tactic(u, per_call) if use_smt else None,
-                  box=box)
+                  boxes=boxes)
 
 
 def run_subgoal(job: SubGoal) -> SubProof:
@@ -96,21 +98,25 @@ def run_subgoal(job: SubGoal) -> SubProof:
     u, ev, sens = _problem(job.domain, job.plan)
     tracker = WorstTracker(u, ev)
     tracker.lowest = job.worst
-    explore(tracker, box=job.box, seed=job.seed, samples=32, rounds=2)
+    if job.bound is None and job.kind == "reward":     # tightest: a lower worst in this box lowers the target
+        for i, box in enumerate(job.boxes):
+            explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.kind, job.bound, job.budget,
-                 job.box).run()
-    tree, opened, proven = subtree(r.root, u.variables)
+                 job.boxes).run()
+    trees, opened, proven = subtrees(r.root, u.variables)
     cex = r.counterexample if r.status is Status.REFUTED else None
-    return SubProof(tree, tuple((p, n.goal.box, n.lo) for p, n in opened), proven, cex, tracker.lowest,
+    return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo) for p, n in opened), proven, cex, tracker.lowest,
                     r.nodes, r.smt_calls)
 
 
-def subtree(root: Node, variables) -> tuple[dict, list, Fraction | None]:
-    """The proof tree below `root` as certificate JSON, its open leaves with their paths, and
-    the least bound its closed leaves proved about R."""
-    out: dict = {}
+def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
+    """The proof tree of each root box (`root`, or the children of its Forest) as certificate
+    JSON, the open leaves with their paths (root index first), and the least bound the closed
+    leaves proved about R."""
+    roots = root.children if isinstance(root.split, Forest) else [root]
+    trees: list = [{} for _ in roots]
     opened, proven = [], None
-    stack = [(root, out, ())]
+    stack = [(r, t, (i,)) for i, (r, t) in enumerate(zip(roots, trees))]
     while stack:
         node, slot, path = stack.pop()
         if node.is_leaf:
@@ -123,11 +129,12 @@ def subtree(root: Node, variables) -> tuple[dict, list, Fraction | None]:
         slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
         slot["children"] = [{}, {}]
         stack.extend((c, s, path + (i,)) for i, (c, s) in enumerate(zip(node.children, slot["children"])))
-    return out, opened, proven
+    return trees, opened, proven
 
 
-def _at(tree: dict, path) -> dict:
-    for i in path:
+def _at(trees, path) -> dict:
+    tree = trees[path[0]]
+    for i in path[1:]:
         tree = tree["children"][i]
     return tree
 
@@ -168,8 +175,9 @@ class Driver:
         r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap)).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
-        tree, opened, proven = subtree(r.root, self.u.variables)
-        run = ClaimRun(tree, [(_at(tree, p), n.goal.box, n.lo) for p, n in opened], [] if proven is None else [proven])
+        trees, opened, proven = subtrees(r.root, self.u.variables)
+        run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo) for p, n in opened],
+                       [] if proven is None else [proven])
         if r.status is Status.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
             return run
@@ -177,50 +185,57 @@ class Driver:
         return run
 
     def _ship(self, run: ClaimRun, kind: str, bound) -> None:
-        out: dict = {}                                   # ticket → (slot, box, lo, nodes reserved)
+        out: dict = {}                                   # ticket → (leaves shipped, nodes reserved)
         reserved = 0
         while run.counterexample is None and (run.queue or out):
             run.queue.sort(key=lambda e: e[2])           # the lowest bound of R first
             while run.queue and len(out) < self.executor.workers and self._room(reserved):
-                slot, box, lo = run.queue.pop(0)
-                alloc = max(MIN_SLICE, (self.budget.nodes - self.nodes - reserved) // (SLICES * self.executor.workers))
+                k = min(BATCH, -(-len(run.queue) // (self.executor.workers - len(out))))   # a fair share
+                leaves, run.queue = run.queue[:k], run.queue[k:]
+                alloc = (self.budget.nodes - self.nodes - reserved) // (SLICES * self.executor.workers)
+                alloc = max(MIN_SLICE, min(SLICE_CAP, alloc))
                 alloc = min(alloc, self.budget.nodes - self.nodes - reserved)
-                job = SubGoal(self.ref, self.plan_text, kind, bound, box, self.spec,
-                              Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap),
-                              self.tracker.lowest if bound is None and kind == "reward" else None,
-                              self.seed + run.shipped)
-                run.shipped += 1
-                self.shipped += 1
-                out[self.executor.submit(self.task, job)] = (slot, box, lo, alloc)
+                out[self.executor.submit(self.task, self._job(run, kind, bound, leaves, alloc))] = (leaves, alloc)
                 reserved += alloc
             if not out:
                 break                                    # no room left: the queue stays open
-            done = self.executor.wait(list(out), timeout=max(0.1, self.deadline + GRACE_S - time.monotonic()))
+            grace = min(GRACE_S, 0.15 * self.budget.seconds)
+            done = self.executor.wait(list(out), timeout=max(0.1, self.deadline + grace - time.monotonic()))
             if not done:                                 # hung past the deadline: give its sub-goals up
                 self.executor.cancel(list(out))
-                run.lost += [v[:3] for v in out.values()]
+                run.lost += [leaf for leaves, _ in out.values() for leaf in leaves]
                 return
             for t in done:
-                slot, box, lo, alloc = out.pop(t)
+                leaves, alloc = out.pop(t)
                 reserved -= alloc
-                self._merge(run, t, slot, box, lo, bound)
+                self._merge(run, t, leaves, bound)
         if run.counterexample is not None:
             self.executor.cancel(list(out))
+
+    def _job(self, run: ClaimRun, kind: str, bound, leaves: list, alloc: int) -> SubGoal:
+        run.shipped += 1
+        self.shipped += len(leaves)
+        worst = self.tracker.lowest if bound is None and kind == "reward" else None
+        return SubGoal(self.ref, self.plan_text, kind, bound, tuple(box for _, box, _ in leaves), self.spec,
+                       Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
+                       self.seed + run.shipped)
 
     def _room(self, reserved: int) -> bool:
         return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline
 
-    def _merge(self, run: ClaimRun, ticket, slot: dict, box, lo, bound) -> None:
+    def _merge(self, run: ClaimRun, ticket, leaves: list, bound) -> None:
         from prover.executor import WorkerLost
         try:
             sub: SubProof = self.executor.result(ticket)
         except WorkerLost:
-            run.lost.append((slot, box, lo))
+            run.lost += leaves
             return
-        # the sub-search's root is the leaf it replaces: counted once, as the tree's nodes
-        self.nodes, self.smt_calls = self.nodes + sub.nodes - 1, self.smt_calls + sub.smt_calls
-        slot.clear()
-        slot.update(sub.tree)
+        # the sub-search's roots are the leaves they replace: counted once, as the tree's nodes
+        self.nodes, self.smt_calls = self.nodes + sub.nodes - len(leaves), self.smt_calls + sub.smt_calls
+        slots = [slot for slot, _, _ in leaves]
+        for slot, tree in zip(slots, sub.trees):
+            slot.clear()
+            slot.update(tree)
         if sub.worst is not None and (self.tracker.value is None or sub.worst.outcome.reward < self.tracker.value):
             confirmed = self._confirmed(sub.worst)
             if confirmed is not None and confirmed.outcome.valid:
@@ -230,11 +245,11 @@ class Driver:
             run.counterexample = cex
         if sub.proven is not None:
             run.proven.append(sub.proven)
-        leaves = [(_at(slot, p), b, v) for p, b, v in sub.open]
-        if sub.nodes <= 1:          # the search could not expand its box: shipping it again would loop
-            run.stuck += leaves
+        opened = [(_at(slots, p), b, v) for p, b, v in sub.open]
+        if sub.nodes <= len(leaves):    # the search could not expand its boxes: shipping them again would loop
+            run.stuck += opened
         else:
-            run.queue += leaves
+            run.queue += opened
 
     def _confirmed(self, w: Witness | None) -> Witness | None:
         """A worker's scenario, replayed again by this process's exact interpreter."""

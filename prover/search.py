@@ -33,6 +33,11 @@ SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the wo
 
 
 @dataclass(frozen=True)
+class Forest:
+    """The `split` of the node above a search's several root boxes (never in a certificate)."""
+
+
+@dataclass(frozen=True)
 class Budget:
     nodes: int = 20_000
     seconds: float = 60.0
@@ -57,11 +62,11 @@ class Search:
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
                  kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
-                 box=None):
+                 boxes=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
         self.stop = stop_at_or_below
-        self.box = box                  # the root goal's box (default: the whole uncertainty box)
+        self.boxes = boxes              # the root goals' boxes (default: the whole uncertainty box)
         self.nodes = self.smt_calls = 0
         self.heap: list = []
         self.tie = itertools.count()
@@ -70,12 +75,8 @@ class Search:
 
     def run(self) -> SearchResult:
         start = time.monotonic()
-        box = self.box or root_box(self.ev.u.variables)
         self._update_target()
-        flo, fhi = to_arrays([box])
-        facts = self.ev.facts(flo, fhi)
-        root = self._make(Goal(box, Claim(self.kind, self.bound)), None, facts[0], flo[0], fhi[0],
-                          self._mean_values(facts, flo, fhi)[0])
+        root = self._roots(self.boxes or (root_box(self.ev.u.variables),))
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
@@ -205,12 +206,34 @@ class Search:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
 
+    def _roots(self, boxes) -> Node:
+        """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
+        split proof, prover.distributed) hang under one `Forest` node, proved when all are."""
+        claim = Claim(self.kind, self.bound)
+        flo, fhi = to_arrays(list(boxes))
+        facts = self.ev.facts(flo, fhi)
+        mvs = self._mean_values(facts, flo, fhi)
+        if len(boxes) == 1:
+            return self._make(Goal(boxes[0], claim), None, facts[0], flo[0], fhi[0], mvs[0])
+        forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
+        forest.children = [self._node(Goal(b, claim), forest, f, lo, hi, mv)
+                           for b, f, lo, hi, mv in zip(boxes, facts, flo, fhi, mvs)]
+        for node in forest.children:        # closed only once all are attached (see back_up)
+            self._settle(node)
+        return forest
+
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
+        return self._settle(self._node(goal, parent, facts, flo, fhi, mean_value))
+
+    def _node(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
         if mean_value is not None:
             node.lo, node.method = mean_value, "mean-value"
+        return node
+
+    def _settle(self, node: Node) -> Node:
         if not self._close_if_done(node):
             self._push(node)
         return node

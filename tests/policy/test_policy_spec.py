@@ -45,3 +45,20 @@ def test_a_policy_spec_is_a_frozen_value_that_pickles():
     import pickle
     spec = PolicySpec("learned", "some/stem", "cpu")
     assert pickle.loads(pickle.dumps(spec)) == spec and hash(spec) == hash(PolicySpec("learned", "some/stem"))
+
+
+def test_harvesting_searches_on_a_local_pool_give_the_in_process_labels(sir_goal):
+    import numpy as np
+    from prover.executor import LocalPool
+    from prover.policy.train import TrainConfig, label_goals
+    cfg = TrainConfig("unused", "unused", node_budget=300, time_limit=30, per_goal=16)
+    goals = [sir_goal, sir_goal]
+    here, proved_here = label_goals(goals, PolicySpec("smear"), cfg, 0, lambda: None)
+    pool = LocalPool(2)
+    try:
+        there, proved_there = label_goals(goals, PolicySpec("smear"), cfg, 0, lambda: None, pool)
+    finally:
+        pool.close()
+    assert proved_here == proved_there and len(here["label"]) > 0 and set(here) == set(there)
+    for k in here:
+        np.testing.assert_array_equal(here[k], there[k])
