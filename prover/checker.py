@@ -19,7 +19,8 @@ from prover.certificate import FORMAT_VERSION
 from prover.cut import Cut, cut_children
 from prover.goals import Claim, Goal, root_box
 from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
-from prover.relaxation import dual_bound, margin_holds, margins, relax
+from prover.relaxation import dual_bound, lifted_roots, margin_holds, margins
+from prover.tightening import NotProved, Tightening, replay
 from prover.tactics import Split, TacticError, split_children
 from prover.unroll import Unrolled, unroll
 
@@ -237,10 +238,12 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
     f = facts.facts(goal.box, "valid")
     if f.infeasible:
         return
+    found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
+    rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
+    if rel is None:
+        return                     # the proven bounds leave no admissible scenario
     if goal.claim.kind == "reward":
-        y = _duals(node.get("duals"), where)
-        rel = relax(u, facts.evaluator(goal.box), [u.reward])
-        value = dual_bound(rel, rel.objectives[0], y)
+        value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
         if value is None:
             raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
                                       f"(an unknown row, or a negative multiplier on an inequality)")
@@ -251,16 +254,32 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
     proofs = node.get("margins")
     if not isinstance(proofs, dict):
         raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
-    found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
-    rel = relax(u, facts.evaluator(goal.box), [m.expr for m in found])
     for c in f.undecided:
         cond = u.conditions[c]
         for j in of_condition[c] or [None]:
             y = None if j is None else _duals(proofs.get(str(j), {}), where)
-            value = None if y is None else dual_bound(rel, rel.objectives[j], y)
+            value = None if y is None else dual_bound(rel, rel.objectives[1 + j], y)
             if value is None or not margin_holds(value, found[j]):
                 raise CertificateRejected(f"{where}: the lp leaf does not prove the {cond.kind} condition "
                                           f"'{cond.text}' at step {cond.step}")
+
+
+def _tightened(u, facts, box, roots, rounds, where: str):
+    """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
+    from its duals (None: the proven bounds leave no admissible scenario)."""
+    try:
+        if not isinstance(rounds, list) or not all(isinstance(r, list) for r in rounds):
+            raise ValueError("'tighten' must be a list of rounds, each a list of steps")
+        steps = [[_tightening(t, where) for t in r] for r in rounds]
+        return replay(u, facts, box, roots, steps)
+    except (ValueError, NotProved) as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _tightening(t, where: str) -> Tightening:
+    if not isinstance(t, dict) or t.get("side") not in ("lo", "hi") or type(t.get("q")) is not int:
+        raise ValueError("a tightening step is {'q': number, 'side': 'lo' | 'hi', 'duals': {...}}")
+    return Tightening(t["q"], t["side"] == "hi", _duals(t.get("duals"), where))
 
 
 def _duals(duals, where: str) -> dict:

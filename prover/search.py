@@ -30,6 +30,8 @@ from prover.worst import Witness, WorstTracker, explore
 
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
+TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
+TIGHTEN_SHARE = 0.5 # ... with at most this share of the search's remaining time
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
@@ -71,6 +73,7 @@ class Search:
 
     def run(self) -> SearchResult:
         start = time.monotonic()
+        self.deadline = start + self.budget.seconds
         box = root_box(self.ev.u.variables)
         self._update_target()
         flo, fhi = to_arrays([box])
@@ -218,19 +221,21 @@ class Search:
             if n.lp_tried or (self.kind == "valid" and not n.undecided):
                 continue
             n.lp_tried = True
+            now = time.monotonic()
+            until = now + TIGHTEN_SHARE * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
             if self.kind == "valid":
-                got = self.lp.validity(n.goal.box, n.undecided)
+                got = self.lp.validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
-                    n.method, n.lp_duals, n.undecided = "lp", got.proofs, ()
+                    n.method, n.lp_duals, n.undecided, n.lp_tighten = "lp", got.proofs, (), got.tighten
                 continue
-            got = self.lp.bound(n.goal.box)
+            got = self.lp.bound(n.goal.box, self._target(), until)
             if got is None:
                 continue
             self.tracker.offer([got.point])
             lo = float_below(got.bound)
             if lo > n.lo:
-                n.lo, n.method, n.lp_duals, n.lp_bound = lo, "lp", got.duals, got.bound
+                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, "lp", got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
