@@ -22,6 +22,7 @@ import numpy as np
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.policies import Context, Policy
+from prover.progress import Progress, Reporter, silent
 from prover.search_tree import Node, Status, back_up
 from prover.tactics import Smt
 from prover.worst import Witness, WorstTracker, explore
@@ -56,8 +57,10 @@ class Search:
     """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None):
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 progress: Reporter = silent):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
+        self.progress = progress
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
         self.stop = stop_at_or_below
         self.nodes = self.smt_calls = 0
@@ -88,9 +91,16 @@ class Search:
             if batch:
                 self._expand(batch)
                 self._probe(batch[0])
+            self._report()
         return self._result(root, start, self._counterexample())
 
     # ---- pieces of the loop -----------------------------------------------------------
+    def _report(self) -> None:
+        worst = self.tracker.value
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
+                               self.budget.nodes, detail))
+
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
         out = []
