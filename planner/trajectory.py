@@ -71,7 +71,7 @@ def figure(d: Domain, runs: list[tuple[str, Outcome]], title: str):
             if not pts:
                 continue
             ts, vs = zip(*pts)
-            ax.plot(ts, vs, marker="o", markersize=3, label=label, drawstyle="default" if name != "reward" else "steps-mid")
+            ax.plot(ts, vs, marker="o", markersize=3, label=label)
             if o.violation is not None and re.search(rf"(?<![\w']){re.escape(name)} =", o.violation.detail):
                 ax.plot([o.violation.step], [vs[-1]], "x", color="red", markersize=10)
     for ax, name in zip(axes, panels):

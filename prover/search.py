@@ -77,6 +77,7 @@ class Search:
         facts = self.ev.facts(flo, fhi)
         root = self._make(Goal(box, Claim(self.kind, self.bound)), None, facts[0], flo[0], fhi[0],
                           self._mean_values(facts, flo, fhi)[0])
+        self._report()
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
