@@ -16,7 +16,7 @@ from dsl.plan import parse_plan
 from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
 from planner.cli_dsl import num_text
 from planner.loop import PlanOptions, plan_and_verify
-from planner.numbers_text import value
+from planner.numbers_text import bound
 from planner.progress_view import add_quiet_option, progress_view
 from planner.results_json import plan_json
 
@@ -130,7 +130,7 @@ def _print_summary(out: Console, res, cert_path) -> None:
         return
     r = res.selected.result
     out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
-    upper = value(res.upper_bound) if res.upper_bound is not None else "unknown"
-    out.print(f"certified worst-case reward ≥ {value(r.lower_bound)}; best possible ≤ {upper}", markup=False)
+    upper = bound(res.upper_bound, up=True) if res.upper_bound is not None else "unknown"
+    out.print(f"certified worst-case reward ≥ {bound(r.lower_bound)}; best possible ≤ {upper}", markup=False)
     out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
               + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)

@@ -13,7 +13,7 @@ from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
 from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
-from planner.numbers_text import value
+from planner.numbers_text import bound, equals
 from planner.progress_view import add_quiet_option, progress_view
 from planner.results_json import verify_json
 
@@ -176,9 +176,9 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     out.print(f"{r.verdict.upper()}  plan {plan_str(r.plan)}  ({claim}, strategy {r.strategy})",
               style=style, markup=False)
     if r.lower_bound is not None:
-        out.print(f"  certified: valid in every admissible scenario and R >= {value(r.lower_bound)}", markup=False)
+        out.print(f"  certified: valid in every admissible scenario and R >= {bound(r.lower_bound)}", markup=False)
     if r.worst_found is not None:
-        out.print(f"  worst found: R = {value(r.worst_found.outcome.reward)}", markup=False)
+        out.print(f"  worst found: R {equals(r.worst_found.outcome.reward)}", markup=False)
     if r.counterexample is not None:
         o = r.counterexample.outcome
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
@@ -218,7 +218,7 @@ def cmd_check_cert(args, out: Console) -> int:
                          "reward_at_least": str(report.bound), "nodes": report.nodes, "leaves": report.leaves})
     else:
         leaves = ", ".join(f"{n} {k}" for k, n in sorted(report.leaves.items()))
-        claim = (f"valid(π) and R(π) >= {value(report.bound)} for π = {'; '.join(report.plan)} "
+        claim = (f"valid(π) and R(π) >= {bound(report.bound)} for π = {'; '.join(report.plan)} "
                  f"(horizon {report.horizon})")
         out.print(f"certificate valid: {claim} ({report.nodes} nodes; leaves: {leaves})",
                   style="bold green", markup=False)

@@ -60,3 +60,33 @@ def value(v) -> str:
     if len(str(q)) <= 24:
         return f"{q} ≈ {rounded(q, TOTAL_DIGITS)}"
     return f"≈ {rounded(q, TOTAL_DIGITS)}"
+
+
+def equals(v) -> str:
+    """`= 16`, `= 2/3 ≈ 0.6666667` or `≈ -13.15218`: a value after a name (`R {equals(r)}`)."""
+    text = value(v)
+    return text if text.startswith("≈") else f"= {text}"
+
+
+def _directed(q: Fraction, up: bool) -> Fraction:
+    """`q` rounded to TOTAL_DIGITS significant digits, towards +inf (`up`) or -inf."""
+    if q == 0:
+        return q
+    a, exponent = abs(q), 0          # 10^exponent <= a < 10^(exponent+1), exactly
+    while a >= 10:
+        a, exponent = a / 10, exponent + 1
+    while a < 1:
+        a, exponent = a * 10, exponent - 1
+    scale = Fraction(10) ** (TOTAL_DIGITS - 1 - exponent)
+    scaled = q * scale
+    whole = -(-scaled.numerator // scaled.denominator) if up else scaled.numerator // scaled.denominator
+    return Fraction(whole) / scale
+
+
+def bound(v, up: bool = False) -> str:
+    """A certified bound in a sentence, still true as printed: exact when short, else rounded
+    outward (down for a lower bound, `up` for an upper bound) and saying so."""
+    q = Fraction(v)
+    if exact_decimal(q, 12) is not None or len(str(q)) <= 24:
+        return value(q)
+    return f"{exact_decimal(_directed(q, up), TOTAL_DIGITS + 2)} (rounded {'up' if up else 'down'})"

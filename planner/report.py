@@ -14,7 +14,7 @@ import json
 from dsl.interp import run
 from dsl.model import Domain, plan_str
 from dsl.scenario import failed_assumes, nominal, to_json
-from planner.numbers_text import value
+from planner.numbers_text import bound, equals, value
 from planner.trajectory import svg_text
 
 MAX_PLOTTED_REJECTIONS = 12     # rejected candidates plotted; later ones are listed without a plot
@@ -47,12 +47,12 @@ def html_report(domain: Domain, res, cert: dict | None = None) -> str:
 
 
 def _summary(res, chosen: str | None) -> str:
-    upper = value(res.upper_bound) if res.upper_bound is not None else "unknown (no exhaustive round)"
+    upper = bound(res.upper_bound, up=True) if res.upper_bound is not None else "unknown (no exhaustive round)"
     if chosen is None:
         head = "<p class=\"refuted\">No plan was proved robustly valid.</p>"
     else:
         head = (f"<p>Selected plan: <b id=\"selected-plan\">{_e(chosen)}</b></p>"
-                f"<p>Certified worst-case reward L ≥ <b>{_e(value(res.selected.result.lower_bound))}</b>; "
+                f"<p>Certified worst-case reward L ≥ <b>{_e(bound(res.selected.result.lower_bound))}</b>; "
                 f"best possible U ≤ <b>{_e(upper)}</b></p>")
     return (head + f"<p>Stopped: {_e(res.stop_reason)}; {len(res.rounds)} round(s) in {res.time_s:.1f} s"
             + (" (the beam truncated the graph search in some round)" if res.beam_truncated else "") + ".</p>")
@@ -70,7 +70,7 @@ def _selected(domain: Domain, res) -> str:
     worst = res.selected.result.worst_found
     if worst is not None:
         o = run(domain, plan, worst.scenario)
-        runs.append((f"worst found (R = {value(o.reward) if o.valid else 'invalid'})", o))
+        runs.append((f"worst found (R {equals(o.reward) if o.valid else 'invalid'})", o))
         notes.append(f"Worst scenario found: <code>{_e(json.dumps(to_json(worst.scenario)))}</code>")
     plot = svg_text(domain, runs, f"{domain.name}: {plan_str(plan)}") if runs else ""
     return (f"<h2>The selected plan's trajectories</h2>{plot}"
@@ -112,7 +112,7 @@ def _nodes(tree):
 def _rounds(res) -> str:
     out = ["<h2>Rounds</h2>"]
     for rnd in res.rounds:
-        upper = value(rnd.upper_bound) if rnd.upper_bound is not None else "-"
+        upper = bound(rnd.upper_bound, up=True) if rnd.upper_bound is not None else "-"
         out.append(f"<h3>Round {rnd.index + 1}: {rnd.scenarios} scenario(s), graph {rnd.graph_nodes} nodes"
                    f"{'' if rnd.exhaustive else ' (beam: not exhaustive)'}; U = {_e(upper)}</h3>")
         rows = []
@@ -144,7 +144,7 @@ def _rejections(domain: Domain, res) -> str:
             v = o.violation
             what = f"{v.kind} '{v.condition}' fails in state s_{v.step} [{v.detail}]"
         else:
-            what = f"R = {value(o.reward)}"
+            what = f"R {equals(o.reward)}"
         out.append(f"<h3>Round {c.round + 1}: {_e(plan_str(c.plan))}</h3><p>{_e(what)}</p>"
                    f"<pre>{_e(json.dumps(to_json(scenario)))}</pre>")
         if k < MAX_PLOTTED_REJECTIONS:
