@@ -15,7 +15,7 @@ from dsl.interp import run
 from dsl.model import Domain, plan_str
 from dsl.scenario import failed_assumes, nominal, to_json
 from planner.numbers_text import bound, equals, value
-from planner.trajectory import svg_text
+from planner.trajectory import inline_svg, svg_text
 
 MAX_PLOTTED_REJECTIONS = 12     # rejected candidates plotted; later ones are listed without a plot
 
@@ -109,8 +109,42 @@ def _nodes(tree):
             stack.extend(node.get("children", ()))
 
 
+def _bounds_by_round(res) -> list[tuple[int, float | None, float | None]]:
+    """(round, best certified L so far, U of that round) per round; None where there is none."""
+    out, best = [], None
+    for rnd in res.rounds:
+        for c in rnd.candidates:
+            lb = c.result.lower_bound
+            if c.result.verdict == "proved" and lb is not None and (best is None or lb > best):
+                best = lb
+        out.append((rnd.index + 1, None if best is None else float(best),
+                    None if rnd.upper_bound is None else float(rnd.upper_bound)))
+    return out
+
+
+def _bounds_svg(res) -> str:
+    """The certified bound L against the upper bound U, round by round, as inline SVG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    points = _bounds_by_round(res)
+    fig = Figure(figsize=(6, 2.6))
+    ax = fig.subplots()
+    for k, label, style in ((2, "upper bound U", "s--"), (1, "certified L (best so far)", "o-")):
+        pts = [(p[0], p[k]) for p in points if p[k] is not None]
+        if pts:
+            ax.plot(*zip(*pts), style, label=label)
+    ax.set_xlabel("round")
+    ax.set_ylabel("reward")
+    ax.set_xticks([p[0] for p in points])
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    return inline_svg(fig)
+
+
 def _rounds(res) -> str:
-    out = ["<h2>Rounds</h2>"]
+    out = ["<h2>Rounds</h2>", _bounds_svg(res) if res.rounds else ""]
     for rnd in res.rounds:
         upper = bound(rnd.upper_bound, up=True) if rnd.upper_bound is not None else "-"
         out.append(f"<h3>Round {rnd.index + 1}: {rnd.scenarios} scenario(s), graph {rnd.graph_nodes} nodes"
@@ -119,7 +153,8 @@ def _rounds(res) -> str:
         for c in rnd.candidates:
             r = c.result
             verdict = "dominated" if r.note.startswith("dominated") else r.verdict
-            cells = [plan_str(c.plan), _v(c.min_over_set), _v(r.lower_bound),
+            selected = res.selected is not None and c is res.selected
+            cells = [("→ " if selected else "") + plan_str(c.plan), _v(c.min_over_set), _v(r.lower_bound),
                      _v(r.worst_found.outcome.reward if r.worst_found else None), verdict, f"{r.time_s:.1f} s"]
             rows.append("<tr>" + "".join(f"<td class=\"{'plan' if i == 0 else (r.verdict if i == 4 else '')}\">"
                                          f"{_e(x)}</td>" for i, x in enumerate(cells)) + "</tr>")

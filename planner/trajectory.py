@@ -64,14 +64,15 @@ def figure(d: Domain, runs: list[tuple[str, Outcome]], title: str):
     panels = [s.name for s in d.states] + ["reward"]
     fig = Figure(figsize=(7.5, 1.6 * len(panels) + 0.8))
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-    for label, o in runs:
+    for k, (label, o) in enumerate(runs):
         table = rows(d, o)
+        width = 3.5 if k == 0 and len(runs) > 1 else 1.5      # an earlier run stays visible under a later one
         for ax, name in zip(axes, panels):
             pts = [(r["t"], float(r[name])) for r in table if r[name] != ""]
             if not pts:
                 continue
             ts, vs = zip(*pts)
-            ax.plot(ts, vs, marker="o", markersize=3, label=label)
+            ax.plot(ts, vs, marker="o", markersize=3, linewidth=width, alpha=0.8, label=label)
             if o.violation is not None and re.search(rf"(?<![\w']){re.escape(name)} =", o.violation.detail):
                 ax.plot([o.violation.step], [vs[-1]], "x", color="red", markersize=10)
     for ax, name in zip(axes, panels):
@@ -89,11 +90,16 @@ def save_plot(path: str, d: Domain, runs: list[tuple[str, Outcome]], title: str)
 
 
 def svg_text(d: Domain, runs: list[tuple[str, Outcome]], title: str) -> str:
-    """The plot as an inline <svg> element (text kept as text, so a page can be searched)."""
+    """The plot as an inline <svg> element."""
+    return inline_svg(figure(d, runs, title))
+
+
+def inline_svg(fig) -> str:
+    """A matplotlib figure as an <svg> element for an HTML page (text kept as text, so the
+    page can be searched; no XML prologue)."""
     import matplotlib
-    matplotlib.use("Agg")
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure(d, runs, title).savefig(buf, format="svg")
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
     return text[text.index("<svg"):]

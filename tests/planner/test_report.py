@@ -36,10 +36,10 @@ def test_the_report_is_one_self_contained_page(report):
     # the selected plan's two runs, and one plot per rejected candidate
     assert "nominal scenario" in page and "worst found (R = 16)" in page
     rejected = [c for c in result["candidates"] if c["verdict"] == "refuted"]
-    assert rejected and page.count("<svg") == 1 + len(rejected)
+    assert rejected and page.count("<svg") == 2 + len(rejected)      # and the bounds per round
     for c in rejected:
         assert "; ".join(c["plan"]) in page and json.dumps(c["counterexample"]["scenario"]) in page.replace("&quot;", '"')
-    assert "Round 1:" in page and "Round 2:" in page and "U = 16" in page
+    assert "Round 1:" in page and "Round 2:" in page and "U = 16" in page and "upper bound U" in page
     assert re.search(r"reward proof: \d+ nodes", page) and "certificate:" in page
     # nothing is fetched: no scripts, stylesheets, images or frames from anywhere
     assert not re.search(r"<(script|link|img|iframe)\b", page)
