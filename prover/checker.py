@@ -133,7 +133,8 @@ def _count_nodes(tree) -> int:
     return count
 
 
-def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check, tick) -> int:
+def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
+                tick=lambda nodes: None) -> int:
     """Check one proof tree. Each stack entry carries its own problem: below a cut, the
     children prove claims about the cut's reach, head and tail problems."""
     stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
