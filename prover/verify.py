@@ -17,6 +17,7 @@ from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
+from prover.lp_leaf import LpBounder
 from prover.policies import Context, make_policy
 from prover.progress import Progress, Reporter, silent
 from prover.search import Budget, Search, SearchResult
@@ -65,7 +66,7 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
                   stop_at_or_below: Fraction | None = None, policy=None,
-                  progress: Reporter = silent) -> VerifyResult:
+                  use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
     `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
@@ -88,6 +89,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
+    lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
@@ -95,7 +97,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, progress).run()
+        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
 
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
@@ -142,6 +144,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap, progress)
 
 
+LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...
