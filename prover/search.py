@@ -23,6 +23,7 @@ from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down,
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.lp_leaf import float_below
 from prover.policies import Context, Policy
+from prover.progress import Progress, Reporter, silent
 from prover.search_tree import Node, Status, back_up
 from prover.tactics import Smt
 from prover.worst import Witness, WorstTracker, explore
@@ -60,8 +61,9 @@ class Search:
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
                  kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
-                 lp=None):
+                 lp=None, progress: Reporter = silent):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
+        self.progress = progress
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
         self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
         self.stop = stop_at_or_below
@@ -80,6 +82,7 @@ class Search:
         facts = self.ev.facts(flo, fhi)
         root = self._make(Goal(box, Claim(self.kind, self.bound)), None, facts[0], flo[0], fhi[0],
                           self._mean_values(facts, flo, fhi)[0])
+        self._report()
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
@@ -94,9 +97,16 @@ class Search:
             if batch:
                 self._expand(batch)
                 self._probe(batch[0])
+            self._report()
         return self._result(root, start, self._counterexample())
 
     # ---- pieces of the loop -----------------------------------------------------------
+    def _report(self) -> None:
+        worst = self.tracker.value
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
+                               self.budget.nodes, detail))
+
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
         out = []
