@@ -24,17 +24,17 @@ from fractions import Fraction
 from functools import lru_cache
 
 from dsl.model import Domain, Plan, plan_str
-from prover.certificate import checked_certificate
-from prover.evaluation import GoalEvaluator, round_down
+from prover.certificate import checked_certificate, tree_json
+from prover.evaluation import GoalEvaluator
 from prover.goals import Box
 from prover.jobs import DomainRef, _plan
 from prover.policies import Context
 from prover.policy.spec import PolicySpec
-from prover.search import BATCH, Budget, Forest, Search
+from prover.search import BATCH, Budget, Forest, Search, _leaf_bound
 from prover.search_tree import Node, Status
 from prover.sensitivity import Sensitivity
 from prover.unroll import is_linear, unroll
-from prover.verify import NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
+from prover.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
 from prover.worst import Witness, WorstTracker, explore
 
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
@@ -66,7 +66,7 @@ class SubProof:
     """A worker's answer: the proof subtree of each box and the leaves it left open."""
 
     trees: tuple                     # certificate JSON per box; open leaves are leaves of their method
-    open: tuple = ()                 # (box index then child indices, box, float lower bound of R)
+    open: tuple = ()                 # (box index then child indices, box, float lo of R, exact bound or None)
     proven: Fraction | None = None   # reward: the least bound a closed leaf proved
     counterexample: Witness | None = None
     worst: Witness | None = None
@@ -82,15 +82,23 @@ def _problem(ref: DomainRef, plan: str):
     return u, ev, Sensitivity(u)
 
 
-def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, boxes=None) -> Search:
-    """A Search set up as `verify_search` sets up its plain searches (SMT per strategy)."""
+@lru_cache(maxsize=8)
+def _lp(ref: DomainRef, plan: str):
+    """The plan's LP bounder (`lp` leaves), built once per worker process."""
+    from prover.lp_leaf import LpBounder
+    return LpBounder(_problem(ref, plan)[0])
+
+
+def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, boxes=None,
+             lp=None) -> Search:
+    """A Search set up as `verify_search` sets up its plain searches (SMT and LP per strategy)."""
     use_smt = strategy in ("heuristic", "learned")
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt,
                   smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
     return Search(ev, tracker, policy, ctx, kind, bound, budget, smt_tactic(u, per_call) if use_smt else None,
-                  boxes=boxes)
+                  lp=lp if strategy in LP_STRATEGIES else None, boxes=boxes)
 
 
 def run_subgoal(job: SubGoal) -> SubProof:
@@ -101,12 +109,20 @@ def run_subgoal(job: SubGoal) -> SubProof:
     if job.bound is None and job.kind == "reward":     # tightest: a lower worst in this box lowers the target
         for i, box in enumerate(job.boxes):
             explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
+    lp = _lp(job.domain, job.plan) if job.policy.name in LP_STRATEGIES else None
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.kind, job.bound, job.budget,
-                 job.boxes).run()
+                 job.boxes, lp).run()
     trees, opened, proven = subtrees(r.root, u.variables)
     cex = r.counterexample if r.status is Status.REFUTED else None
-    return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo) for p, n in opened), proven, cex, tracker.lowest,
-                    r.nodes, r.smt_calls)
+    return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo, _value(n)) for p, n in opened), proven, cex,
+                    tracker.lowest, r.nodes, r.smt_calls)
+
+
+def _value(leaf: Node) -> Fraction | None:
+    """What an open leaf certifies about R (None: nothing finite)."""
+    if leaf.method == "lp" and leaf.lp_bound is not None:
+        return _leaf_bound(leaf)
+    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
 
 
 def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
@@ -120,7 +136,7 @@ def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
     while stack:
         node, slot, path = stack.pop()
         if node.is_leaf:
-            slot["leaf"] = node.closed_by or node.method
+            slot.update(tree_json(node, variables))      # its method, and an `lp` leaf's duals
             if node.closed_by is None:
                 opened.append((path, node))
             elif node.proven is not None:
@@ -144,7 +160,7 @@ class ClaimRun:
     """The merged proof of one claim while its sub-goals are out."""
 
     tree: dict
-    queue: list                                   # open leaves: (slot in tree, box, float lo)
+    queue: list                                   # open leaves: (slot in tree, box, float lo, exact bound)
     proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
     lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
     stuck: list = field(default_factory=list)     # open leaves a worker could not expand (no tactic applies)
@@ -172,11 +188,12 @@ class Driver:
     def prove(self, kind: str, bound: Fraction | None) -> ClaimRun:
         """The lead search, then its open leaves shipped until none is left or the budget ends."""
         lead_nodes = min(self.budget.nodes, self.lead_nodes)
+        lp = _lp(self.ref, self.plan_text) if self.spec.name in LP_STRATEGIES else None
         r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
-                     Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap)).run()
+                     Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
         trees, opened, proven = subtrees(r.root, self.u.variables)
-        run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo) for p, n in opened],
+        run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo, _value(n)) for p, n in opened],
                        [] if proven is None else [proven])
         if r.status is Status.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
@@ -216,7 +233,7 @@ class Driver:
         run.shipped += 1
         self.shipped += len(leaves)
         worst = self.tracker.lowest if bound is None and kind == "reward" else None
-        return SubGoal(self.ref, self.plan_text, kind, bound, tuple(box for _, box, _ in leaves), self.spec,
+        return SubGoal(self.ref, self.plan_text, kind, bound, tuple(leaf[1] for leaf in leaves), self.spec,
                        Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
                        self.seed + run.shipped)
 
@@ -232,7 +249,7 @@ class Driver:
             return
         # the sub-search's roots are the leaves they replace: counted once, as the tree's nodes
         self.nodes, self.smt_calls = self.nodes + sub.nodes - len(leaves), self.smt_calls + sub.smt_calls
-        slots = [slot for slot, _, _ in leaves]
+        slots = [leaf[0] for leaf in leaves]
         for slot, tree in zip(slots, sub.trees):
             slot.clear()
             slot.update(tree)
@@ -245,7 +262,7 @@ class Driver:
             run.counterexample = cex
         if sub.proven is not None:
             run.proven.append(sub.proven)
-        opened = [(_at(slots, p), b, v) for p, b, v in sub.open]
+        opened = [(_at(slots, p), b, lo, v) for p, b, lo, v in sub.open]
         if sub.nodes <= len(leaves):    # the search could not expand its boxes: shipping them again would loop
             run.stuck += opened
         else:
@@ -279,9 +296,10 @@ def _certified(run: ClaimRun, bound) -> Fraction | None:
     """The bound the merged reward tree proves: `bound`, or (tightest) the least over all leaves."""
     if bound is not None:
         return bound if _closed(run) else None
-    if run.counterexample is not None or run.lost or not all(math.isfinite(lo) for _, _, lo in run.queue + run.stuck):
+    values = [v for *_, v in run.queue + run.stuck]
+    if run.counterexample is not None or run.lost or None in values:
         return None
-    values = run.proven + [round_down(lo) for _, _, lo in run.queue + run.stuck]
+    values += run.proven
     return min(values) if values else None
 
 

@@ -56,9 +56,9 @@ def test_bench_on_a_local_pool_gives_the_in_process_table(capsys):
 
 
 def test_corpus_build_on_a_local_pool_writes_the_same_corpus(capsys, tmp_path):
-    battery = str(THERMO.parent / "battery.rwd")
+    battery, grid = str(THERMO.parent / "battery.rwd"), str(THERMO.parent / "grid_delivery.rwd")
     for name, extra in (("one", ()), ("two", ("--workers", "2"))):
         code, _, _ = cli(capsys, "corpus", "build", "--out", str(tmp_path / name), "--per-domain", "2", "--seed", "3",
-                         battery, *extra)
+                         battery, grid, *extra)
         assert code == 0
     assert (tmp_path / "one" / "goals.jsonl").read_text() == (tmp_path / "two" / "goals.jsonl").read_text()

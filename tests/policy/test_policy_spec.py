@@ -15,8 +15,7 @@ from prover.verify import verify_search
 
 from tests.policy.conftest import SIR
 
-# SIR at H = 12 with four more distancing steps: the tiny untrained network and the shipped
-# one choose different splits on it (36 against 34 nodes).
+# SIR at H = 12 with four more distancing steps, the learned strategy's goal of these tests.
 PLAN = "distance(2); " * 4 + known_plan(SIR)
 
 
@@ -35,10 +34,34 @@ def plan_and_verify(capsys, *extra) -> dict:
 
 
 def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsys, tiny_checkpoint):
-    tiny, shipped = searched(PolicySpec("learned", str(tiny_checkpoint))), searched(PolicySpec("learned"))
-    assert tiny.nodes != shipped.nodes, "the two networks must be told apart by this goal"
+    tiny = searched(PolicySpec("learned", str(tiny_checkpoint)))
     got = plan_and_verify(capsys, "--workers", "2", "--checkpoint", str(tiny_checkpoint))
     assert got["stats"]["nodes"] == tiny.nodes and got["lower_bound"] == str(tiny.lower_bound)
+
+
+def test_a_worker_loads_the_checkpoint_its_job_names(tmp_path, tiny_checkpoint):
+    """The driver has loaded the copy (as the CLI does before any search); the copy then goes
+    away. A worker that reads its PolicySpec fails on the missing file; one that inherited the
+    driver's network (module state, a forked copy of it) would search with it unnoticed."""
+    import shutil
+    import pytest
+    from prover.executor import LocalPool
+    from prover.jobs import VerifyJob, run_verify
+    from prover.policy.checkpoint import CheckpointError, paths
+    stem = tmp_path / "copy"
+    for src, dst in zip(paths(tiny_checkpoint), paths(stem)):
+        shutil.copy(src, dst)
+    spec = PolicySpec("learned", str(stem))
+    spec.load()
+    for f in paths(stem):
+        f.unlink()
+    d = load_domain(SIR, 12)
+    pool = LocalPool(2)
+    try:
+        with pytest.raises(CheckpointError, match="copy"):
+            list(pool.map(run_verify, [VerifyJob.of(d, parse_plan(PLAN, d), None, spec, Budget(50, 20))]))
+    finally:
+        pool.close()
 
 
 def test_a_policy_spec_is_a_frozen_value_that_pickles():

@@ -70,6 +70,8 @@ def test_bench_on_ray_is_the_in_process_result(cluster, capsys):
 
 
 def test_the_learned_checkpoint_reaches_ray_workers(cluster, tmp_path):
+    """A Ray worker loads the checkpoint its job's PolicySpec names: the search it runs is the
+    one this process runs with that network, and a checkpoint missing there fails there."""
     import torch
     from prover.policy import checkpoint
     from prover.policy.net import PolicyConfig, PolicyNet
@@ -80,18 +82,21 @@ def test_the_learned_checkpoint_reaches_ray_workers(cluster, tmp_path):
     from dsl.plan import parse_plan
     from tests.policy.test_policy_spec import PLAN
     d = load_domain(SIR, 12)
-    jobs = [VerifyJob.of(d, parse_plan(PLAN, d), None, PolicySpec("learned", c), Budget(20_000, 40))
-            for c in (str(stem), None)]
+    job = VerifyJob.of(d, parse_plan(PLAN, d), None, PolicySpec("learned", str(stem)), Budget(60, 40, Fraction(0)))
     ex = RayExecutor(2)
-    tiny, shipped = list(ex.map(run_verify, jobs))
-    assert tiny.nodes == run_verify(jobs[0]).nodes and shipped.nodes == run_verify(jobs[1]).nodes
-    assert tiny.nodes != shipped.nodes
+    (there,) = list(ex.map(run_verify, [job]))
+    here = run_verify(job)
+    assert (there.nodes, there.lower_bound) == (here.nodes, here.lower_bound) and there.policy_stats["forwards"] > 0
+    for f in checkpoint.paths(stem):
+        f.unlink()
+    with pytest.raises(checkpoint.CheckpointError, match="tiny"):
+        list(ex.map(run_verify, [job]))
 
 
 def test_a_split_proof_on_ray_is_the_local_verdict_and_checks_as_a_whole(cluster):
     d, plan, bound = goal(1)
-    local = verify_split(d, plan, bound, PolicySpec("heuristic"), BUDGET, make_executor("local", 1), lead_nodes=4)
-    on_ray = verify_split(d, plan, bound, PolicySpec("heuristic"), BUDGET, RayExecutor(2), lead_nodes=4)
+    local = verify_split(d, plan, bound, PolicySpec("smear"), BUDGET, make_executor("local", 1), lead_nodes=4)
+    on_ray = verify_split(d, plan, bound, PolicySpec("smear"), BUDGET, RayExecutor(2), lead_nodes=4)
     assert on_ray.verdict == local.verdict == "proved" and on_ray.lower_bound == local.lower_bound == bound
     assert on_ray.certificate["stats"]["sub_goals"] > 1
     assert check_certificate(d, on_ray.certificate).bound == bound
@@ -108,7 +113,7 @@ def test_a_killed_ray_worker_has_its_sub_goal_retried(cluster, tmp_path, retries
         return run_subgoal(job)
 
     d, plan, bound = goal(0)
-    r = verify_split(d, plan, bound, PolicySpec("heuristic"), BUDGET, RayExecutor(2, max_retries=retries),
+    r = verify_split(d, plan, bound, PolicySpec("smear"), BUDGET, RayExecutor(2, max_retries=retries),
                      task=die_once, lead_nodes=4)
     assert marker.exists(), "a worker was killed"
     assert r.verdict == verdict
