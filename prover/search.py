@@ -32,7 +32,7 @@ from prover.worst import Witness, WorstTracker, explore
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
 TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
-TIGHTEN_SHARE = 0.5 # ... with at most this share of the search's remaining time
+TIGHTEN_SHARE = 0.8 # ... with at most this share of the search's remaining time
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
