@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import os
 import re
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from dsl.errors import InputError, WarrantError
+from dsl.exact import to_float
 from dsl.load import load_domain
 from dsl.typecheck import MAX_HORIZON
 from dsl.model import Domain
@@ -45,12 +45,17 @@ def join_negative_values(argv: list[str]) -> list[str]:
 def seconds(text: str) -> float:
     """An argparse type for --time-limit: a positive, finite number of seconds (`2`, `0.5`, `1/2`)."""
     try:
-        value = float(Fraction(text.strip()))
+        value = to_float(Fraction(text.strip()))
     except (ValueError, ZeroDivisionError):
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < math.inf:
+    if not 0 < value:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SECONDS:.0e} seconds (about 30 years), got {text!r}")
     return value
+
+
+MAX_SECONDS = 1e9        # so that every solver's millisecond timeout and every deadline stays finite
 
 
 def _version() -> str:

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.interp import Outcome, fmt, run, short
 from dsl.model import Domain, plan_str
 from dsl.plan import parse_plan
@@ -101,7 +102,7 @@ def num_text(v) -> str:
     text = fmt(v)
     if isinstance(v, bool) or "/" not in text or len(text) <= 8:
         return text
-    return f"{float(v):.4g}"
+    return approx(v, 4)
 
 
 def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outcome, warnings) -> None:
@@ -122,7 +123,7 @@ def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outc
     out.print(table)
     if o.valid:
         out.print(f"final reward: {num_text(o.final_reward)}", markup=False)
-        out.print(f"total reward: {short(o.reward)} (≈ {float(o.reward):.6g}); the plan is valid in this scenario",
+        out.print(f"total reward: {short(o.reward)} (≈ {approx(o.reward)}); the plan is valid in this scenario",
                   markup=False)
         return
     v = o.violation

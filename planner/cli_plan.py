@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
@@ -127,8 +128,8 @@ def _print_summary(out: Console, res, cert_path) -> None:
         return
     r = res.selected.result
     out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
-    upper = f"{short(res.upper_bound)} (≈ {float(res.upper_bound):.6g})" if res.upper_bound is not None else "unknown"
-    out.print(f"certified worst-case reward ≥ {short(r.lower_bound)} (≈ {float(r.lower_bound):.6g}); "
+    upper = f"{short(res.upper_bound)} (≈ {approx(res.upper_bound)})" if res.upper_bound is not None else "unknown"
+    out.print(f"certified worst-case reward ≥ {short(r.lower_bound)} (≈ {approx(r.lower_bound)}); "
               f"best possible ≤ {upper}", markup=False)
     out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
               + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)

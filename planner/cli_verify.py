@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.interp import short
 from dsl.model import plan_str
 from dsl.numbers import parse_rational
@@ -153,10 +154,10 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
               style=style, markup=False)
     if r.lower_bound is not None:
         out.print(f"  certified: valid in every admissible scenario and R >= {short(r.lower_bound)} "
-                  f"(≈ {float(r.lower_bound):.6g})", markup=False)
+                  f"(≈ {approx(r.lower_bound)})", markup=False)
     if r.worst_found is not None:
         w = r.worst_found.outcome.reward
-        out.print(f"  worst found: R = {short(w)} (≈ {float(w):.6g})", markup=False)
+        out.print(f"  worst found: R = {short(w)} (≈ {approx(w)})", markup=False)
     if r.counterexample is not None:
         o = r.counterexample.outcome
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "

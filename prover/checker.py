@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from dsl.errors import InputError, WarrantError
+from dsl.exact import approx
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
@@ -197,7 +198,7 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
                                   f"(a divisor's interval contains 0)")
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
-                                  f"(≈ {float(f.lo):.6g}), below the claimed {goal.claim.bound}")
+                                  f"(≈ {approx(f.lo)}), below the claimed {goal.claim.bound}")
 
 
 def _check_mean_value(facts, goal: Goal, where: str) -> None:
@@ -221,4 +222,4 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
                                   f"uncertain variable, or a divisor whose interval contains 0)")
     if not lower >= goal.claim.bound:
         raise CertificateRejected(f"{where}: mean-value lower bound of R is {lower} "
-                                  f"(≈ {float(lower):.6g}), below the claimed {goal.claim.bound}")
+                                  f"(≈ {approx(lower)}), below the claimed {goal.claim.bound}")

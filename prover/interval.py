@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from dsl import ast
+from dsl.exact import float_bounds, to_float
 from prover.unroll import UVar
 
 _INF = np.inf
@@ -30,12 +31,8 @@ def up(x: np.ndarray) -> np.ndarray:
 
 
 def const_bounds(v: Fraction) -> tuple[float, float]:
-    """Floats enclosing an exact rational."""
-    f = float(v)
-    exact = Fraction(f)
-    lo = f if exact <= v else float(np.nextafter(f, -_INF))
-    hi = f if exact >= v else float(np.nextafter(f, _INF))
-    return lo, hi
+    """Floats enclosing an exact rational (±inf beyond the float range)."""
+    return float_bounds(v)
 
 
 def _clean(lo: np.ndarray, hi: np.ndarray):
@@ -266,7 +263,7 @@ class BoxEvaluator:
     def _point(self, e, vals, x):
         n = x.shape[0]
         if isinstance(e, ast.Num):
-            return np.full(n, float(e.value))
+            return np.full(n, to_float(e.value))
         if isinstance(e, ast.BoolLit):
             return np.full(n, e.value)
         if isinstance(e, ast.Name):

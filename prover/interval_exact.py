@@ -11,24 +11,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from dsl import ast
+from dsl.exact import Q, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor, RangeEvaluator, power
 from prover.goals import Box
 from prover.unroll import Unrolled
 
 
-try:                                   # GMP rationals: the same exact values, several times faster
-    from gmpy2 import mpq as _rational
-except ImportError:                    # pragma: no cover - gmpy2 is a declared dependency
-    _rational = Fraction
-
-
 def _exact(x):
-    return x if isinstance(x, bool) else _rational(x)
+    return x if isinstance(x, bool) else to_q(x)
 
 
 def exact_rational(x):
-    """`x` (a Fraction, int or mpq) as the checker's exact rational type."""
-    return _rational(x)
+    """`x` (a Fraction, int or mpq) as the checker's exact rational type (`dsl.exact`)."""
+    return to_q(x)
 
 
 _INF = float("inf")
@@ -48,15 +43,11 @@ def outward(x, up: bool):
         return x
     shift = PRECISION - (abs(n).bit_length() - d.bit_length())
     if shift >= 0:
-        scaled_n, scaled_d, scale = n << shift, d, _rational(1, 1 << shift)
+        scaled_n, scaled_d, scale = n << shift, d, Q(1, 1 << shift)
     else:
-        scaled_n, scaled_d, scale = n, d << -shift, _rational(1 << -shift)
+        scaled_n, scaled_d, scale = n, d << -shift, Q(1 << -shift)
     m = -((-scaled_n) // scaled_d) if up else scaled_n // scaled_d
-    return _rational(m) * scale
-
-
-def to_fraction(x) -> Fraction:
-    return Fraction(int(x.numerator), int(x.denominator))
+    return Q(m) * scale
 
 
 class MemoRangeEvaluator(RangeEvaluator):
@@ -69,7 +60,7 @@ class MemoRangeEvaluator(RangeEvaluator):
         self.memo = ast.NodeMemo()
 
     def _Num(self, e):
-        v = _rational(e.value)
+        v = to_q(e.value)
         return v, v
 
     def eval(self, e: ast.Expr):

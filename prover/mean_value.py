@@ -28,9 +28,10 @@ from fractions import Fraction
 import numpy as np
 
 from dsl import ast
+from dsl.exact import to_fraction
 from prover.derivative import gradients
 from prover.interval import BoxEvaluator
-from prover.interval_exact import exact_rational, to_fraction
+from prover.interval_exact import exact_rational
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 # The search closes a box by the mean-value form only with this relative margin to spare, so
@@ -132,11 +133,11 @@ class FloatMeanValue:
         if n == 0 or not wanted:
             return out_lo, out_hi
         value, grad, usable = self._engines(wanted)
-        if naive:
+        if naive or n_vars == 0:            # no variables: the form is the value itself
             for col, (v_lo, v_hi) in zip(wanted, value.eval(lo, hi)):
                 out_lo[:, col] = np.where(np.isnan(v_lo), -np.inf, v_lo)
                 out_hi[:, col] = np.where(np.isnan(v_hi), np.inf, v_hi)
-        if grad is None:
+        if grad is None or n_vars == 0:
             return out_lo, out_hi
         mid = np.where(self.moving, (lo + hi) / 2, lo)                            # (N, V)
         at_mid = dict(zip(wanted, value.eval(mid, np.where(self.moving, mid, hi))))   # bools keep their box

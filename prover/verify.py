@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
 from prover.cut_search import CutResult, cut_search
@@ -196,9 +197,9 @@ def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> 
     """For --tightest: say so when the certified bound stopped short of the requested gap."""
     if bound is not None or worst is None or not _short_of_gap(lower, worst, gap):
         return ""
-    rel = f"{float((worst - lower) / abs(worst)):.3g}" if worst else "infinite"
-    return (f"gap not reached within budget: the worst found is {float(worst - lower):.6g} above the "
-            f"certified bound (relative gap {rel}, asked {float(gap):.3g})")
+    rel = approx((worst - lower) / abs(worst), 3) if worst else "infinite"
+    return (f"gap not reached within budget: the worst found is {approx(worst - lower)} above the "
+            f"certified bound (relative gap {rel}, asked {approx(gap, 3)})")
 
 
 

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dsl.exact import to_float
 from dsl.interp import Outcome, run
 from dsl.scenario import Scenario, failed_assumes
 from prover.evaluation import GoalEvaluator
@@ -47,14 +48,14 @@ class WorstTracker:
         """Screen points in float; replay exactly the lowest and any that look invalid."""
         if not points:
             return
-        facts = self.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+        facts = self.ev.points(np.array([[to_float(x) for x in p] for p in points], dtype=np.float64))
         ok = facts.admissible
         suspicious = np.flatnonzero(ok & ~facts.valid)
         for i in suspicious[:2]:
             self.replay(points[i])
         rewards = np.where(ok & facts.valid, facts.reward, np.inf)
         i = int(np.argmin(rewards))
-        if np.isfinite(rewards[i]) and (self.lowest is None or rewards[i] < float(self.value) + 1e-9):
+        if np.isfinite(rewards[i]) and (self.lowest is None or rewards[i] < to_float(self.value) + 1e-9):
             self.replay(points[i])
 
     def replay(self, point: Point) -> Witness | None:
@@ -91,7 +92,7 @@ class FloatTracker:
     def offer(self, points: list[Point]) -> None:
         if not points:
             return
-        facts = self.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+        facts = self.ev.points(np.array([[to_float(x) for x in p] for p in points], dtype=np.float64))
         rewards = np.where(facts.admissible, facts.reward, np.inf)
         low = float(np.min(rewards))
         if np.isfinite(low) and (self.low is None or low < self.low):
@@ -124,7 +125,7 @@ def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, sample
 
 
 def _best_admissible(tracker: WorstTracker, points: list[Point]) -> Point:
-    facts = tracker.ev.points(np.array([[float(x) for x in p] for p in points], dtype=np.float64))
+    facts = tracker.ev.points(np.array([[to_float(x) for x in p] for p in points], dtype=np.float64))
     score = np.where(facts.admissible, np.where(facts.valid, facts.reward, -np.inf), np.inf)
     return points[int(np.argmin(score))]
 

@@ -26,6 +26,11 @@ class SmtAnswer:
     reason: str = ""
 
 
+def _ms(seconds: float) -> int:
+    """Z3's timeout in milliseconds: at least 1, at most what its unsigned option holds."""
+    return max(1, min(int(min(seconds, 4e6) * 1000), 2**32 - 1))
+
+
 def _val(q: Fraction) -> z3.ArithRef:
     q = Fraction(q)
     return z3.RealVal(f"{q.numerator}/{q.denominator}")
@@ -170,7 +175,7 @@ def check(u: Unrolled, box: Box, claim: Claim, seconds: float, compiler: Compile
     """Is `box ∧ assumes ∧ ¬claim` satisfiable within `seconds`?"""
     c = compiler or Compiler(u)
     s = z3.Solver()
-    s.set("timeout", max(1, int(seconds * 1000)))
+    s.set("timeout", _ms(seconds))
     s.add(*c.box_constraints(box), *c.assumes(), c.negated(claim))
     r = s.check()
     if r == z3.unsat:
@@ -185,7 +190,7 @@ def admissible(u: Unrolled, box: Box, seconds: float) -> str:
     """"sat" when some scenario in the box satisfies the assumes, else "unsat"/"unknown"."""
     c = Compiler(u)
     s = z3.Solver()
-    s.set("timeout", max(1, int(seconds * 1000)))
+    s.set("timeout", _ms(seconds))
     s.add(*c.box_constraints(box), *c.assumes())
     return str(s.check())
 
@@ -195,7 +200,7 @@ def minimize_reward(u: Unrolled, box: Box, seconds: float) -> tuple[str, Fractio
     or ("unknown", None, None) — Optimize reports timeouts as `canceled`, not `timeout`."""
     c = Compiler(u)
     opt = z3.Optimize()
-    opt.set("timeout", max(1, int(seconds * 1000)))
+    opt.set("timeout", _ms(seconds))
     opt.add(*c.box_constraints(box), *c.assumes())
     handle = opt.minimize(c.reward())
     if opt.check() != z3.sat:
