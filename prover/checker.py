@@ -9,6 +9,8 @@ claim. The first failing node is named by its path (`reward/0/1`: root, left, ri
 from __future__ import annotations
 
 import json
+import re
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -30,6 +32,19 @@ class CertificateRejected(WarrantError):
     exit_code = 1
 
 
+class CheckUnfinished(WarrantError):
+    """A time-limited check ran out of time before confirming a leaf: nothing was proved, and
+    nothing refuted (exit code 3, like any unknown)."""
+
+    exit_code = 3
+
+
+class VacuousCertificate(CertificateRejected):
+    """Every leaf of the validity proof is an infeasible box: the certificate proves only that
+    no scenario is admissible. `verify` refuses such domains as an input error; the checker
+    agrees and rejects the certificate (docs/certificates.md)."""
+
+
 @dataclass(frozen=True)
 class CheckReport:
     plan: tuple[str, ...]
@@ -47,6 +62,20 @@ def default_smt_check():
     """Z3's re-check of SMT leaves (the backend is a required dependency)."""
     from prover.z3_backend import check_leaf
     return check_leaf
+
+
+def timed_smt_check(deadline: float):
+    """Z3's re-check of SMT leaves within the wall time left until `deadline` (time.monotonic):
+    a leaf Z3 does not confirm in time raises CheckUnfinished, never passes."""
+    from prover.z3_backend import leaf_status
+
+    def check(u, box, claim) -> bool:
+        left = deadline - time.monotonic()
+        status = leaf_status(u, box, claim, left) if left > 0 else "unknown"
+        if status == "unknown":
+            raise CheckUnfinished("the certificate's SMT leaves could not be re-checked within the time limit")
+        return status == "unsat"
+    return check
 
 
 def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport:
@@ -85,7 +114,11 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
     for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
-        nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
+        checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
+        nodes += checked
+        if kind == "valid" and vacuous:
+            raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
+                                     f"proof is a box the assumes exclude, so the claim holds only vacuously")
     return CheckReport(tuple(steps), horizon, bound, nodes, counts)
 
 
@@ -103,11 +136,12 @@ def _field(obj: dict, key: str, kind: type):
 _JSON = {dict: "object", list: "array", str: "string"}
 
 
-def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:
-    """Check one proof tree. Each stack entry carries its own problem: below a cut, the
-    children prove claims about the cut's reach, head and tail problems."""
+def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> tuple[int, bool]:
+    """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
+    a box on which some assume is exactly false). Each stack entry carries its own problem:
+    below a cut, the children prove claims about the cut's reach, head and tail problems."""
     stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
-    nodes = 0
+    nodes, vacuous = 0, True
     while stack:
         u, facts, names, goal, node, where = stack.pop()
         nodes += 1
@@ -117,12 +151,13 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
             stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
+            vacuous = False
         elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
-            _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
+            vacuous &= _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
         else:
             raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
-    return nodes
+    return nodes, vacuous
 
 
 def _names(u: Unrolled) -> dict[str, int]:
@@ -130,15 +165,18 @@ def _names(u: Unrolled) -> dict[str, int]:
     return {v.name: i for i, v in enumerate(u.variables)}
 
 
+_RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")      # ASCII digits only: str.isdigit and int()
+                                                   # also take '٣' (3) and other Unicode digits
+
+
 def _rational(text) -> Fraction:
     """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
-    if not isinstance(text, str) or len(text) > 1_000_000:
+    if not isinstance(text, str) or len(text) > 1_000_000 or not _RATIONAL.fullmatch(text):
         raise ValueError(f"not a rational: {str(text)[:40]!r}")
     num, _, den = text.partition("/")
-    den = den or "1"
-    if not num.lstrip("-").isdigit() or not den.isdigit() or int(den) == 0:
+    if den and int(den) == 0:
         raise ValueError(f"not a rational: {text[:40]!r}")
-    return Fraction(int(num), int(den))
+    return Fraction(int(num), int(den or "1"))
 
 
 def _children(u, goal, node, where, names):
@@ -174,19 +212,20 @@ def _cut_children(u, goal, node, where):
             for (cu, g), k, name in zip(problems, kids, names)]
 
 
-def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> None:
+def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> bool:
+    """Check one leaf (raises CertificateRejected); True when it holds because its box is
+    infeasible (some assume exactly false on it)."""
     if method == "smt":
         if smt_check is None:
             raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
         if not smt_check(u, goal.box, goal.claim):
             raise CertificateRejected(f"{where}: the SMT solver does not confirm {goal.claim} on this box")
-        return
+        return False
     if method == "mean-value":
-        _check_mean_value(facts, goal, where)
-        return
+        return _check_mean_value(facts, goal, where)
     f = facts.facts(goal.box, goal.claim.kind)
     if f.infeasible:
-        return
+        return True
     if method == "infeasible":
         raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
     if goal.claim.kind == "valid" and f.undecided:
@@ -199,9 +238,10 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
                                   f"(≈ {approx(f.lo)}), below the claimed {goal.claim.bound}")
+    return False
 
 
-def _check_mean_value(facts, goal: Goal, where: str) -> None:
+def _check_mean_value(facts, goal: Goal, where: str) -> bool:
     """Reward: R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact
     enclosures G_i of R's partial derivatives over the box. Validity: every condition intervals
     leave undecided is decided true with its comparisons' margins enclosed the same way
@@ -209,13 +249,13 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
     if goal.claim.kind == "valid":
         f = facts.facts(goal.box, "valid")
         if f.infeasible:
-            return
+            return True
         left = facts.mean_value_undecided(goal.box, f.undecided)
         if left:
             c = facts.u.conditions[left[0]]
             raise CertificateRejected(f"{where}: the mean-value form does not prove the {c.kind} condition "
                                       f"'{c.text}' at step {c.step}")
-        return
+        return False
     lower = facts.mean_value_lower(goal.box)
     if lower is None:
         raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "
@@ -223,3 +263,4 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
     if not lower >= goal.claim.bound:
         raise CertificateRejected(f"{where}: mean-value lower bound of R is {lower} "
                                   f"(≈ {approx(lower)}), below the claimed {goal.claim.bound}")
+    return False

@@ -29,6 +29,7 @@ import numpy as np
 
 from dsl import ast
 from dsl.exact import to_fraction
+from dsl.walk import DagWalker
 from prover.derivative import gradients
 from prover.interval import BoxEvaluator
 from prover.interval_exact import exact_rational
@@ -76,29 +77,40 @@ class ConditionAtoms:
 
 
 def _is_bool(e, bool_vars) -> bool:
+    while isinstance(e, ast.Ite):              # a loop, not recursion: `if` chains are deep
+        e = e.then
     if isinstance(e, (ast.BoolLit, ast.Compare, ast.BoolOp, ast.Not)):
         return True
-    if isinstance(e, ast.Name):
-        return e.id in bool_vars
-    if isinstance(e, ast.Ite):
-        return _is_bool(e.then, bool_vars)
-    return False
+    return isinstance(e, ast.Name) and e.id in bool_vars
 
 
 def decide(e, atom_interval) -> tuple[bool, bool]:
     """(can be false, can be true) of a supported condition, given `atom_interval(compare)` →
     an enclosure (lo, hi) of its margin l − r."""
-    if isinstance(e, ast.Not):
-        f, t = decide(e.operand, atom_interval)
+    return _Decide(atom_interval).eval(e)
+
+
+class _Decide(DagWalker):
+    """`decide` on the and/or/not structure of a condition (iterative: conditions can be deep)."""
+
+    def __init__(self, atom_interval):
+        super().__init__()
+        self.atom_interval = atom_interval
+
+    def _Not(self, e):
+        f, t = yield e.operand
         return t, f
-    if isinstance(e, ast.BoolOp):
-        lf, lt = decide(e.left, atom_interval)
-        rf, rt = decide(e.right, atom_interval)
+
+    def _BoolOp(self, e):
+        lf, lt = yield e.left
+        rf, rt = yield e.right
         return (lf or rf, lt and rt) if e.op == "and" else (lf and rf, lt or rt)
-    lo, hi = atom_interval(e)
-    return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
-            ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
-            "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
+
+    def _Compare(self, e):
+        lo, hi = self.atom_interval(e)
+        return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
+                ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
+                "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
 
 
 class FloatMeanValue:

@@ -16,6 +16,7 @@ from dsl.errors import InputError
 from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
+from prover.checker import CheckUnfinished
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
 from prover.policies import Context, make_policy
@@ -137,7 +138,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget)
 
 
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
@@ -167,7 +168,7 @@ def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, gap: Fraction) -> VerifyResult:
+             tracker: WorstTracker, parts, start, budget: Budget) -> VerifyResult:
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
@@ -187,10 +188,15 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
-    cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
+    try:
+        cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats,
+                                   deadline=start + budget.seconds)
+    except CheckUnfinished as exc:              # unconfirmed is unknown, never proved
+        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls,
+                            time.monotonic() - start, strategy, note=str(exc), searches=tuple(parts))
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert, _gap_note(bound, lower, tracker.value, gap), searches=tuple(parts))
+                        strategy, cert, _gap_note(bound, lower, tracker.value, budget.gap), searches=tuple(parts))
 
 
 def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:

@@ -15,7 +15,8 @@ import numpy as np
 
 from dsl.exact import to_float
 from dsl.interp import Outcome, run
-from dsl.scenario import Scenario, failed_assumes
+from dsl.errors import InputError
+from dsl.scenario import Scenario, validate
 from prover.evaluation import GoalEvaluator
 from prover.goals import Box, root_box
 from prover.unroll import Unrolled, point_scenario
@@ -59,9 +60,10 @@ class WorstTracker:
             self.replay(points[i])
 
     def replay(self, point: Point) -> Witness | None:
-        """Exact replay of one point: records it when admissible and new-worst or invalid."""
+        """Exact replay of one point: records it when admissible (inside every declared range,
+        integral where declared int, every assume true) and new-worst or invalid."""
         s = point_scenario(self.u, point)
-        if failed_assumes(self.u.domain, s):
+        if not admissible(self.u.domain, s):
             return None
         self.replays += 1
         w = Witness(s, run(self.u.domain, self.u.plan, s))
@@ -70,6 +72,16 @@ class WorstTracker:
         elif self.lowest is None or w.outcome.reward < self.value:
             self.lowest = w
         return w
+
+
+def admissible(domain, s: Scenario) -> bool:
+    """Whether `s` is a scenario of `domain`: what `warrant simulate` accepts (ranges, int-ness,
+    assumes), so that no witness is ever outside the uncertainty the claim quantifies over."""
+    try:
+        validate(domain, s, "replayed point")
+    except InputError:
+        return False
+    return True
 
 
 class FloatTracker:

@@ -215,12 +215,19 @@ def minimize_reward(u: Unrolled, box: Box, seconds: float) -> tuple[str, Fractio
 def check_leaf(u: Unrolled, box: Box, claim: Claim, seconds: float = 60.0) -> bool:
     """For the certificate checker: does Z3 confirm `claim` on `box` (unsat of its negation)?
     Where cvc5 is installed it must not contradict Z3 (it may time out: that is not a refutation)."""
-    if check(u, box, claim, seconds).status != "unsat":
-        return False
+    return leaf_status(u, box, claim, seconds) == "unsat"
+
+
+def leaf_status(u: Unrolled, box: Box, claim: Claim, seconds: float) -> str:
+    """"unsat" (`claim` confirmed on `box`), "sat" (a solver found a counterexample) or
+    "unknown" (Z3 gave up or ran out of `seconds`)."""
+    status = check(u, box, claim, seconds).status
+    if status != "unsat":
+        return status
     from prover import smt_cvc5
-    if smt_cvc5.available():
-        return smt_cvc5.check_smt2(leaf_smt2(u, box, claim), min(seconds, 10.0)) != "sat"
-    return True
+    if smt_cvc5.available() and smt_cvc5.check_smt2(leaf_smt2(u, box, claim), min(seconds, 10.0)) == "sat":
+        return "sat"
+    return "unsat"
 
 
 def leaf_smt2(u: Unrolled, box: Box, claim: Claim) -> str:
