@@ -30,48 +30,55 @@ _MISSING = object()
 class DagWalker:
     """Post-order evaluation of expressions with a memo per node identity (see the module doc)."""
 
+    _handlers: dict = {}                     # node type → handler function, per subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {t: getattr(cls, "_" + t.__name__) for t in ast.EXPR_TYPES
+                         if callable(getattr(cls, "_" + t.__name__, None))}
+
     def __init__(self):
         self.memo = ast.NodeMemo()
 
     def eval(self, root: ast.Expr):
         """The value of `root` (memoised, as are the values of everything it needed)."""
-        memo = self.memo
-        value = memo.get(root, _MISSING)
-        if value is not _MISSING:
-            return value
-        value = self._start(root)
-        if type(value) is not GeneratorType:
-            return self._store(root, value)
-        stack = [(root, value)]
-        sent = None
-        while stack:
-            node, gen = stack[-1]
-            try:
-                need = gen.send(sent)
-            except StopIteration as done:
-                stack.pop()
-                sent = self._store(node, done.value)
-                continue
-            sent = memo.get(need, _MISSING)
-            if sent is _MISSING:
-                started = self._start(need)
-                if type(started) is GeneratorType:
-                    stack.append((need, started))
-                    sent = None
-                else:
-                    sent = self._store(need, started)
-        return sent
-
-    def _start(self, e):
-        handler = getattr(self, "_" + type(e).__name__, None)
-        if handler is None:
-            raise InternalError(f"{type(self).__name__} has no rule for {type(e).__name__} nodes")
-        return handler(e)
-
-    def _store(self, e, value):
-        value = self.finish(e, value)
-        self.memo[e] = value
-        return value
+        entries = self.memo._entries         # one dict access per lookup: this loop is hot
+        hit = entries.get(id(root))
+        if hit is not None:
+            return hit[1]
+        handlers, finish, generator = self._handlers, self.finish, GeneratorType
+        stack, node, sent = [], root, None
+        while True:
+            handler = handlers.get(type(node))
+            if handler is None:
+                raise InternalError(f"{type(self).__name__} has no rule for {type(node).__name__} nodes")
+            value = handler(self, node)
+            if type(value) is generator:
+                stack.append((node, value))
+                sent = None
+            else:                            # a leaf: its value at once
+                value = finish(node, value)
+                entries[id(node)] = (node, value)
+                if not stack:
+                    return value
+                sent = value
+            while True:                      # feed values up until some handler needs a new node
+                top, gen = stack[-1]
+                try:
+                    need = gen.send(sent)
+                except StopIteration as done:
+                    value = finish(top, done.value)
+                    entries[id(top)] = (top, value)
+                    stack.pop()
+                    if not stack:
+                        return value
+                    sent = value
+                    continue
+                hit = entries.get(id(need))
+                if hit is None:
+                    node = need
+                    break
+                sent = hit[1]
 
     def finish(self, e: ast.Expr, value):
         """A hook applied to every node's value before it is memoised (default: unchanged)."""

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.exact import Q, to_fraction, to_q
-from dsl.ranges import MaybeZeroDivisor, RangeEvaluator, power
+from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
 from prover.goals import Box
 from prover.unroll import Unrolled
 
@@ -51,33 +51,23 @@ def outward(x, up: bool):
 
 
 class MemoRangeEvaluator(RangeEvaluator):
-    """`RangeEvaluator` with a memo per node identity, the square rule for `x * x`, GMP
+    """`RangeEvaluator` (memoised, with the square rule for `x * x` of a shared node) in GMP
     rationals (gmpy2 `mpq`) for speed, and endpoints with long denominators rounded outward
     (see `outward`): rational and sound either way."""
 
     def __init__(self, bounds: dict, horizon: int = 1):
         super().__init__({k: (_exact(a), _exact(b)) for k, (a, b) in bounds.items()}, horizon)
-        self.memo = ast.NodeMemo()
 
     def _Num(self, e):
         v = to_q(e.value)
         return v, v
 
-    def eval(self, e: ast.Expr):
-        r = self.memo.get(e)
-        if r is None:
-            r = super().eval(e)
-            lo, hi = r
-            if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
-                                             or hi.denominator.bit_length() > LIMIT):
-                r = outward(lo, False), outward(hi, True)
-            self.memo[e] = r
+    def finish(self, e, r):
+        lo, hi = r
+        if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
+                                         or hi.denominator.bit_length() > LIMIT):
+            return outward(lo, False), outward(hi, True)
         return r
-
-    def _BinOp(self, e):
-        if e.op == "*" and e.left is e.right:
-            return power(self.eval(e.left), 2)
-        return super()._BinOp(e)
 
 
 @dataclass(frozen=True, slots=True)
