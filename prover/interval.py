@@ -196,8 +196,7 @@ class BoxEvaluator:
         for e in exprs:
             self._visit(e)
         self.roots = [self.index[id(e)] for e in exprs]
-        # constants' enclosing floats, once (const_bounds does rational arithmetic)
-        self.consts = {id(e): const_bounds(e.value) for e in self.order if isinstance(e, ast.Num)}
+        self.consts = _const_table(self.order)
 
     def _visit(self, root: ast.Expr) -> None:
         stack = [(root, False)]
@@ -255,6 +254,20 @@ class BoxEvaluator:
             c = self.columns[e.id]
             return x[:, c] > 0.5 if e.id in self.bool_vars else x[:, c]
         return _POINT_RULES[type(e)](e, lambda k: self._arg(vals, k))
+
+
+def _const_table(nodes) -> dict[int, tuple[float, float]]:
+    """id(Num) → its enclosing floats, computed once per value (unrolled DAGs repeat a few
+    constants thousands of times, and const_bounds does rational arithmetic)."""
+    by_value: dict = {}
+    out = {}
+    for e in nodes:
+        if isinstance(e, ast.Num):
+            bounds = by_value.get(e.value)
+            if bounds is None:
+                bounds = by_value[e.value] = const_bounds(e.value)
+            out[id(e)] = bounds
+    return out
 
 
 def _operands(e: ast.Expr) -> tuple:
