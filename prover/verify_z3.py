@@ -47,7 +47,8 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
     u = unroll(domain, plan)
     box = root_box(u.variables)
     calls = 1
-    if zb.admissible(u, box, seconds) == "unsat":
+    compiler = zb.Compiler(u)              # one compilation for every query (long unrollings are big)
+    if zb.admissible(u, box, seconds, compiler) == "unsat":
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes cannot all hold, "
                          f"so every claim would hold vacuously")
 
@@ -57,7 +58,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
 
     # The queries get half the time: the certificate's check asks Z3 the reward query again.
     left = lambda: max(0.1, PROVE_SHARE * seconds - (time.monotonic() - start))   # noqa: E731
-    valid = zb.check(u, box, Claim("valid"), left())
+    valid = zb.check(u, box, Claim("valid"), left(), compiler)
     calls += 1
     if valid.status == "sat":
         w = replay(u, valid, Claim("valid"))
@@ -67,13 +68,13 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
     worst = None
     target = bound
     if bound is None:
-        status, value, point = zb.minimize_reward(u, box, left())
+        status, value, point = zb.minimize_reward(u, box, left(), compiler)
         calls += 1
         if status != "optimal":
             return done("unknown", note="Z3 Optimize found no exact minimum within the time limit")
         target = value
         worst = replay(u, zb.SmtAnswer("sat", point), Claim("reward", value + 1))
-    answer = zb.check(u, box, Claim("reward", target), left())
+    answer = zb.check(u, box, Claim("reward", target), left(), compiler)
     calls += 1
     if answer.status == "unsat":
         try:

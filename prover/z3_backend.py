@@ -186,19 +186,20 @@ def check(u: Unrolled, box: Box, claim: Claim, seconds: float, compiler: Compile
     return SmtAnswer("unknown", reason=s.reason_unknown())
 
 
-def admissible(u: Unrolled, box: Box, seconds: float) -> str:
+def admissible(u: Unrolled, box: Box, seconds: float, compiler: Compiler | None = None) -> str:
     """"sat" when some scenario in the box satisfies the assumes, else "unsat"/"unknown"."""
-    c = Compiler(u)
+    c = compiler or Compiler(u)
     s = z3.Solver()
     s.set("timeout", _ms(seconds))
     s.add(*c.box_constraints(box), *c.assumes())
     return str(s.check())
 
 
-def minimize_reward(u: Unrolled, box: Box, seconds: float) -> tuple[str, Fraction | None, tuple | None]:
+def minimize_reward(u: Unrolled, box: Box, seconds: float,
+                    compiler: Compiler | None = None) -> tuple[str, Fraction | None, tuple | None]:
     """The exact minimum of R over the admissible box (z3 Optimize): ("optimal", value, point),
     or ("unknown", None, None) — Optimize reports timeouts as `canceled`, not `timeout`."""
-    c = Compiler(u)
+    c = compiler or Compiler(u)
     opt = z3.Optimize()
     opt.set("timeout", _ms(seconds))
     opt.add(*c.box_constraints(box), *c.assumes())
