@@ -22,21 +22,30 @@ except ImportError:                    # pragma: no cover - gmpy2 is a declared 
 
 
 def to_q(x):
-    """`x` (an int, a Fraction of any parts, or an mpq) as the inner exact type."""
+    """`x` (an int, a Fraction of any parts, an mpq, or a finite float: its exact binary value)
+    as the inner exact type."""
     if type(x) is Q:
         return x
-    if isinstance(x, bool) or not hasattr(x, "denominator"):
-        raise TypeError(f"not an exact rational: {x!r}")
-    return Q(int(x.numerator), int(x.denominator))
+    n, d = _parts(x)
+    return Q(n, d)
 
 
 def to_fraction(x) -> Fraction:
-    """`x` (an int, a Fraction of any parts, or an mpq) as a Fraction of Python ints."""
+    """`x` (as for `to_q`) as a Fraction of Python ints."""
     if type(x) is Fraction and type(x.numerator) is int and type(x.denominator) is int:
         return x
+    return coprime(*_parts(x))
+
+
+def _parts(x) -> tuple[int, int]:
+    """The reduced numerator and denominator of an exact rational, as Python ints."""
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise TypeError(f"not a finite number: {x!r}")
+        return x.as_integer_ratio()
     if isinstance(x, bool) or not hasattr(x, "denominator"):
         raise TypeError(f"not an exact rational: {x!r}")
-    return coprime(int(x.numerator), int(x.denominator))
+    return int(x.numerator), int(x.denominator)
 
 
 def coprime(n: int, d: int) -> Fraction:

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from dsl.exact import to_float
+from dsl.exact import approx, to_float
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.lp_leaf import float_below
@@ -104,7 +104,7 @@ class Search:
     # ---- pieces of the loop -----------------------------------------------------------
     def _report(self) -> None:
         worst = self.tracker.value
-        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {approx(worst)}"
         self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
                                self.budget.nodes, detail))
 

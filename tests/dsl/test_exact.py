@@ -60,7 +60,12 @@ def test_every_form_crosses_the_boundary_exactly(q):
         assert to_fraction(m) == q and to_q(f) == m
 
 
-@pytest.mark.parametrize("x", [1.5, True, "1/2", None])
+def test_floats_cross_with_their_exact_binary_value():
+    assert to_q(0.1) == mpq(3602879701896397, 36028797018963968) and to_fraction(0.1) == Fraction(0.1)
+    assert _is_plain_fraction(to_fraction(-2.5)) and to_fraction(-2.5) == Fraction(-5, 2)
+
+
+@pytest.mark.parametrize("x", [math.inf, math.nan, True, "1/2", None])
 def test_only_exact_rationals_cross(x):
     with pytest.raises(TypeError):
         to_q(x)

@@ -138,7 +138,7 @@ def test_the_searches_smt_leaves_are_rechecked_within_the_time_left(monkeypatch)
     monkeypatch.setattr(z3_backend, "leaf_status", lambda u, box, claim, seconds: seen.append(seconds) or
                         real(u, box, claim, seconds))
     d = _domain("safe s - p - p - n - n <= 0")        # intervals lose the dependency; Z3 does not
-    r = verify_search(d, parse_plan("go; go", d), Fraction(0), "heuristic", Budget(500, 5), smt=True)
+    r = verify_search(d, parse_plan("go; go", d), Fraction(0), "heuristic", Budget(500, 5), smt=True, use_lp=False)
     assert r.verdict == "proved" and r.certificate["proofs"]["valid"] == {"leaf": "smt"}
     assert seen and all(s <= 5 for s in seen)
 
