@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from dsl import ast
+from dsl.exact import float_bounds, to_float
 from prover.goals import Box
 from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.lp_highs import LpModel
@@ -61,7 +62,7 @@ class LpBounder:
         best = self._reward(state.rel)
         kept, rel = tuple(state.rounds), state.rel
         while tighten_until is not None and len(state.rounds) < ROUNDS and (
-                best is None or target is None or float(best[0]) < target):
+                best is None or target is None or to_float(best[0]) < target):
             if not self._tighten(state, box, tighten_until):
                 break
             got = self._reward(state.rel)
@@ -246,5 +247,4 @@ class _Rounds:
 
 def float_below(x: Fraction) -> float:
     """The largest float ≤ x (the search orders and closes leaves by floats)."""
-    f = float(x)
-    return math.nextafter(f, -math.inf) if f > x else f
+    return float_bounds(x)[0]

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dsl.exact import approx, to_float
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.lp_leaf import float_below
@@ -103,7 +104,7 @@ class Search:
     # ---- pieces of the loop -----------------------------------------------------------
     def _report(self) -> None:
         worst = self.tracker.value
-        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {approx(worst)}"
         self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
                                self.budget.nodes, detail))
 
@@ -278,14 +279,14 @@ class Search:
 
     # ---- targets and results ----------------------------------------------------------
     def _target(self) -> float | None:
-        return float(self.bound) if self.bound is not None else self.ctx.target
+        return to_float(self.bound) if self.bound is not None else self.ctx.target
 
     def _update_target(self) -> None:
         """Tightest mode: aim just below the worst found (no bound above it can be proved)."""
         if self.kind == "reward" and self.bound is None:
             worst = self.tracker.value
-            w = None if worst is None else float(worst)
-            self.ctx.target = math.inf if w is None else w - float(self.budget.gap) * abs(w)
+            w = None if worst is None else to_float(worst)
+            self.ctx.target = math.inf if w is None else w - to_float(self.budget.gap) * abs(w)
 
     def _dominated(self) -> bool:
         return self.stop is not None and self.tracker.value is not None and self.tracker.value <= self.stop

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
+from prover.checker import CheckUnfinished
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
 from prover.lp_leaf import LpBounder
@@ -141,7 +143,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap, progress)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, progress)
 
 
 LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
@@ -172,7 +174,7 @@ def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, gap: Fraction, progress: Reporter = silent) -> VerifyResult:
+             tracker: WorstTracker, parts, start, budget: Budget, progress: Reporter = silent) -> VerifyResult:
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
@@ -193,19 +195,24 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
     progress(Progress("checking the certificate", 0, None))
-    cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
+    try:
+        cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats,
+                                   deadline=start + budget.seconds)
+    except CheckUnfinished as exc:              # unconfirmed is unknown, never proved
+        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls,
+                            time.monotonic() - start, strategy, note=str(exc), searches=tuple(parts))
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert, _gap_note(bound, lower, tracker.value, gap), searches=tuple(parts))
+                        strategy, cert, _gap_note(bound, lower, tracker.value, budget.gap), searches=tuple(parts))
 
 
 def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:
     """For --tightest: say so when the certified bound stopped short of the requested gap."""
     if bound is not None or worst is None or not _short_of_gap(lower, worst, gap):
         return ""
-    rel = f"{float((worst - lower) / abs(worst)):.3g}" if worst else "infinite"
-    return (f"gap not reached within budget: the worst found is {float(worst - lower):.6g} above the "
-            f"certified bound (relative gap {rel}, asked {float(gap):.3g})")
+    rel = approx((worst - lower) / abs(worst), 3) if worst else "infinite"
+    return (f"gap not reached within budget: the worst found is {approx(worst - lower)} above the "
+            f"certified bound (relative gap {rel}, asked {approx(gap, 3)})")
 
 
 

@@ -16,6 +16,7 @@ from dsl.model import Domain, Plan
 from dsl.scenario import failed_assumes
 from prover import z3_backend as zb
 from prover.certificate import checked_certificate, smt_leaf
+from prover.checker import CheckUnfinished
 from prover.goals import Claim, root_box
 from prover.unroll import point_scenario, unroll
 from prover.verify import VerifyResult
@@ -38,12 +39,16 @@ def replay(u, answer: zb.SmtAnswer, claim: Claim) -> Witness | None:
                         f"scenario={s}")
 
 
+PROVE_SHARE = 0.5        # of the time limit for the queries; the rest is for checking the certificate
+
+
 def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float) -> VerifyResult:
     start = time.monotonic()
     u = unroll(domain, plan)
     box = root_box(u.variables)
     calls = 1
-    if zb.admissible(u, box, seconds) == "unsat":
+    compiler = zb.Compiler(u)              # one compilation for every query (long unrollings are big)
+    if zb.admissible(u, box, seconds, compiler) == "unsat":
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes cannot all hold, "
                          f"so every claim would hold vacuously")
 
@@ -51,8 +56,9 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
         return VerifyResult(verdict, plan, bound, lower, worst, cex, 0, calls, time.monotonic() - start,
                             "z3", cert, note)
 
-    left = lambda: max(0.1, seconds - (time.monotonic() - start))   # noqa: E731
-    valid = zb.check(u, box, Claim("valid"), left())
+    # The queries get half the time: the certificate's check asks Z3 the reward query again.
+    left = lambda: max(0.1, PROVE_SHARE * seconds - (time.monotonic() - start))   # noqa: E731
+    valid = zb.check(u, box, Claim("valid"), left(), compiler)
     calls += 1
     if valid.status == "sat":
         w = replay(u, valid, Claim("valid"))
@@ -62,16 +68,20 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
     worst = None
     target = bound
     if bound is None:
-        status, value, point = zb.minimize_reward(u, box, left())
+        status, value, point = zb.minimize_reward(u, box, left(), compiler)
         calls += 1
         if status != "optimal":
             return done("unknown", note="Z3 Optimize found no exact minimum within the time limit")
         target = value
         worst = replay(u, zb.SmtAnswer("sat", point), Claim("reward", value + 1))
-    answer = zb.check(u, box, Claim("reward", target), left())
+    answer = zb.check(u, box, Claim("reward", target), left(), compiler)
     calls += 1
     if answer.status == "unsat":
-        cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
+        try:
+            cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3",
+                                       {"nodes": 0, "smt_calls": calls}, deadline=start + seconds)
+        except CheckUnfinished as exc:          # unconfirmed is unknown, never proved
+            return done("unknown", worst=worst, note=str(exc))
         return done("proved", lower=target, worst=worst, cert=cert)
     if answer.status == "sat":
         w = replay(u, answer, Claim("reward", target))
