@@ -65,6 +65,24 @@ def test_random_small_domains_match_brute_force(h, cap, cost, seeds):
         assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
 
 
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 4), cap=st.integers(1, 3), cost=st.sampled_from(["0", "1/2", "1", "-1"]),
+       seeds=st.lists(st.integers(0, 10_000), min_size=0, max_size=3))
+def test_parallel_edges_keep_the_best_value(h, cap, cost, seeds):
+    """With a clamp, up(1) and up(2) often reach the same child in every scenario: the best
+    value over the set must survive (once the later edge replaced the earlier one)."""
+    text = (SMALL.format(h=h, cap=cap, cost=cost).replace(f"requires x + n <= {cap}", "")
+            .replace("x' = x + n + d", f"x' = min(x + n, {cap}) + d"))
+    d = load_text(text)
+    scenarios = (nominal(d),) + tuple(random_scenario(d, random.Random(s)) for s in seeds)
+    want = brute_force(d, scenarios)
+    got = top_plans(build(d, scenarios), 3)
+    assert got.exhaustive
+    assert [c.value for c in got.plans[:1]] == [v for v, _ in want[:1]]
+    for c in got.plans:
+        assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
+
+
 def test_beam_truncation_is_reported(thermostat):
     sg = build(thermostat, (nominal(thermostat),), beam=3)
     assert sg.truncated
