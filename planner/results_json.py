@@ -32,6 +32,7 @@ def verify_json(r) -> dict:
         "counterexample": witness_json(r.counterexample, counterexample=True),
         "strategy": r.strategy,
         "note": r.note or None,
+        "stop_reason": r.stop_reason or None,
         "stats": {"nodes": r.nodes, "smt_calls": r.smt_calls, "time_s": round(r.time_s, 3)},
     }
 
