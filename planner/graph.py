@@ -13,6 +13,7 @@ best minimum over the set, and hence the upper bound U, is the same with or with
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -69,8 +70,10 @@ def final_rewards(domain: Domain, states: tuple[dict, ...], scenarios) -> tuple[
     return tuple(g * Evaluator({**sc.params, **st}).eval(domain.final_reward) for st, sc in zip(states, scenarios))
 
 
-def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> ScenarioGraph:
-    """Expand layer by layer; beyond `beam` nodes a layer keeps those with the best min reward so far."""
+def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000,
+          deadline: float | None = None) -> ScenarioGraph | None:
+    """Expand layer by layer; beyond `beam` nodes a layer keeps those with the best min reward so far.
+    None when `deadline` (a time.monotonic() value) passes before the last layer is built."""
     g = nx.MultiDiGraph()
     init = tuple(initial_state(domain, sc) for sc in scenarios)
     env_ok = all(all(Evaluator({**sc.params, **st}).eval(c) for c in domain.safes) for st, sc in zip(init, scenarios))
@@ -81,6 +84,8 @@ def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> 
     for t in range(domain.horizon):
         nxt: dict = {}
         for key in layers[-1]:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             states = g.nodes[key]["states"]
             for inst in instances:
                 step = _step(domain, inst, t, states, scenarios)

@@ -143,5 +143,5 @@ def test_upper_bound_is_sound_and_exact_when_claimed(**kw):
     if res.upper_bound is not None:
         assert res.upper_bound >= want
         assert all(lb <= res.upper_bound for lb in certified)
-    if res.upper_bound is not None and res.selected and res.selected.result.lower_bound == res.upper_bound:
+    if res.exact:
         assert res.selected.result.lower_bound == want == res.upper_bound
