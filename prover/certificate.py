@@ -26,6 +26,8 @@ def tree_json(root: "Node", variables) -> dict:
         node, slot = stack.pop()
         if node.is_leaf:
             slot["leaf"] = node.closed_by or node.method
+            if slot["leaf"] == "lp":
+                slot["duals"] = {str(i): str(y) for i, y in sorted(node.lp_duals.items())}
             continue
         slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
         slot["children"] = [{}, {}]

@@ -18,7 +18,8 @@ from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
 from prover.cut import Cut, cut_children
 from prover.goals import Claim, Goal, root_box
-from prover.interval_exact import ExactBoxFacts
+from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.relaxation import dual_bound, relax
 from prover.tactics import Split, TacticError, split_children
 from prover.unroll import Unrolled, unroll
 
@@ -116,6 +117,9 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
             stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
+        elif node.get("leaf") == "lp":
+            _check_lp(u, facts, goal, node, where)
+            counts["lp"] = counts.get("lp", 0) + 1
         elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
             _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
@@ -222,3 +226,34 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
     if not lower >= goal.claim.bound:
         raise CertificateRejected(f"{where}: mean-value lower bound of R is {lower} "
                                   f"(≈ {float(lower):.6g}), below the claimed {goal.claim.bound}")
+
+
+def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
+    """An `lp` leaf of a reward claim: rebuild the lifted relaxation of R over the box by the
+    fixed rules of `prover.relaxation`, and check that the certificate's dual multipliers give
+    an exact weak-duality bound of at least the claim (or that the assumes are false on the box)."""
+    if goal.claim.kind != "reward":
+        raise CertificateRejected(f"{where}: an 'lp' leaf proves reward claims only")
+    duals = node.get("duals")
+    try:
+        if not isinstance(duals, dict):
+            raise ValueError("'duals' must be an object of row → multiplier")
+        y = {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
+    except ValueError as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+    if facts.facts(goal.box, "valid").infeasible:
+        return
+    rel = relax(u, facts.evaluator(goal.box), u.reward)
+    value = None if rel is None else dual_bound(rel, y)
+    if value is None:
+        raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
+                                  f"(an unknown row, or a negative multiplier on an inequality)")
+    if not value >= goal.claim.bound:
+        raise CertificateRejected(f"{where}: the lp dual bound of R is {to_fraction(value)} "
+                                  f"(≈ {float(value):.6g}), below the claimed {goal.claim.bound}")
+
+
+def _row_index(text) -> int:
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise ValueError(f"not a row number: {str(text)[:20]!r}")
+    return int(text)

@@ -21,6 +21,7 @@ import numpy as np
 
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
+from prover.lp_leaf import float_below
 from prover.policies import Context, Policy
 from prover.search_tree import Node, Status, back_up
 from prover.tactics import Smt
@@ -56,9 +57,11 @@ class Search:
     """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None):
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 lp=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.lp = lp if kind == "reward" else None     # an LpBounder: `lp` leaves of reward claims
         self.stop = stop_at_or_below
         self.nodes = self.smt_calls = 0
         self.heap: list = []
@@ -100,7 +103,7 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
-        return self._settle_validity(out)
+        return self._settle_lp(self._settle_validity(out))
 
     def _expand(self, nodes: list[Node]) -> None:
         tactics = self.policy.choose_batch(nodes, self.ctx)
@@ -203,6 +206,26 @@ class Search:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
 
+    def _settle_lp(self, nodes: list[Node]) -> list[Node]:
+        """Reward searches with an LP bounder: a leaf about to be split first gets the bound of
+        its lifted relaxation (once; exact from HiGHS's duals). Leaves it proves are closed; the
+        others keep the better bound (it orders the search and counts for --tightest). The LP
+        solution is a scenario worth replaying."""
+        if self.lp is None:
+            return nodes
+        for n in nodes:
+            if n.lp_tried:
+                continue
+            n.lp_tried = True
+            got = self.lp.bound(n.goal.box)
+            if got is None:
+                continue
+            self.tracker.offer([got.point])
+            lo = float_below(got.bound)
+            if lo > n.lo:
+                n.lo, n.method, n.lp_duals, n.lp_bound = lo, "lp", got.duals, got.bound
+        return [n for n in nodes if not self._close_if_done(n)]
+
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
@@ -221,7 +244,7 @@ class Search:
             node.closed_by = node.method
         elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
             node.closed_by = node.method
-            node.proven = self.bound if self.bound is not None else round_down(node.lo)
+            node.proven = self.bound if self.bound is not None else _leaf_bound(node)
         else:
             return False
         back_up(node)
@@ -276,7 +299,18 @@ class Search:
             if leaf.proven is not None:
                 values.append(leaf.proven)
             elif math.isfinite(leaf.lo):
-                values.append(round_down(leaf.lo))
+                values.append(_leaf_bound(leaf))
             else:
                 return None
         return min(values) if values else None
+
+
+def _leaf_bound(leaf: Node) -> Fraction:
+    """What an open or closed leaf certifies about R: an `lp` leaf its exact dual bound (when it
+    is short: LP duals make linear goals exact), any other a short rational below its float `lo`."""
+    if leaf.method == "lp" and leaf.lp_bound is not None:
+        return leaf.lp_bound if leaf.lp_bound.denominator <= SHORT else round_down(leaf.lp_bound)
+    return round_down(leaf.lo)
+
+
+SHORT = 10 ** 6     # denominators up to this are printed and certified as they are

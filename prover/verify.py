@@ -17,6 +17,7 @@ from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
+from prover.lp_leaf import LpBounder
 from prover.policies import Context, make_policy
 from prover.search import Budget, Search, SearchResult
 from prover.search_tree import Status
@@ -68,7 +69,8 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
-                  stop_at_or_below: Fraction | None = None, policy=None) -> VerifyResult:
+                  stop_at_or_below: Fraction | None = None, policy=None,
+                  use_lp: bool | None = None) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
     `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
@@ -90,6 +92,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
+    lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
@@ -97,7 +100,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
+        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp).run()
         limits[id(result)] = left
         return result
 
@@ -176,6 +179,7 @@ def _spend_the_rest(search, valid, reward, bound, parts, limits, budget: Budget,
     return valid, (again if better or again.counterexample else reward)
 
 
+LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...

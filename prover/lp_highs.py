@@ -1,0 +1,68 @@
+"""HiGHS, in floating point, on a lifted relaxation: it only *suggests* dual multipliers (and a
+primal point); `prover.relaxation.dual_bound` judges them exactly. The only module that
+imports highspy (lazily: most runs never solve an LP)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from prover.relaxation import EQ, Relaxation
+
+
+@dataclass(frozen=True)
+class LpAnswer:
+    optimal: bool
+    value: float | None                   # the float LP minimum (not trusted)
+    duals: dict[int, float]               # row → multiplier, ≥ 0 on ≥ rows (clipped)
+    point: np.ndarray | None              # the LP's primal solution, one value per column
+
+
+def _float(x, up: bool) -> float:
+    f = float(x)
+    if not math.isfinite(f):
+        return f
+    return math.nextafter(f, math.inf if up else -math.inf) if (f < x if up else f > x) else f
+
+
+def solve(rel: Relaxation, seconds: float = 5.0) -> LpAnswer:
+    """min x_objective over the relaxation, in floats (bounds widened outward to floats)."""
+    import highspy
+    n, m = len(rel.lo), len(rel.rows)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(0.01, float(seconds)))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, m
+    cost = np.zeros(n)
+    cost[rel.objective] = 1.0
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array([_float(v, up=False) for v in rel.lo])
+    lp.col_upper_ = np.array([_float(v, up=True) for v in rel.hi])
+    lp.row_lower_ = np.array([float(r.rhs) for r in rel.rows])
+    lp.row_upper_ = np.array([float(r.rhs) if r.sense == EQ else highspy.kHighsInf for r in rel.rows])
+    starts, index, value = [0], [], []
+    by_col: list[list] = [[] for _ in range(n)]
+    for i, r in enumerate(rel.rows):
+        for c, a in r.coeffs:
+            by_col[c].append((i, float(a)))
+    for entries in by_col:
+        index.extend(i for i, _ in entries)
+        value.extend(a for _, a in entries)
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return LpAnswer(False, None, {}, None)
+    sol = h.getSolution()
+    duals = {}
+    for i, (y, r) in enumerate(zip(sol.row_dual, rel.rows)):
+        y = y if r.sense == EQ else max(y, 0.0)
+        if y != 0.0 and math.isfinite(y):
+            duals[i] = y
+    return LpAnswer(True, h.getInfo().objective_function_value, duals, np.array(sol.col_value))
