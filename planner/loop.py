@@ -157,6 +157,8 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
     left = options.time_limit - (time.monotonic() - start)
     if not todo:
         st.rounds.append(Round(r, len(st.scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, st.upper, ()))
+        if _bounds_met(options, st):
+            return _bounds_met(options, st)
         if not ranked.plans:
             return "no candidate", ("no plan valid in every scenario of the set survived the beam "
                                     "(the graph search was not exhaustive, so none may still exist)")
@@ -198,14 +200,22 @@ def _prove_bound(domain, plan: Plan, bound: Fraction, options: PlanOptions, seco
                          seed=options.seed)
 
 
+def _bounds_met(options: PlanOptions, st: _State):
+    """("bound proved" | "gap reached", detail) when L has met U or come within the gap, else None."""
+    if st.best is None or st.upper is None:
+        return None
+    lower = st.best.result.lower_bound
+    if lower >= st.upper:
+        return "bound proved", "the certified bound equals the upper bound: the selected plan is robustly optimal"
+    if st.upper - lower <= options.gap * abs(st.upper):
+        return "gap reached", f"the certified bound is within the gap ({options.gap}) of the upper bound"
+    return None
+
+
 def _after_proofs(options: PlanOptions, st: _State, todo, reports, start: float):
     """Stop when L meets U (or comes within the gap), when the time is spent or nothing new was found."""
-    if st.best and st.upper is not None:
-        lower = st.best.result.lower_bound
-        if lower >= st.upper:
-            return "bound proved", "the certified bound equals the upper bound: the selected plan is robustly optimal"
-        if st.upper - lower <= options.gap * abs(st.upper):
-            return "gap reached", f"the certified bound is within the gap ({options.gap}) of the upper bound"
+    if _bounds_met(options, st):
+        return _bounds_met(options, st)
     if len(reports) < len(todo):
         return "time limit", f"{len(todo) - len(reports)} of {len(todo)} candidates were not started"
     if time.monotonic() - start >= options.time_limit:

@@ -1,6 +1,6 @@
 """The planner's upper bound U is sound: never below a certified bound, and equal to the robust
 optimum (max over plans of the min over every admissible scenario, by brute force with the
-interpreter) when the run says it is exact."""
+interpreter) when the run says it is exact; "no robust plan exists" only when none does."""
 from __future__ import annotations
 
 import itertools
@@ -136,6 +136,10 @@ def test_upper_bound_is_sound_and_exact_when_claimed(**kw):
     want = _robust_optimum(d)
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=60, gap=Fraction(0), workers=1, max_rounds=30))
     certified = [c.result.lower_bound for r in res.rounds for c in r.candidates if c.result.verdict == "proved"]
+    if res.no_robust_plan:      # claimed only when true, and with scenarios that show it
+        assert want is None
+        for plan in itertools.product(d.instances(), repeat=d.horizon):
+            assert any(not run(d, plan, s).valid for s in res.scenarios)
     if want is None:
         assert not certified and res.selected is None
         return
@@ -143,5 +147,6 @@ def test_upper_bound_is_sound_and_exact_when_claimed(**kw):
     if res.upper_bound is not None:
         assert res.upper_bound >= want
         assert all(lb <= res.upper_bound for lb in certified)
-    if res.exact:
+    if res.exact:           # L = U: the run stops there, and both are the robust optimum
+        assert res.stop_reason == "bound proved"
         assert res.selected.result.lower_bound == want == res.upper_bound
