@@ -142,6 +142,9 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     if cuts:
         valid = try_cuts("valid", None, plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
                          VALID_SHARE)
+        if valid.status is not Status.PROVED:
+            # The reward search needs validity first: what was kept for it goes to one more cut.
+            valid = try_cuts("valid", None, plain, (H // 2,), 1.0)
     reward = None
     if valid.status is Status.PROVED:
         plain = search("reward", bound, sum(p.nodes for p in parts), time.monotonic() - start,
