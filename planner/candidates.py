@@ -79,3 +79,20 @@ def top_plans(sg: ScenarioGraph, k: int, max_expansions: int = 200_000) -> Candi
             stack.append((child, tuple(a + b for a, b in zip(prefix, edge["rewards"])), plan + (edge["action"],)))
     ranked = tuple(c for _, _, c in sorted(found, key=lambda e: (-e[0], str(e[2].plan))))
     return Candidates(ranked, not sg.truncated and not cut, expansions)
+
+
+NO_PLAN = "no plan"         # scenario_optimum's answer for a scenario in which no plan is valid
+
+
+def scenario_optimum(domain, scenario, beam: int, deadline: float | None = None):
+    """The best return of any plan in one scenario (exact: the graph fitted in the beam and the
+    search was not cut), NO_PLAN when no plan is valid in it, None when not exact. Every plan's
+    worst case is at most this, so the lowest over admissible scenarios is an upper bound U."""
+    from planner.graph import build
+    sg = build(domain, (scenario,), beam, deadline)
+    if sg is None or sg.truncated:
+        return None
+    ranked = top_plans(sg, 1)
+    if not ranked.exhaustive:
+        return None
+    return ranked.plans[0].value if ranked.plans else NO_PLAN

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from dsl.model import Domain, Plan
 from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
-from planner.candidates import Candidate, Candidates, top_plans
+from planner.candidates import NO_PLAN, Candidate, Candidates, scenario_optimum, top_plans
 from planner.graph import build
 from prover.search import Budget
 from prover.verify import VerifyResult, verify_search
@@ -110,7 +110,7 @@ class _State:
     upper: Fraction | None = None
     truncated: bool = False
     tried: set = field(default_factory=set)           # plans already proved or tried
-    single: dict = field(default_factory=dict)        # scenario → its own optimum (a U when the beam cuts)
+    single: dict = field(default_factory=dict)        # index in scenarios → its own optimum (a U when the beam cuts)
 
 
 def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
@@ -148,7 +148,7 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
     st.truncated |= sg.truncated
     ranked = top_plans(sg, options.candidates + len(st.tried))
     _tighten_upper(domain, options, st, sg, ranked, deadline)
-    if ranked.exhaustive and not ranked.plans or st.upper == _NO_PLAN:
+    if ranked.exhaustive and not ranked.plans or st.upper == NO_PLAN:
         st.upper = None
         st.rounds.append(Round(r, len(st.scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, None, ()))
         return "no robust plan", (f"the graph search over every plan was exhaustive and each plan fails "
@@ -227,9 +227,6 @@ def _after_proofs(options: PlanOptions, st: _State, todo, reports, start: float)
     return None
 
 
-_NO_PLAN = "no plan"     # a scenario in which no plan is valid
-
-
 def _tighten_upper(domain, options: PlanOptions, st: _State, sg, ranked: Candidates, deadline: float) -> None:
     """U: the best minimum over the set when the search was exhaustive, else the lowest optimum
     of a single scenario of the set (any plan's worst case is at most its return in each)."""
@@ -239,28 +236,28 @@ def _tighten_upper(domain, options: PlanOptions, st: _State, sg, ranked: Candida
         value = _single_scenario_bound(domain, options, st, deadline)
     else:
         value = None
-    if value == _NO_PLAN:
-        st.upper = _NO_PLAN
+    if value == NO_PLAN:
+        st.upper = NO_PLAN
     elif value is not None:
         st.upper = value if st.upper is None else min(st.upper, value)
 
 
 def _single_scenario_bound(domain, options: PlanOptions, st: _State, deadline: float):
-    """min over the set of each scenario's own optimum (exact graphs only); _NO_PLAN when some
+    """min over the set of each scenario's own optimum (exact graphs only); NO_PLAN when some
     scenario admits no valid plan at all; None when no scenario's graph fits in the beam."""
     values = []
-    for s in st.scenarios:
-        if s not in st.single:
-            sg = build(domain, (s,), options.beam, deadline)
-            if sg is None:
+    for i, s in enumerate(st.scenarios):
+        if i not in st.single:
+            if time.monotonic() > deadline:
                 break
-            ranked = top_plans(sg, 1)
-            st.single[s] = None if sg.truncated or not ranked.exhaustive else (
-                ranked.plans[0].value if ranked.plans else _NO_PLAN)
-        if st.single.get(s) == _NO_PLAN:
-            return _NO_PLAN
-        if st.single.get(s) is not None:
-            values.append(st.single[s])
+            value = scenario_optimum(domain, s, options.beam, deadline)
+            if value is None and time.monotonic() > deadline:
+                break               # cut by the deadline, not by the beam: try again next round
+            st.single[i] = value
+        if st.single[i] == NO_PLAN:
+            return NO_PLAN
+        if st.single[i] is not None:
+            values.append(st.single[i])
     return min(values, default=None)
 
 

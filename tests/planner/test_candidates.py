@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from dsl.interp import run
 from dsl.load import load_text
 from dsl.scenario import nominal, random_scenario
-from planner.candidates import top_plans
+from planner.candidates import NO_PLAN, scenario_optimum, top_plans
 from planner.graph import build
 
 
@@ -81,6 +81,21 @@ def test_parallel_edges_keep_the_best_value(h, cap, cost, seeds):
     assert [c.value for c in got.plans[:1]] == [v for v, _ in want[:1]]
     for c in got.plans:
         assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 4), cap=st.integers(1, 3), cost=st.sampled_from(["0", "1/2", "-1"]),
+       seed=st.integers(0, 10_000), beam=st.sampled_from([2, 4, 2000]))
+def test_a_single_scenario_optimum_is_exact_or_none(h, cap, cost, seed, beam):
+    """The planner's U when the beam cuts the joint graph: each scenario's own optimum, exact."""
+    d = load_text(SMALL.format(h=h, cap=cap, cost=cost).replace("reward final = x", "reward final = x\nsafe x >= -1"))
+    s = random_scenario(d, random.Random(seed))
+    want = brute_force(d, (s,))
+    got = scenario_optimum(d, s, beam)
+    if beam == 2000:
+        assert got is not None
+    if got is not None:
+        assert got == (want[0][0] if want else NO_PLAN)
 
 
 def test_beam_truncation_is_reported(thermostat):
