@@ -150,3 +150,19 @@ def test_upper_bound_is_sound_and_exact_when_claimed(**kw):
     if res.exact:           # L = U: the run stops there, and both are the robust optimum
         assert res.stop_reason == "bound proved"
         assert res.selected.result.lower_bound == want == res.upper_bound
+
+
+@settings(max_examples=10, deadline=None)
+@given(h=st.integers(2, 3), budget=st.integers(-1, 1), beam=st.integers(2, 6), c1=small, r1=small)
+def test_upper_bound_stays_sound_when_the_beam_cuts(h, budget, beam, c1, r1):
+    kw = dict(h=h, kmax=1, dlo=-1, budget=budget, cap=4, x0=1, nmax=2, floor=0, c1=c1, c2=0, c3=0,
+              r1=r1, r2=-1, cf=1, smin=0)
+    d = load_text(RANDOM.format(**kw), "rand.rwd")
+    want = _robust_optimum(d)
+    res = plan_and_verify(d, PlanOptions(candidates=2, time_limit=60, gap=Fraction(0), workers=1, beam=beam))
+    if res.no_robust_plan:
+        assert want is None
+    if want is not None and res.upper_bound is not None:
+        assert res.upper_bound >= want
+    if res.selected:
+        assert res.selected.result.lower_bound <= want
