@@ -19,7 +19,7 @@ from prover.certificate import FORMAT_VERSION
 from prover.cut import Cut, cut_children
 from prover.goals import Claim, Goal, root_box
 from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
-from prover.relaxation import dual_bound, relax
+from prover.relaxation import dual_bound, margin_holds, margins, relax
 from prover.tactics import Split, TacticError, split_children
 from prover.unroll import Unrolled, unroll
 
@@ -229,28 +229,47 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
 
 
 def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
-    """An `lp` leaf of a reward claim: rebuild the lifted relaxation of R over the box by the
-    fixed rules of `prover.relaxation`, and check that the certificate's dual multipliers give
-    an exact weak-duality bound of at least the claim (or that the assumes are false on the box)."""
-    if goal.claim.kind != "reward":
-        raise CertificateRejected(f"{where}: an 'lp' leaf proves reward claims only")
-    duals = node.get("duals")
+    """An `lp` leaf: rebuild the lifted relaxation over the box by the fixed rules of
+    `prover.relaxation` and check that the certificate's dual multipliers give exact
+    weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
+    R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
+    leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
+    f = facts.facts(goal.box, "valid")
+    if f.infeasible:
+        return
+    if goal.claim.kind == "reward":
+        y = _duals(node.get("duals"), where)
+        rel = relax(u, facts.evaluator(goal.box), [u.reward])
+        value = dual_bound(rel, rel.objectives[0], y)
+        if value is None:
+            raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
+                                      f"(an unknown row, or a negative multiplier on an inequality)")
+        if not value >= goal.claim.bound:
+            raise CertificateRejected(f"{where}: the lp dual bound of R is {to_fraction(value)} "
+                                      f"(≈ {float(value):.6g}), below the claimed {goal.claim.bound}")
+        return
+    proofs = node.get("margins")
+    if not isinstance(proofs, dict):
+        raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
+    found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
+    rel = relax(u, facts.evaluator(goal.box), [m.expr for m in found])
+    for c in f.undecided:
+        cond = u.conditions[c]
+        for j in of_condition[c] or [None]:
+            y = None if j is None else _duals(proofs.get(str(j), {}), where)
+            value = None if y is None else dual_bound(rel, rel.objectives[j], y)
+            if value is None or not margin_holds(value, found[j]):
+                raise CertificateRejected(f"{where}: the lp leaf does not prove the {cond.kind} condition "
+                                          f"'{cond.text}' at step {cond.step}")
+
+
+def _duals(duals, where: str) -> dict:
     try:
         if not isinstance(duals, dict):
             raise ValueError("'duals' must be an object of row → multiplier")
-        y = {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
+        return {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
     except ValueError as exc:
         raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
-    if facts.facts(goal.box, "valid").infeasible:
-        return
-    rel = relax(u, facts.evaluator(goal.box), u.reward)
-    value = None if rel is None else dual_bound(rel, y)
-    if value is None:
-        raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
-                                  f"(an unknown row, or a negative multiplier on an inequality)")
-    if not value >= goal.claim.bound:
-        raise CertificateRejected(f"{where}: the lp dual bound of R is {to_fraction(value)} "
-                                  f"(≈ {float(value):.6g}), below the claimed {goal.claim.bound}")
 
 
 def _row_index(text) -> int:

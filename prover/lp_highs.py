@@ -26,18 +26,36 @@ def _float(x, up: bool) -> float:
     return math.nextafter(f, math.inf if up else -math.inf) if (f < x if up else f > x) else f
 
 
-def solve(rel: Relaxation, seconds: float = 5.0) -> LpAnswer:
-    """min x_objective over the relaxation, in floats (bounds widened outward to floats)."""
-    import highspy
+class LpModel:
+    """One relaxation loaded into HiGHS once, minimised for one column after another (each
+    solve starts from the last basis)."""
+
+    def __init__(self, rel: Relaxation):
+        import highspy
+        self.highspy, self.rel = highspy, rel
+        self.h = _model(highspy, rel)
+        self.last = None
+
+    def minimize(self, column: int, seconds: float) -> LpAnswer:
+        """min x_column over the relaxation, in floats (bounds widened outward to floats)."""
+        if seconds <= 0:
+            return LpAnswer(False, None, {}, None)
+        if self.last is not None:
+            self.h.changeColCost(self.last, 0.0)
+        self.h.changeColCost(column, 1.0)
+        self.last = column
+        self.h.setOptionValue("time_limit", max(0.01, seconds))
+        self.h.run()
+        return _answer(self.highspy, self.h, self.rel)
+
+
+def _model(highspy, rel: Relaxation):
     n, m = len(rel.lo), len(rel.rows)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(0.01, float(seconds)))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, m
-    cost = np.zeros(n)
-    cost[rel.objective] = 1.0
-    lp.col_cost_ = cost
+    lp.col_cost_ = np.zeros(n)
     lp.col_lower_ = np.array([_float(v, up=False) for v in rel.lo])
     lp.col_upper_ = np.array([_float(v, up=True) for v in rel.hi])
     lp.row_lower_ = np.array([float(r.rhs) for r in rel.rows])
@@ -56,7 +74,10 @@ def solve(rel: Relaxation, seconds: float = 5.0) -> LpAnswer:
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(value)
     h.passModel(lp)
-    h.run()
+    return h
+
+
+def _answer(highspy, h, rel: Relaxation) -> LpAnswer:
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return LpAnswer(False, None, {}, None)
     sol = h.getSolution()

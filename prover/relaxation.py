@@ -23,6 +23,7 @@ from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, is_truth_set
 
 GE, EQ = ">=", "="
+_NOWHERE = ast.Pos(0, 0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +35,63 @@ class Row:
 
 @dataclass(frozen=True)
 class Relaxation:
-    """min x_objective subject to the rows and lo ≤ x ≤ hi (exact rationals)."""
+    """The rows and lo ≤ x ≤ hi (exact rationals), to minimise the column of a root."""
     rows: tuple[Row, ...]
     lo: tuple
     hi: tuple
-    objective: int                             # the column of the claim's quantity (R)
+    objectives: tuple                          # the column of each root (None: unbounded)
     inputs: dict                               # variable name → its column (for LP solutions)
     columns: tuple                             # the lifted quantity (DAG node) of each column
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One comparison of a validity condition as a quantity to bound below: the condition's
+    comparison holds where `expr` ≥ 0 (> 0 when `strict`)."""
+    condition: int
+    expr: ast.Expr
+    strict: bool
+
+
+def margin_holds(lower, m: Margin) -> bool:
+    """Whether a lower bound of `m`'s expression proves its comparison."""
+    return lower > 0 if m.strict else lower >= 0
+
+
+def margins(conditions, bool_names: frozenset) -> tuple[tuple[Margin, ...], tuple]:
+    """The margins of every condition that is a conjunction of numeric comparisons, in
+    condition order (`==` gives two), and per condition its margin numbers (None: a condition
+    of another shape, which an `lp` leaf cannot prove). Deterministic: the search and the
+    checker build the same list, so a certificate names margins by number."""
+    out, of_condition = [], []
+    for i, c in enumerate(conditions):
+        found = _comparisons(c.expr, bool_names)
+        if found is None:
+            of_condition.append(None)
+            continue
+        first = len(out)
+        for cmp in found:
+            l, r = cmp.left, cmp.right
+            if cmp.op in (">=", ">", "=="):
+                out.append(Margin(i, ast.BinOp("-", l, r, _NOWHERE), cmp.op == ">"))
+            if cmp.op in ("<=", "<", "=="):
+                out.append(Margin(i, ast.BinOp("-", r, l, _NOWHERE), cmp.op == "<"))
+        of_condition.append(tuple(range(first, len(out))))
+    return tuple(out), tuple(of_condition)
+
+
+def _comparisons(e, bool_names) -> list | None:
+    """The numeric comparisons of a conjunction (None: not a conjunction of them)."""
+    out, stack = [], [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BoolOp) and n.op == "and":
+            stack.extend((n.right, n.left))
+        elif isinstance(n, ast.Compare) and n.op != "!=" and not ast.is_boolean(n.left, bool_names):
+            out.append(n)
+        else:
+            return None
+    return out
 
 
 def post_order(roots) -> list[ast.Expr]:
@@ -98,23 +149,22 @@ class _Builder:
         return self.lo[c], self.hi[c]
 
 
-def relax(u, ev, objective: ast.Expr) -> Relaxation | None:
-    """The relaxation of `objective` (and the assumes) of unrolled plan `u` over the box of the
-    exact evaluator `ev`; None when the objective has no finite interval bound."""
+def relax(u, ev, roots) -> Relaxation:
+    """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
+    box of the exact evaluator `ev`."""
     b = _Builder(ev)
-    for node in post_order([objective, *u.assumes]):
+    for node in post_order([*roots, *u.assumes]):
         iv = b.bounds(node)
         if iv is None or is_truth_set(iv[0]):
             continue
         b.add_column(node, iv)
         if all(id(k) in b.col for k in _operands(node)):
             _RULES.get(type(node), _no_rows)(b, node)
-    if id(objective) not in b.col:
-        return None
     for a in u.assumes:
         _assume_rows(b, a)
     inputs = {n.id: b.col[id(n)] for n in b.nodes if isinstance(n, ast.Name)}
-    return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), b.col[id(objective)], inputs, tuple(b.nodes))
+    return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), tuple(b.col.get(id(r)) for r in roots),
+                      inputs, tuple(b.nodes))
 
 
 def _operands(node) -> tuple:
@@ -125,10 +175,12 @@ def _operands(node) -> tuple:
     return ast.children(node)
 
 
-def dual_bound(rel: Relaxation, duals: dict[int, object]):
-    """The exact weak-duality lower bound on the objective for `duals` (row → y), or None when
-    the duals are not admissible (a negative multiplier on a `≥` row, an unknown row)."""
-    r = {rel.objective: 1}
+def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object]):
+    """The exact weak-duality lower bound on column `objective` for `duals` (row → y), or None
+    when there is none (no column: unbounded; a negative multiplier on a `≥` row; an unknown row)."""
+    if objective is None:
+        return None
+    r = {objective: 1}
     total = 0
     for i, y in duals.items():
         if not 0 <= i < len(rel.rows):

@@ -61,7 +61,7 @@ class Search:
                  lp=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
-        self.lp = lp if kind == "reward" else None     # an LpBounder: `lp` leaves of reward claims
+        self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
         self.stop = stop_at_or_below
         self.nodes = self.smt_calls = 0
         self.heap: list = []
@@ -207,16 +207,23 @@ class Search:
         return [n for n in nodes if not self._close_if_done(n)]
 
     def _settle_lp(self, nodes: list[Node]) -> list[Node]:
-        """Reward searches with an LP bounder: a leaf about to be split first gets the bound of
-        its lifted relaxation (once; exact from HiGHS's duals). Leaves it proves are closed; the
-        others keep the better bound (it orders the search and counts for --tightest). The LP
-        solution is a scenario worth replaying."""
+        """With an LP bounder, a leaf about to be split first gets the bounds of its lifted
+        relaxation (once; exact from HiGHS's duals): of R for a reward claim, of every undecided
+        comparison's margin for validity. Leaves they prove are closed; a reward leaf keeps the
+        better bound (it orders the search and counts for --tightest). LP solutions are
+        scenarios worth replaying."""
         if self.lp is None:
             return nodes
         for n in nodes:
-            if n.lp_tried:
+            if n.lp_tried or (self.kind == "valid" and not n.undecided):
                 continue
             n.lp_tried = True
+            if self.kind == "valid":
+                got = self.lp.validity(n.goal.box, n.undecided)
+                self.tracker.offer(list(got.points))
+                if got.proofs is not None:
+                    n.method, n.lp_duals, n.undecided = "lp", got.proofs, ()
+                continue
             got = self.lp.bound(n.goal.box)
             if got is None:
                 continue

@@ -42,7 +42,7 @@ reward step = stock / 3 - 1
 
 def _relaxation(e, box):
     bounds = {v.name: ((b[0] == 0, b[1] == 1) if v.vtype == "bool" else b) for v, b in zip(VARS, box)}
-    return relax(SimpleNamespace(assumes=()), MemoRangeEvaluator(bounds), e)
+    return relax(SimpleNamespace(assumes=()), MemoRangeEvaluator(bounds), [e])
 
 
 def _q(x) -> Fraction:
@@ -70,7 +70,7 @@ def _holds(row, x) -> bool:
 def test_the_relaxation_holds_at_every_point_and_its_dual_bound_is_below_the_value(e, bp, seed):
     box, point = bp
     rel = _relaxation(e, box)
-    if rel is None:
+    if rel.objectives[0] is None:
         return
     x = _values(rel, point)
     for c, value in enumerate(x):
@@ -81,14 +81,14 @@ def test_the_relaxation_holds_at_every_point_and_its_dual_bound_is_below_the_val
     rng = random.Random(seed)      # any admissible duals give a lower bound of the objective
     duals = {i: Fraction(rng.randint(0 if r.sense == GE else -3, 3), rng.randint(1, 4))
              for i, r in enumerate(rel.rows) if rng.random() < 0.5}
-    assert dual_bound(rel, duals) <= x[rel.objective]
+    assert dual_bound(rel, rel.objectives[0], duals) <= x[rel.objectives[0]]
 
 
 def test_duals_that_are_not_admissible_give_no_bound():
     u_rel = _portfolio_relaxation()
     ge = next(i for i, r in enumerate(u_rel.rows) if r.sense == GE)
-    assert dual_bound(u_rel, {ge: Fraction(-1)}) is None
-    assert dual_bound(u_rel, {len(u_rel.rows): Fraction(1)}) is None
+    assert dual_bound(u_rel, u_rel.objectives[0], {ge: Fraction(-1)}) is None
+    assert dual_bound(u_rel, u_rel.objectives[0], {len(u_rel.rows): Fraction(1)}) is None
 
 
 def _portfolio_relaxation():
@@ -97,7 +97,7 @@ def _portfolio_relaxation():
     from prover.unroll import unroll
     d = load_domain(PORTFOLIO)
     u = unroll(d, parse_plan(known_plan(PORTFOLIO), d))
-    return relax(u, ExactBoxFacts(u).evaluator(root_box(u.variables)), u.reward)
+    return relax(u, ExactBoxFacts(u).evaluator(root_box(u.variables)), [u.reward])
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +168,39 @@ def test_linear_goals_get_their_exact_worst_case():
     check_certificate(d, with_lp.certificate)
     without = verify_search(d, plan, None, "heuristic", Budget(1000, 30), smt=False, use_lp=False)
     assert without.lower_bound < with_lp.lower_bound
+
+
+DRONE = next(p for p in domain_files() if p.stem == "drone")
+
+
+def test_validity_lp_leaves_recheck_and_their_mutations_are_rejected():
+    d = load_domain(DRONE)
+    plan = parse_plan(known_plan(DRONE), d)
+    r = verify_search(d, plan, None, "heuristic", Budget(3000, 60), smt=False, use_lp=True)
+    assert r.verdict == "proved"
+    assert check_certificate(d, r.certificate).leaves.get("lp")
+    leaves = [n for n in _lp_leaves_all(r.certificate["proofs"]["valid"])]
+    assert leaves, "the relaxation proves part of drone's validity"
+
+    def mutated(f):
+        c = copy.deepcopy(r.certificate)
+        f(next(_lp_leaves_all(c["proofs"]["valid"])))
+        return c
+
+    def negate(leaf):          # a negative multiplier on an inequality row proves nothing
+        j = next(j for j, duals in leaf["margins"].items() if duals)
+        leaf["margins"][j] = {k: "-1" for k in leaf["margins"][j]}
+
+    for mutation in (lambda leaf: leaf.update(margins={}), lambda leaf: leaf.pop("margins"), negate,
+                     lambda leaf: leaf.update(margins={str(int(j) + 1): v for j, v in leaf["margins"].items()})):
+        with pytest.raises(CertificateRejected):
+            check_certificate(d, mutated(mutation))
+
+
+def _lp_leaves_all(tree):
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if n.get("leaf") == "lp" and n.get("margins"):
+            yield n
+        stack.extend(n.get("children", ()))
