@@ -22,6 +22,7 @@ from dsl.model import Domain, Plan
 from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
 from planner.candidates import NO_PLAN, Candidate, Candidates, scenario_optimum, top_plans
 from planner.graph import build
+from prover.progress import Progress, Reporter, silent
 from prover.search import Budget
 from prover.verify import VerifyResult, verify_search
 
@@ -114,8 +115,8 @@ class _State:
 
 
 def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
-                    progress=None) -> PlanResult:
-    """Run the loop; `progress(done, total, text)` is called as candidates finish."""
+                    progress: Reporter = silent) -> PlanResult:
+    """Run the loop; `progress` hears of each round's graph search and of candidates as they finish."""
     start = time.monotonic()
     st = _State(_first_scenarios(domain, options.seed))
     pool = ProcessPoolExecutor(options.workers) if options.workers > 1 else None
@@ -141,6 +142,7 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
     if left < MIN_ROUND_S:
         return "time limit", f"{max(0.0, left):.1f}s left, too little to start round {r + 1}"
     deadline = time.monotonic() + GRAPH_SHARE * left
+    progress(Progress(f"round {r + 1}: graph search", 0, None, f"{len(st.scenarios)} scenario(s)"))
     sg = build(domain, tuple(st.scenarios), options.beam, deadline)
     if sg is None:
         return "time limit", (f"round {r + 1}'s graph search over {len(st.scenarios)} scenarios did not "
@@ -305,8 +307,7 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
             reports.append(CandidateReport(plan, value, res, r))
             if res.verdict == "proved" and (beat is None or res.lower_bound > beat):
                 beat = res.lower_bound
-            if progress:
-                progress(len(reports), len(todo), res.verdict)
+            progress(Progress(f"round {r + 1}: proving candidates", len(reports), len(todo), res.verdict))
     return tuple(reports)
 
 

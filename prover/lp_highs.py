@@ -11,6 +11,9 @@ import numpy as np
 from prover.relaxation import EQ, Relaxation
 
 
+HUGE = 1e15
+
+
 @dataclass(frozen=True)
 class LpAnswer:
     optimal: bool
@@ -20,9 +23,14 @@ class LpAnswer:
 
 
 def _float(x, up: bool) -> float:
-    f = float(x)
-    if not math.isfinite(f):
-        return f
+    """A float at or beyond x (outward); beyond HUGE, infinite: such a bound carries no
+    information the LP could use in floating point."""
+    try:
+        f = float(x)
+    except OverflowError:
+        f = math.inf if x > 0 else -math.inf
+    if abs(f) > HUGE:
+        return math.copysign(math.inf, f)
     return math.nextafter(f, math.inf if up else -math.inf) if (f < x if up else f > x) else f
 
 
@@ -36,13 +44,13 @@ class LpModel:
         self.h = _model(highspy, rel)
         self.last = None
 
-    def minimize(self, column: int, seconds: float) -> LpAnswer:
-        """min x_column over the relaxation, in floats (bounds widened outward to floats)."""
+    def minimize(self, column: int, seconds: float, sign: int = 1) -> LpAnswer:
+        """min sign · x_column over the relaxation, in floats (bounds widened outward to floats)."""
         if seconds <= 0:
             return LpAnswer(False, None, {}, None)
         if self.last is not None:
             self.h.changeColCost(self.last, 0.0)
-        self.h.changeColCost(column, 1.0)
+        self.h.changeColCost(column, float(sign))
         self.last = column
         self.h.setOptionValue("time_limit", max(0.01, seconds))
         self.h.run()

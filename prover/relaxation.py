@@ -23,6 +23,7 @@ from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, is_truth_set
 
 GE, EQ = ">=", "="
+BIG = 10 ** 12              # rows with a coefficient beyond this are left out (fewer rows: weaker, still sound)
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 
 
@@ -42,6 +43,13 @@ class Relaxation:
     objectives: tuple                          # the column of each root (None: unbounded)
     inputs: dict                               # variable name → its column (for LP solutions)
     columns: tuple                             # the lifted quantity (DAG node) of each column
+    order: tuple = ()                          # every lifted quantity, children first: their numbers
+
+    def column(self, node) -> int | None:
+        """The column of a lifted quantity (None: it has no finite bounds, or is boolean)."""
+        if not hasattr(self, "_index"):
+            object.__setattr__(self, "_index", {id(n): c for c, n in enumerate(self.columns)})
+        return self._index.get(id(node))
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,12 @@ class Margin:
     condition: int
     expr: ast.Expr
     strict: bool
+
+
+def lifted_roots(u, found: tuple[Margin, ...]) -> list:
+    """The quantities an `lp` leaf's relaxation is built for, the same for reward and validity
+    leaves (so tightening done for one serves the other): R, then every margin."""
+    return [u.reward, *(m.expr for m in found)]
 
 
 def margin_holds(lower, m: Margin) -> bool:
@@ -137,10 +151,12 @@ class _Builder:
         """Σ coef·x (sense) rhs over (node, coef) terms; dropped when a node has no column
         (fewer rows only weaken the relaxation)."""
         merged: dict[int, object] = {}
+        if abs(rhs) > BIG:
+            return
         for node, coef in terms:
             c = self.col.get(id(node))
-            if c is None:
-                return
+            if c is None or abs(coef) > BIG:
+                return                 # no column, or a row too wide to help a float LP
             merged[c] = merged.get(c, 0) + coef
         self.rows.append(Row(tuple((c, v) for c, v in merged.items() if v != 0), sense, rhs))
 
@@ -153,7 +169,8 @@ def relax(u, ev, roots) -> Relaxation:
     """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
     box of the exact evaluator `ev`."""
     b = _Builder(ev)
-    for node in post_order([*roots, *u.assumes]):
+    order = post_order([*roots, *u.assumes])
+    for node in order:
         iv = b.bounds(node)
         if iv is None or is_truth_set(iv[0]):
             continue
@@ -164,7 +181,7 @@ def relax(u, ev, roots) -> Relaxation:
         _assume_rows(b, a)
     inputs = {n.id: b.col[id(n)] for n in b.nodes if isinstance(n, ast.Name)}
     return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), tuple(b.col.get(id(r)) for r in roots),
-                      inputs, tuple(b.nodes))
+                      inputs, tuple(b.nodes), tuple(order))
 
 
 def _operands(node) -> tuple:
@@ -175,12 +192,13 @@ def _operands(node) -> tuple:
     return ast.children(node)
 
 
-def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object]):
-    """The exact weak-duality lower bound on column `objective` for `duals` (row → y), or None
-    when there is none (no column: unbounded; a negative multiplier on a `≥` row; an unknown row)."""
+def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object], sign: int = 1):
+    """The exact weak-duality lower bound on `sign` · x_objective for `duals` (row → y), or None
+    when there is none (no column: unbounded; a negative multiplier on a `≥` row; an unknown row).
+    With sign −1 its negation is an upper bound on x_objective."""
     if objective is None:
         return None
-    r = {objective: 1}
+    r = {objective: sign}
     total = 0
     for i, y in duals.items():
         if not 0 <= i < len(rel.rows):

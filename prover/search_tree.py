@@ -45,6 +45,7 @@ class Node:
     lp_tried: bool = False
     lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
     lp_bound: Fraction | None = None # ... and the exact bound they give
+    lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
 
     @property
     def is_leaf(self) -> bool:

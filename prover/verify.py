@@ -19,6 +19,7 @@ from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
 from prover.lp_leaf import LpBounder
 from prover.policies import Context, make_policy
+from prover.progress import Progress, Reporter, silent
 from prover.search import Budget, Search, SearchResult
 from prover.search_tree import Status
 from prover.sensitivity import Sensitivity
@@ -70,13 +71,14 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
                   stop_at_or_below: Fraction | None = None, policy=None,
-                  use_lp: bool | None = None) -> VerifyResult:
+                  use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
     `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
     planner's best certified bound so far: such a plan cannot be selected).
     `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
-    searches with the network it is training)."""
+    searches with the network it is training). `progress` hears of the searches' nodes and of
+    the certificate check."""
     # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
     # and must not eat the search's time limit.
     policy = make_policy(strategy) if policy is None else policy
@@ -100,7 +102,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp).run()
+        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
         limits[id(result)] = left
         return result
 
@@ -152,7 +154,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
     valid, reward = _spend_the_rest(search, valid, reward, bound, parts, limits, budget, start, tracker)
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, limits)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
 
 
 RERUN_GAIN = 6 / 5      # a last search over what the stages left runs only with this much more room
@@ -225,7 +227,8 @@ def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budge
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, budget: Budget, limits: dict) -> VerifyResult:
+             tracker: WorstTracker, parts, start, budget: Budget, limits: dict,
+             progress: Reporter = silent) -> VerifyResult:
     gap = budget.gap
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
@@ -254,6 +257,7 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         why = _stop_reason(reward, limits, nodes, elapsed, budget)
         note = f"{note} ({why}{_spent(nodes, elapsed, budget)})"
     stats = {"nodes": nodes, "smt_calls": smt_calls}
+    progress(Progress("checking the certificate", 0, None))
     cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,

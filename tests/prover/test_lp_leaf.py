@@ -173,34 +173,32 @@ def test_linear_goals_get_their_exact_worst_case():
 DRONE = next(p for p in domain_files() if p.stem == "drone")
 
 
-def test_validity_lp_leaves_recheck_and_their_mutations_are_rejected():
+def test_tightened_lp_leaves_recheck_and_their_mutations_are_rejected():
+    """Drone closes at the root: bound tightening (OBBT rounds with dual certificates) then the
+    relaxation prove validity and R; every mutation of a round or its duals is rejected."""
     d = load_domain(DRONE)
     plan = parse_plan(known_plan(DRONE), d)
     r = verify_search(d, plan, None, "heuristic", Budget(3000, 60), smt=False, use_lp=True)
     assert r.verdict == "proved"
     assert check_certificate(d, r.certificate).leaves.get("lp")
-    leaves = [n for n in _lp_leaves_all(r.certificate["proofs"]["valid"])]
-    assert leaves, "the relaxation proves part of drone's validity"
+    for kind in ("valid", "reward"):
+        leaf = next(_lp_leaves(r.certificate["proofs"][kind]), None)
+        assert leaf is not None and leaf.get("tighten"), f"the {kind} proof has a tightened lp leaf"
 
-    def mutated(f):
+    def mutated(kind, f):
         c = copy.deepcopy(r.certificate)
-        f(next(_lp_leaves_all(c["proofs"]["valid"])))
+        f(next(_lp_leaves(c["proofs"][kind])))
         return c
 
-    def negate(leaf):          # a negative multiplier on an inequality row proves nothing
-        j = next(j for j, duals in leaf["margins"].items() if duals)
-        leaf["margins"][j] = {k: "-1" for k in leaf["margins"][j]}
+    def negate(leaf):              # a negative multiplier on an inequality row proves nothing
+        step = leaf["tighten"][0][0]
+        step["duals"] = {k: "-1" for k in step["duals"]}
 
-    for mutation in (lambda leaf: leaf.update(margins={}), lambda leaf: leaf.pop("margins"), negate,
-                     lambda leaf: leaf.update(margins={str(int(j) + 1): v for j, v in leaf["margins"].items()})):
-        with pytest.raises(CertificateRejected):
-            check_certificate(d, mutated(mutation))
-
-
-def _lp_leaves_all(tree):
-    stack = [tree]
-    while stack:
-        n = stack.pop()
-        if n.get("leaf") == "lp" and n.get("margins"):
-            yield n
-        stack.extend(n.get("children", ()))
+    mutations = (lambda leaf: leaf.pop("tighten"), lambda leaf: leaf["tighten"].pop(),
+                 negate, lambda leaf: leaf["tighten"][0][0].update(q=10 ** 6),
+                 lambda leaf: leaf["tighten"][0][0].update(side="up"),
+                 lambda leaf: leaf.update(tighten="all"))
+    for kind in ("valid", "reward"):
+        for mutation in mutations:
+            with pytest.raises(CertificateRejected):
+                check_certificate(d, mutated(kind, mutation))
