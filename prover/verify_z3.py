@@ -66,28 +66,21 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
                                                      why="irrational model")
     if valid.status == "unknown":
         return done("unknown", note=f"Z3 could not decide validity ({valid.reason})")
-    worst, note, why = None, "", None
-    target = bound
+    worst, target = None, bound
     if bound is None:
         status, value, point = zb.minimize_reward(u, box, OPTIMIZE_SHARE * left())
         calls += 1
         if status != "optimal":
             found = bisect_minimum(u, box, left, gap)
             calls += found.calls
-            if found.lower is None:
-                return done("unknown", worst=found.worst, note="Z3 Optimize found no exact minimum, and no "
-                            f"bisection step was decided ({found.why})", why=found.why)
-            cert = checked_certificate(domain, plan, found.lower, smt_leaf(), smt_leaf(), "z3",
-                                       {"nodes": 0, "smt_calls": calls})
-            return done("proved", lower=found.lower, worst=found.worst, cert=cert, why=found.why,
-                        note=found.note)
+            return _bisected(found, domain, plan, calls, done)
         target = value
         worst = replay(u, zb.SmtAnswer("sat", point), Claim("reward", value + 1))
     answer = zb.check(u, box, Claim("reward", target), left())
     calls += 1
     if answer.status == "unsat":
         cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
-        return done("proved", lower=target, worst=worst, cert=cert, note=note, why=why)
+        return done("proved", lower=target, worst=worst, cert=cert)
     if answer.status == "sat":
         w = replay(u, answer, Claim("reward", target))
         if w is None:
@@ -100,6 +93,15 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
 
 
 OPTIMIZE_SHARE = 1 / 2      # of the time left, for z3 Optimize; the bisection gets the rest
+
+
+def _bisected(found: "Bisection", domain, plan, calls: int, done) -> VerifyResult:
+    """The verdict of a bisection: proved at its highest unsat target, or unknown."""
+    if found.lower is None:
+        return done("unknown", worst=found.worst, note="Z3 Optimize found no exact minimum, and no "
+                    f"bisection step was decided ({found.why})", why=found.why)
+    cert = checked_certificate(domain, plan, found.lower, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
+    return done("proved", lower=found.lower, worst=found.worst, cert=cert, why=found.why, note=found.note)
 
 
 @dataclass(frozen=True)
