@@ -89,7 +89,7 @@ def _z3(domain, plan, bound, args, budget, progress):
     from prover.progress import Progress
     from prover.verify_z3 import verify_z3
     progress(Progress("asking Z3", 0, None))
-    return verify_z3(domain, plan, bound, budget.seconds)
+    return verify_z3(domain, plan, bound, budget.seconds, budget.gap)
 
 
 # Strategy name → runner(domain, plan, bound or None, args, budget, progress) → VerifyResult.
@@ -190,7 +190,8 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     written = f"; certificate written to {cert_path}" if cert_path and r.certificate else ""
     if cert_path and not r.certificate:
         written = f"; no certificate written to {cert_path} (nothing was proved)"
-    out.print(f"  {r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s{written}", markup=False)
+    stopped = f"stopped: {r.stop_reason}; " if r.stop_reason else ""
+    out.print(f"  {stopped}{r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s{written}", markup=False)
 
 
 def cmd_check_cert(args, out: Console) -> int:
