@@ -220,4 +220,4 @@ def _scatter(ax, names, points, col: int, colors) -> None:
 def _budget_lines(axes, table: dict) -> None:
     for ax, key in zip(axes, ("nodes", "time_s")):
         ax.axhline(table["budget"][key], color="#bbb", linestyle="--", linewidth=1, label="budget")
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="best", fontsize=7)

@@ -135,7 +135,11 @@ class _Builder:
         return name
 
     def var_of(self, lin: Lin) -> str:
-        return lin.single() or self.define("lin", (lin,), self.lin_bounds(lin))
+        return lin.single() or self.define("lin", (lin,), self.lin_bounds(lin), self.kind_of(lin))
+
+    def kind_of(self, *lins: Lin) -> str:
+        """"int" when every form is integer-valued (so comparisons on it can be exact), else "real"."""
+        return "int" if all(self.is_integral(f) for f in lins) else "real"
 
     def lin_bounds(self, lin: Lin) -> tuple:
         lo = hi = lin.const
@@ -180,7 +184,7 @@ class _Builder:
             return b.scale(a.const) if not a.terms else a.scale(b.const)
         x, y = self.var_of(a), self.var_of(b)
         bounds = _square(self.bounds[x]) if x == y else _mul(self.bounds[x], self.bounds[y])
-        return Lin.of(self.define("mul", (x, y), bounds))
+        return Lin.of(self.define("mul", (x, y), bounds, self.kind_of(Lin.of(x), Lin.of(y))))
 
     def _power(self, a: Lin, n: int) -> Lin:
         out = Lin.num(1)
@@ -203,7 +207,7 @@ class _Builder:
             bounds = (pick(b[0] for b in bs), pick(b[1] for b in bs))
         else:
             raise PeerUnsupported(f"peer models have no rule for {e.func}() outside assume")
-        return Lin.of(self.define(e.func, names, bounds))
+        return Lin.of(self.define(e.func, names, bounds, self.kind_of(*map(Lin.of, names))))
 
     def _Ite(self, e, env):
         c = self.cond(e.cond, env)
@@ -211,7 +215,7 @@ class _Builder:
         if isinstance(c, bool):
             return a if c else b
         (alo, ahi), (blo, bhi) = self.lin_bounds(a), self.lin_bounds(b)
-        return Lin.of(self.define("ite", (c, a, b), (min(alo, blo), max(ahi, bhi))))
+        return Lin.of(self.define("ite", (c, a, b), (min(alo, blo), max(ahi, bhi)), self.kind_of(a, b)))
 
     # ---- conditions → a 0/1 variable name, or a constant ---------------------------------
     def cond(self, e: ast.Expr, env: dict) -> str | bool:
