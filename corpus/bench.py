@@ -121,6 +121,14 @@ def number(x: Fraction) -> str:
     return f"[{Decimal(lo).scaleb(-scale)}, {Decimal(hi).scaleb(-scale)}]"
 
 
+def number_range(text: str) -> tuple[Fraction, Fraction]:
+    """(lo, hi) of a `number` text: the value itself twice when exact, else its enclosure."""
+    if text.startswith("["):
+        lo, hi = text[1:-1].split(", ")
+        return Fraction(lo), Fraction(hi)
+    return Fraction(text), Fraction(text)
+
+
 def _refutations(s: str, rows, budget: Budget) -> dict:
     """Refutation goals: how many the strategy refuted, and the median time (unrefuted: the limit)."""
     mine = [r["results"][s] for r in rows if r["kind"] == "refutation"]
@@ -210,10 +218,10 @@ def _scatter(ax, names, points, col: int, colors) -> None:
     for i, n in enumerate(names):
         for j, p in enumerate(points[n]):
             x = i + 0.3 * ((j * 0.618) % 1 - 0.5)         # deterministic jitter
-            hollow = p[3] == "refutation"
-            ax.scatter([x], [max(p[col], 1e-3)], marker=_MARKERS.get(p[2], "s"), s=28,
-                       facecolors="none" if hollow and p[2] != "refuted" else colors[i % len(colors)],
-                       edgecolors=colors[i % len(colors)])
+            color, marker = colors[i % len(colors)], _MARKERS.get(p[2], "s")
+            face = "none" if p[3] == "refutation" and marker != "x" else color
+            ax.scatter([x], [max(p[col], 1e-3)], marker=marker, s=28, c=[color] if marker == "x" else None,
+                       facecolors=None if marker == "x" else face, edgecolors=None if marker == "x" else color)
     ax.set_xticks(range(len(names)), names, rotation=30)
 
 

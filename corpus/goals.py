@@ -87,7 +87,7 @@ def bench_goals(domain: Domain, n: int, seed: int, refutations: int = 1, screen_
     valid, refuted, stats = [], [], {"tried": 0, "unknown": 0}
     budget = Budget(screen_nodes, screen_seconds, gap=Fraction(1))
     for plan in _candidates(domain, rng, tries):
-        if len(valid) >= n or stats["tried"] >= (max_screened or 4 * n + 4):
+        if len(valid) >= n and len(refuted) >= refutations or stats["tried"] >= (max_screened or 4 * n + 4):
             break
         stats["tried"] += 1
         worst = worst_found(domain, plan, rng.randrange(1 << 30))
