@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from dsl.model import plan_str
 from prover.search import Budget
 from prover.verify import VerifyResult, verify_search
 

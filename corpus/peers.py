@@ -16,7 +16,8 @@ import statistics
 from fractions import Fraction
 
 from dsl.scenario import random_scenario
-from prover.peer_model import PeerUnsupported, build, validate
+from prover.peer_model import PeerUnsupported, build
+from prover.peer_validate import validate
 from prover.search import Budget
 
 PEERS = {"scip": "prover.peer_scip", "gurobi": "prover.peer_gurobi"}

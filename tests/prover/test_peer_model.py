@@ -14,7 +14,8 @@ from dsl.load import load_domain, load_text
 from dsl.plan import parse_plan
 from dsl.scenario import Scenario, random_scenario
 from prover import peer_gurobi, peer_scip
-from prover.peer_model import build, evaluate, validate
+from prover.peer_model import build
+from prover.peer_validate import evaluate, validate
 from prover.unroll import scenario_env, unroll
 
 TINY = """
@@ -121,3 +122,11 @@ def test_integer_comparisons_are_exact_not_closures():
     assert m2.relaxations == () and cmps and all(a.args[2] for a in cmps)
     # the false side of an integer `x*k > 3` is `x*k <= 3`, not the closure `x*k >= 3`'s complement
     assert all(a.args[0] in ("<=", ">=") for a in cmps)
+
+
+def test_gurobi_size_limited_license_is_reported_as_refused():
+    d = load_domain(next(p for p in domain_files() if p.stem == "drone")).with_horizon(200)
+    m = build(d, tuple([d.instances()[1]] * 200))
+    assert len(m.variables) < 2000 < len(m.variables) + len(m.defs) + len(m.requires)
+    r = peer_gurobi.solve(m, 5.0)
+    assert r.status == "refused (license size limit)" and r.primal is None and r.to_1 is None
