@@ -202,12 +202,31 @@ def plot(table: dict, path: str) -> dict:
         ax.set_yscale("log")
         panels[title] = ax.get_yscale()
     _budget_lines(axes[1], table)
-    for ax in axes[1][2:]:
+    if "peers" in table:
+        panels.update(_peer_panel(axes[1][2], table["peers"], colors))
+    for ax in axes[1][2 + ("peers" in table):]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return panels
+
+
+def _peer_panel(ax, peers: dict, colors) -> dict:
+    """Time to a 1% gap per plan: warrant (certified) and each peer (floating point), log scale;
+    a plan that never reached 1% sits at the time limit."""
+    limit = peers["time_limit_s"]
+    names = ["warrant", *peers["summary"]]
+    rows = [r for r in peers["plans"] if "warrant" in r]
+    for i, n in enumerate(names):
+        times = [r[n]["to_1_s"] if n in r and r[n].get("to_1_s") is not None else limit for r in rows]
+        ax.scatter([i + 0.3 * ((j * 0.618) % 1 - 0.5) for j in range(len(times))], [max(t, 1e-3) for t in times],
+                   color=colors[(i + 2) % len(colors)], s=28)
+    ax.axhline(limit, color="#bbb", linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(names)), names, rotation=30)
+    ax.set_yscale("log")
+    ax.set_title("time to 1% gap per plan (s)")
+    return {"time to 1% gap per plan (s)": ax.get_yscale()}
 
 
 _MARKERS = {"proved": "o", "refuted": "x", "unknown": "v"}

@@ -67,7 +67,7 @@ def plan_row(g, peers, budget: Budget, strategy: str, ours: dict | None, rng) ->
 def _warrant(g, strategy: str, budget: Budget, ours: dict | None) -> dict:
     from corpus.bench import number, run_strategy
     r = run_strategy(strategy, g.domain, g.plan, None, Budget(budget.nodes, budget.seconds, Fraction(1, 100)))
-    worst = r.worst_found.outcome.reward if r.worst_found else g.worst_found
+    worst = min(r.worst_found.outcome.reward, g.worst_found) if r.worst_found else g.worst_found
     reached = r.lower_bound is not None and worst - r.lower_bound <= abs(worst) / 100
     mine = (ours or {}).get("results", {}).get(strategy)
     to_10 = mine["time_s"] if mine and mine["lower_bound"] is not None and mine["gap"] <= 0.1 else None

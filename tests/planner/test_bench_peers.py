@@ -54,12 +54,14 @@ def test_bench_json_plot_and_refutations_apart(tmp_path):
     assert panels["nodes per goal"] == "log" and panels["time per goal (s)"] == "log"
 
 
-def test_bench_peers_side_by_side(capsys):
+def test_bench_peers_side_by_side(capsys, tmp_path):
     code = main(["bench", str(PORTFOLIO), "--goals", "1", "--refutation-goals", "0", "--strategies", "smear",
                  "--time-limit", "5", "--peers", "scip,gurobi", "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    peers = json.loads(out)["peers"]
+    table = json.loads(out)
+    peers = table["peers"]
+    assert plot(table, str(tmp_path / "p.png"))["time to 1% gap per plan (s)"] == "log"
     assert "floating point" in peers["note"] and "certified" in peers["note"]
     row = peers["plans"][0]
     assert row["validated"] > 0 and row["variables"] > 6
