@@ -142,6 +142,16 @@ def children(e: Expr) -> tuple[Expr, ...]:
     raise TypeError(f"not an expression node: {type(e).__name__}")
 
 
+def is_boolean(e: Expr, bool_names) -> bool:
+    """Whether `e` is a boolean expression, given the names (of `bool_names`) that are booleans;
+    iterative along `if` chains, which unrolled boolean states nest one per step."""
+    while isinstance(e, Ite):
+        e = e.then
+    if isinstance(e, Name):
+        return e.id in bool_names
+    return isinstance(e, (BoolLit, Compare, BoolOp, Not))
+
+
 # ---- declarations ------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -54,8 +54,20 @@ def divide(a: Interval, b: Interval, node: ast.Expr) -> Interval:
     return mul(a, (1 / b[1], 1 / b[0]))
 
 
-def compare(op: str, a: Interval, b: Interval) -> BoolSet:
-    """Which truth values `a op b` can take for some pair of points of the intervals."""
+def is_truth_set(x) -> bool:
+    """Whether `x`, one end of an enclosure, belongs to a boolean's (can_be_false, can_be_true)
+    pair: a Python bool or a numpy bool array, never a number."""
+    return isinstance(x, bool) or getattr(x, "dtype", None) == bool
+
+
+def compare(op: str, a, b):
+    """Which truth values `a op b` can take for some pair of points of the enclosures: the one
+    comparison truth table of every evaluator (exact ranges, exact and float intervals).
+
+    Numbers come as `(lo, hi)`, booleans as `(can_be_false, can_be_true)`; the ends may be
+    scalars or numpy arrays of boxes (only `&`, `|` and comparisons are used, so both work)."""
+    if is_truth_set(a[0]):
+        return _compare_truths(op, a, b)
     if op == "<":
         return a[1] >= b[0], a[0] < b[1]
     if op == "<=":
@@ -64,10 +76,25 @@ def compare(op: str, a: Interval, b: Interval) -> BoolSet:
         return compare("<", b, a)
     if op == ">=":
         return compare("<=", b, a)
-    point = a[0] == a[1] == b[0] == b[1]
-    overlap = a[0] <= b[1] and b[0] <= a[1]
-    eq = (not point, overlap)               # (can be unequal, can be equal)
-    return eq if op == "==" else (eq[1], eq[0])
+    differ = (a[0] != a[1]) | (b[0] != b[1]) | (a[0] != b[0])     # not one common point
+    overlap = (a[0] <= b[1]) & (b[0] <= a[1])
+    return _equality(op, differ, overlap)
+
+
+def _compare_truths(op: str, a, b):
+    """`==` / `!=` of two booleans given as the sets of values each can take (three-valued:
+    a free boolean can be either). Ordering comparisons of booleans are type errors."""
+    if op not in ("==", "!="):
+        raise TypeError(f"'{op}' does not compare booleans")
+    (af, at), (bf, bt) = a, b
+    differ = (af & bt) | (at & bf)
+    equal = (af & bf) | (at & bt)
+    return _equality(op, differ, equal)
+
+
+def _equality(op: str, differ, equal):
+    """(can be false, can be true) of `==` or `!=` from whether the sides can differ / be equal."""
+    return (differ, equal) if op == "==" else (equal, differ)
 
 
 class RangeEvaluator:

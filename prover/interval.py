@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from dsl import ast
+from dsl.ranges import compare
 from prover.unroll import UVar
 
 _INF = np.inf
@@ -187,22 +188,6 @@ def i_div(a, b):
     return np.where(zero, -_INF, q[0]), np.where(zero, _INF, q[1])
 
 
-def i_compare(op: str, a, b):
-    """(can_be_false, can_be_true) of `a op b` over the boxes."""
-    if op == "<":
-        return a[1] >= b[0], a[0] < b[1]
-    if op == "<=":
-        return a[1] > b[0], a[0] <= b[1]
-    if op == ">":
-        return i_compare("<", b, a)
-    if op == ">=":
-        return i_compare("<=", b, a)
-    overlap = (a[0] <= b[1]) & (b[0] <= a[1])
-    point = (a[0] == a[1]) & (b[0] == b[1]) & (a[0] == b[0])
-    eq = (~point, overlap)
-    return eq if op == "==" else (eq[1], eq[0])
-
-
 class BoxEvaluator:
     """Evaluates expressions over N boxes (or points) at once. Compiled once per expression list."""
 
@@ -315,12 +300,7 @@ def _iv_call(e, get):
 
 
 def _iv_compare(e, get):
-    a, b = get(e.left), get(e.right)
-    if a[0].dtype == bool:                      # == / != on booleans
-        eq_t = (a[0] & b[0]) | (a[1] & b[1])
-        eq_f = (a[0] & b[1]) | (a[1] & b[0])
-        return (eq_f, eq_t) if e.op == "==" else (eq_t, eq_f)
-    return i_compare(e.op, a, b)
+    return compare(e.op, get(e.left), get(e.right))
 
 
 def _iv_boolop(e, get):

@@ -67,21 +67,11 @@ class ConditionAtoms:
             n = stack.pop()
             if isinstance(n, (ast.BoolOp, ast.Not)):
                 stack.extend(ast.children(n))
-            elif isinstance(n, ast.Compare) and not (_is_bool(n.left, bool_vars) or _is_bool(n.right, bool_vars)):
+            elif isinstance(n, ast.Compare) and not ast.is_boolean(n.left, bool_vars):
                 out.append(n)
             else:
                 return None
         return out
-
-
-def _is_bool(e, bool_vars) -> bool:
-    if isinstance(e, (ast.BoolLit, ast.Compare, ast.BoolOp, ast.Not)):
-        return True
-    if isinstance(e, ast.Name):
-        return e.id in bool_vars
-    if isinstance(e, ast.Ite):
-        return _is_bool(e.then, bool_vars)
-    return False
 
 
 def decide(e, atom_interval) -> tuple[bool, bool]:

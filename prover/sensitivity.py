@@ -16,11 +16,14 @@ from prover.unroll import Unrolled
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 
 
-def comparison_atoms(cond: ast.Expr) -> list[ast.Expr]:
-    """`l − r` for each comparison inside a condition (through and/or/not)."""
+def comparison_atoms(cond: ast.Expr, bool_names: frozenset) -> list[ast.Expr]:
+    """`l − r` for each comparison of numbers inside a condition (through and/or/not); a
+    comparison of booleans (`bool_names` are the boolean variables) has no margin."""
     out, stack = [], [cond]
     while stack:
         e = stack.pop()
+        if isinstance(e, ast.Compare) and ast.is_boolean(e.left, bool_names):
+            continue
         if isinstance(e, ast.Compare):
             out.append(ast.BinOp("-", e.left, e.right, _NOWHERE))
         elif isinstance(e, (ast.BoolOp, ast.Not)):
@@ -34,8 +37,9 @@ class Sensitivity:
     def __init__(self, u: Unrolled):
         self.atom_owner: list[int] = []
         atoms: list[ast.Expr] = []
+        bools = frozenset(v.name for v in u.variables if v.vtype == "bool")
         for i, c in enumerate(u.conditions):
-            for a in comparison_atoms(c.expr):
+            for a in comparison_atoms(c.expr, bools):
                 atoms.append(a)
                 self.atom_owner.append(i)
         self.atom_owner_arr = np.array(self.atom_owner, dtype=np.int64)              # (A,)

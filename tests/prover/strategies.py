@@ -13,7 +13,7 @@ from prover.unroll import UVar
 
 P = ast.Pos(0, 0, 0, 0)
 VARS = (UVar("x", "param", "x", None, "real", None, None), UVar("y", "param", "y", None, "real", None, None),
-        UVar("n", "param", "n", None, "int", None, None), UVar("b", "param", "b", None, "bool", None, None))
+        UVar("n", "param", "n", None, "int", None, None), UVar("b", "param", "b", None, "bool", None, None), UVar("c", "param", "c", None, "bool", None, None))
 NUMS = st.fractions(min_value=-5, max_value=5, max_denominator=7)
 
 
@@ -39,7 +39,7 @@ def numeric(depth: int):
 
 
 def boolean(depth: int):
-    leaf = st.one_of(st.booleans().map(lambda v: ast.BoolLit(v, P)), st.just(ast.Name("b", P)))
+    leaf = st.one_of(st.booleans().map(lambda v: ast.BoolLit(v, P)), st.sampled_from(["b", "c"]).map(lambda n: ast.Name(n, P)))
     if depth == 0:
         return leaf
     sub_n = numeric(depth - 1)
@@ -50,6 +50,10 @@ def boolean(depth: int):
             lambda t: ast.Compare(t[0], t[1], t[2], P)),
         st.tuples(st.sampled_from(["and", "or"]), sub_b, sub_b).map(lambda t: ast.BoolOp(t[0], t[1], t[2], P)),
         sub_b.map(lambda e: ast.Not(e, P)),
+        # booleans compared with each other, and a boolean `if`: the three-valued truth table
+        st.tuples(st.sampled_from(["==", "!="]), sub_b, sub_b).map(lambda t: ast.Compare(t[0], t[1], t[2], P)),
+        sub_b.map(lambda e: ast.Compare("==", e, e, P)),
+        st.tuples(sub_b, sub_b, sub_b).map(lambda t: ast.Ite(t[0], t[1], t[2], P)),
     )
 
 

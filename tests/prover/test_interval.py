@@ -62,14 +62,14 @@ def test_float_and_exact_intervals_enclose_the_interpreter(e, bp):
 
 def test_square_of_shared_node_is_nonnegative():
     x = ast.Name("x", P)
-    (lo, hi), = BoxEvaluator([ast.BinOp("*", x, x, P)], VARS).eval(*to_arrays([((Fraction(-1), Fraction(2)),) + ((0, 0),) * 3]))
+    (lo, hi), = BoxEvaluator([ast.BinOp("*", x, x, P)], VARS).eval(*to_arrays([((Fraction(-1), Fraction(2)),) + ((0, 0),) * (len(VARS) - 1)]))
     assert lo[0] >= 0 and hi[0] >= 4
 
 
 def test_decided_if_takes_one_branch():
     x = ast.Name("x", P)
     e = ast.Ite(ast.Compare(">", x, ast.Num(Fraction(0), P), P), ast.Num(Fraction(1), P), ast.Num(Fraction(100), P), P)
-    box = ((Fraction(1), Fraction(2)),) + ((Fraction(0), Fraction(0)),) * 3
+    box = ((Fraction(1), Fraction(2)),) + ((Fraction(0), Fraction(0)),) * (len(VARS) - 1)
     (lo, hi), = BoxEvaluator([e], VARS).eval(*to_arrays([box]))
     assert hi[0] < 2
 

@@ -47,7 +47,7 @@ def _corner(box, point, corner):
 
 
 @settings(max_examples=500, deadline=None)
-@given(e=numeric(3), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=4, max_size=4))
+@given(e=numeric(3), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=len(VARS), max_size=len(VARS)))
 def test_mean_value_forms_enclose_the_interpreter(e, bp, corner):
     box, point = bp
     u = _problem(e)
@@ -80,7 +80,7 @@ def _condition(depth: int):
 
 
 @settings(max_examples=400, deadline=None)
-@given(c=_condition(2), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=4, max_size=4))
+@given(c=_condition(2), bp=box_and_point(), corner=st.lists(st.booleans(), min_size=len(VARS), max_size=len(VARS)))
 def test_conditions_the_mean_value_form_proves_hold_everywhere_in_the_box(c, bp, corner):
     """A condition the form decides true (float screen or exact) is true at every point tried."""
     box, point = bp
