@@ -298,7 +298,8 @@ def build(domain: Domain, plan: Plan) -> PeerModel:
     params = {p.name: p.name for p in domain.params}
     state = {s.name: (s.init if s.vtype == "bool" else Lin.num(s.init)) if not s.uncertain_init else f"{s.name}@0"
              for s in domain.states}
-    total = _safe(b, domain, {**params, **state}, Lin.num(0), 0)
+    _safe(b, domain, {**params, **state}, 0)
+    total = Lin.num(0)
     for t, inst in enumerate(plan):
         total = _step(b, domain, t, inst, params, state, total)
     if domain.final_reward is not None:
@@ -307,10 +308,9 @@ def build(domain: Domain, plan: Plan) -> PeerModel:
     return PeerModel(domain, plan, tuple(b.vars.values()), tuple(b.defs), tuple(b.requires), r, tuple(b.relaxed))
 
 
-def _safe(b: _Builder, domain: Domain, env: dict, total: Lin, k: int) -> Lin:
+def _safe(b: _Builder, domain: Domain, env: dict, k: int) -> None:
     for c in domain.safes:
         b.require(c, env, f"safe {domain.text(c)} in s_{k}")
-    return total
 
 
 def _step(b: _Builder, domain: Domain, t: int, inst, params: dict, state: dict, total: Lin) -> Lin:
@@ -336,7 +336,7 @@ def _step(b: _Builder, domain: Domain, t: int, inst, params: dict, state: dict, 
                                            "state", exact=True))
     state.update(post)
     env = {**params, **state}
-    _safe(b, domain, env, total, t + 1)
+    _safe(b, domain, env, t + 1)
     if domain.step_reward is not None:
         total = total.plus(b.expr(domain.step_reward, env).scale(weight))
     return total

@@ -130,3 +130,11 @@ def test_gurobi_size_limited_license_is_reported_as_refused():
     assert len(m.variables) < 2000 < len(m.variables) + len(m.defs) + len(m.requires)
     r = peer_gurobi.solve(m, 5.0)
     assert r.status == "refused (license size limit)" and r.primal is None and r.to_1 is None
+
+
+def test_peer_solvers_are_imported_only_when_a_peer_runs():
+    import subprocess
+    import sys
+    code = ("import sys, planner.cli, corpus.bench, corpus.peers, prover.peer_scip, prover.peer_gurobi; "
+            "bad = [m for m in ('pyscipopt', 'gurobipy') if m in sys.modules]; assert not bad, bad")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
