@@ -80,14 +80,16 @@ def bench_goals(domain: Domain, n: int, seed: int, refutations: int = 1, screen_
                 screen_seconds: float = 3.0, tries: int = 400, max_screened: int | None = None,
                 tightness=TIGHTNESS) -> tuple[list[BenchGoal], Screened]:
     """`n` bound goals from up to `n` distinct robustly valid plans (goal i: plan i mod #plans at
-    tightness i mod 3), and up to `refutations` refutation goals from refuted plans."""
+    tightness i mod 3), and up to `refutations` refutation goals from refuted plans. Screens at
+    most 4n + 4 candidates, and once n valid plans are in, looks for refuted ones only up to 2n + 2."""
     from prover.search import Budget
     from prover.verify import verify_search
     rng = random.Random(seed)
     valid, refuted, stats = [], [], {"tried": 0, "unknown": 0}
     budget = Budget(screen_nodes, screen_seconds, gap=Fraction(1))
     for plan in _candidates(domain, rng, tries):
-        if len(valid) >= n and len(refuted) >= refutations or stats["tried"] >= (max_screened or 4 * n + 4):
+        enough = len(valid) >= n and (len(refuted) >= refutations or stats["tried"] >= 2 * n + 2)
+        if enough or stats["tried"] >= (max_screened or 4 * n + 4):
             break
         stats["tried"] += 1
         worst = worst_found(domain, plan, rng.randrange(1 << 30))
