@@ -47,8 +47,30 @@ class GoalRecord:
     probe_nodes: int
 
 
-def split_of(name: str) -> str:
-    return next((s for s, names in SPLITS.items() if name in names), "train")
+def split_of(name: str, splits: dict | None = None) -> str:
+    return next((s for s, names in (splits or SPLITS).items() if name in names), "train")
+
+
+def assign_splits(names: list[str], validation=None, test=None) -> dict:
+    """The held-out splits for domains `names` (validation / test: the domain names asked for,
+    None for the defaults of SPLITS). Refuses an empty validation or test split, and names
+    that are not among the domains, saying what to pass instead."""
+    from dsl.errors import InputError
+    asked = {"validation": validation, "test": test}
+    splits = {s: tuple(SPLITS[s] if v is None else v) for s, v in asked.items()}
+    for s, v in asked.items():
+        unknown = [n for n in v or () if n not in names]
+        if unknown:
+            raise InputError(f"--{s} {','.join(unknown)}: not among the domains being built ({', '.join(names)})")
+    both = set(splits["validation"]) & set(splits["test"])
+    if both:
+        raise InputError(f"{', '.join(sorted(both))}: named for both the validation and the test split")
+    for s, held in splits.items():
+        if not any(n in held for n in names):
+            raise InputError(f"the {s} split would be empty: the corpus is split by domain, and none of "
+                             f"{', '.join(names)} is a {s} domain ({', '.join(held) or 'none named'}); "
+                             f"name one or more with --{s} NAME[,NAME]")
+    return splits
 
 
 def _probe(g: BenchGoal) -> tuple[str, int]:
@@ -58,7 +80,7 @@ def _probe(g: BenchGoal) -> tuple[str, int]:
     return r.verdict, r.nodes
 
 
-def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[GoalRecord]:
+def domain_goals(path: Path, per_domain: int, seed: int, progress=None, splits: dict | None = None) -> list[GoalRecord]:
     """Up to `per_domain` goals of one domain file, hardest-first as the module explains."""
     base = load_domain(path)
     rng = random.Random(f"{seed}:{path.stem}")
@@ -78,18 +100,27 @@ def domain_goals(path: Path, per_domain: int, seed: int, progress=None) -> list[
             continue
         kind = "hard" if verdict == "unknown" else ("trivial" if nodes <= TRIVIAL else "medium")
         kept[kind].append(GoalRecord(path.name, h, plan_str(g.plan), str(g.bound), str(g.worst_found),
-                                     str(g.tightness), split_of(path.stem), verdict, nodes))
+                                     str(g.tightness), split_of(path.stem, splits), verdict, nodes))
     return (kept["medium"] + kept["hard"] + kept["trivial"])[:per_domain]
 
 
-def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=None) -> dict:
-    """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest."""
+def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=None,
+          splits: dict | None = None) -> dict:
+    """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest. `splits`: the
+    held-out domains by split (default SPLITS). A domain that yields no goal is refused before
+    anything is written: a corpus silently without it would train or test on less than asked."""
+    from dsl.errors import InputError
     files = list(files or domain_files())
     domains = domain_sources(files, out)
-    out.mkdir(parents=True, exist_ok=True)
     records: list[GoalRecord] = []
     for path in files:
-        records += domain_goals(Path(path), per_domain, seed, progress)
+        got = domain_goals(Path(path), per_domain, seed, progress, splits)
+        if not got:
+            raise InputError(f"{path}: no goals: every random plan looked invalid or every probe refuted its "
+                             f"bound; give the domain plans that are robustly valid (check it with `warrant "
+                             f"plan-and-verify {path}`), try another --seed, or leave the file out")
+        records += got
+    out.mkdir(parents=True, exist_ok=True)
     with (out / "goals.jsonl").open("w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(asdict(r)) + "\n")

@@ -100,6 +100,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
     if isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
         msg = f"unexpected character {ch!r}" + _CHARACTER_HINTS.get(ch, "")
+    elif (dangling := _dangling_operator(exc, text)) is not None:
+        line, col, op = dangling
+        msg = f"expected an expression after '{op}'"
     elif isinstance(exc, UnexpectedToken) and exc.token.type == "$END" or isinstance(exc, UnexpectedEOF):
         msg = "unexpected end of file" + _expected(getattr(exc, "expected", ()))
         lines = text.split("\n")
@@ -119,6 +122,28 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DslSyntaxEr
     else:  # pragma: no cover - lark raises only the kinds above
         msg = str(exc).splitlines()[0]
     return DslSyntaxError([diagnostic(filename, text, line or 1, col or 1, msg)])
+
+
+# An operator ending the text before a token (comments removed): `and` at the end of a line.
+_TRAILING_OPERATOR = re.compile(r"(?<![A-Za-z0-9_])(and|or|not)\s*$|(<=|>=|==|!=|[-+*/^<>=])\s*$")
+
+
+def _dangling_operator(exc: UnexpectedInput, text: str) -> tuple[int, int, str] | None:
+    """(line, col, operator) when the parser wanted an operand and the last thing on an earlier
+    line is an operator: the expression was left unfinished there (`requires a <= b and` followed
+    by the next item), and that is where to point, not at the next line's first token."""
+    expected = set(getattr(exc, "expected", ()) or ())
+    tok = getattr(exc, "token", None)
+    if not _EXPRESSION_START <= expected or tok is None:
+        return None
+    end = len(text) if tok.type == "$END" else tok.start_pos
+    before = "\n".join(l.split("#", 1)[0] for l in text[:end].split("\n"))
+    m = _TRAILING_OPERATOR.search(before)
+    if m is None or "\n" not in before[m.start():]:
+        return None             # on the same line as the token: the token itself is the error
+    start = m.start(1) if m.group(1) else m.start(2)
+    line = before.count("\n", 0, start) + 1
+    return line, start - before.rfind("\n", 0, start), m.group(1) or m.group(2)
 
 
 _CHARACTER_HINTS = {

@@ -263,7 +263,8 @@ class ExprChecker:
         arg = e.args[0] if len(e.args) == 1 else None
         info = self.c.kinds.get(arg.id) if isinstance(arg, ast.Name) else None
         if info is None or info[0] != "disturbance":
-            self.fail(e, f"{e.func} takes exactly one disturbance name, e.g. {e.func}(d)")
+            what = f"'{arg.id}' is a {info[0]}; " if info is not None else ""
+            self.fail(e, f"{what}{e.func} takes exactly one disturbance name, e.g. {e.func}(d)")
         if arg.id in self.c.failed:
             raise _Failed           # its declaration's error is reported; say nothing more
         if e.func == "sum" and info[1] == "bool":

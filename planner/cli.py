@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 # Output files by option; checked before any work starts, so a long run never ends in an
 # error about where to write its result. (`corpus build --out` is a directory it creates;
 # `train --out` a checkpoint stem whose directory it creates.)
-OUTPUT_OPTIONS = ("cert", "plot", "output")
+OUTPUT_OPTIONS = ("cert", "plot", "output", "csv", "report", "save_counterexample")
 
 
 def check_outputs(args) -> None:
@@ -113,7 +113,7 @@ def check_outputs(args) -> None:
     names += ["out"] if args.command == "eval" else []
     for name in names:
         value = getattr(args, name, None)
-        flag = "-o/--output" if name == "output" else f"--{name}"
+        flag = "-o/--output" if name == "output" else f"--{name.replace('_', '-')}"
         if value is None:
             continue
         if not value.strip():

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dsl.errors import InputError
 from dsl.load import load_domain
 from planner.cli import print_json, seconds, with_horizon
+from planner.progress_view import add_quiet_option, progress_view
+from prover.progress import Progress as Event
 
 
 def register(sub) -> dict:
@@ -24,6 +25,7 @@ def register(sub) -> dict:
     p.add_argument("--peers", default="", help="also run these global optimizers: scip,gurobi")
     p.add_argument("--json", action="store_true")
     p.add_argument("--plot", help="write a PNG plot here")
+    add_quiet_option(p)
     return {"bench": cmd_bench}
 
 
@@ -69,10 +71,8 @@ def cmd_bench(args, out: Console) -> int:
     if not any(g.kind == "bound" for g in goals):
         raise InputError("no bound goals: no candidate plan was proved robustly valid within the screening budget")
     budget = Budget(args.node_budget, args.time_limit)
-    with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, disable=args.json) as bar:
-        task = bar.add_task("bench", total=len(goals) * len(strategies))
-        table = bench(goals, strategies, budget, lambda done, total: bar.update(task, completed=done))
+    with progress_view(args) as progress:
+        table = bench(goals, strategies, budget, lambda done, total: progress(Event("bench", done, total)))
     table["screening"] = screening
     if peers:
         from corpus.peers import peer_table

@@ -7,11 +7,12 @@ from rich.console import Console
 from rich.table import Table
 
 from dsl.errors import InputError
-from dsl.interp import Outcome, fmt, run, short
+from dsl.interp import Outcome, run
 from dsl.model import Domain, plan_str
 from dsl.plan import parse_plan
 from dsl.scenario import Scenario, failed_assumes, load_json, nominal, random_scenario, to_json
 from planner.cli import load_for, print_json
+from planner.numbers_text import CELL_DIGITS, value
 
 
 def register(sub) -> dict:
@@ -27,6 +28,8 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0, help="seed for --scenario random (default 0)")
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", metavar="OUT.csv", help="also write every state and reward per step here")
+    p.add_argument("--plot", metavar="OUT.png", help="also plot every state and the reward per step here")
     return {"check": cmd_check, "simulate": cmd_simulate}
 
 
@@ -66,11 +69,29 @@ def cmd_simulate(args, out: Console) -> int:
     plan = parse_plan(args.plan, d)
     scenario, warnings = _scenario(args, d)
     o = run(d, plan, scenario)
+    written = _write_files(args, d, plan, o)
     if args.json:
         print_json(out, simulate_json(d, plan, scenario, o, warnings))
     else:
         _print_simulation(out, d, plan, scenario, o, warnings)
+        for path in written:
+            out.print(f"wrote {path}", markup=False)
     return 0 if o.valid else 1
+
+
+def _write_files(args, d: Domain, plan, o: Outcome) -> list[str]:
+    """`--csv` and `--plot`: the run's rows (planner.trajectory); the paths written."""
+    from planner import trajectory
+    written = []
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            fh.write(trajectory.csv_text(d, o))
+        written.append(args.csv)
+    if args.plot:
+        label = f"scenario {args.scenario}" + (" (invalid)" if not o.valid else "")
+        trajectory.save_plot(args.plot, d, [(label, o)], f"{d.name}: {plan_str(plan)}")
+        written.append(args.plot)
+    return written
 
 
 def violation_json(v) -> dict | None:
@@ -97,11 +118,9 @@ def simulate_json(d: Domain, plan, scenario: Scenario, o: Outcome, warnings: lis
 
 
 def num_text(v) -> str:
-    """A value for human eyes: exact when short, else a decimal approximation."""
-    text = fmt(v)
-    if isinstance(v, bool) or "/" not in text or len(text) <= 8:
-        return text
-    return f"{float(v):.4g}"
+    """A value for a table cell (planner.numbers_text.cell)."""
+    from planner.numbers_text import cell
+    return cell(v)
 
 
 def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outcome, warnings) -> None:
@@ -114,15 +133,19 @@ def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outc
     table = Table()
     for col in ["t", "action", *(x.name for x in d.disturbances), *(s.name for s in d.states), "r_action", "r_step"]:
         table.add_column(col, justify="right")
-    table.add_row("init", "", *[""] * len(d.disturbances), *(num_text(o.initial[s.name]) for s in d.states), "", "")
+    rows = [["init", "", *[""] * len(d.disturbances), *(num_text(o.initial[s.name]) for s in d.states), "", ""]]
     for s in o.trace:
-        table.add_row(str(s.t), s.action, *(num_text(s.disturbances[x.name]) for x in d.disturbances),
-                      *(num_text(s.state[v.name]) for v in d.states), num_text(s.action_reward),
-                      num_text(s.step_reward))
+        rows.append([str(s.t), s.action, *(num_text(s.disturbances[x.name]) for x in d.disturbances),
+                     *(num_text(s.state[v.name]) for v in d.states), num_text(s.action_reward),
+                     num_text(s.step_reward)])
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
+    if any(c.startswith("≈") for row in rows for c in row):
+        out.print(f"≈: rounded to {CELL_DIGITS} significant digits (--json has every value exactly)", markup=False)
     if o.valid:
-        out.print(f"final reward: {num_text(o.final_reward)}", markup=False)
-        out.print(f"total reward: {short(o.reward)} (≈ {float(o.reward):.6g}); the plan is valid in this scenario",
+        out.print(f"final reward: {value(o.final_reward)}", markup=False)
+        out.print(f"total reward{_discounted(d)}: {value(o.reward)}; the plan is valid in this scenario",
                   markup=False)
         return
     v = o.violation
@@ -130,3 +153,11 @@ def _print_simulation(out: Console, d: Domain, plan, scenario: Scenario, o: Outc
     where = where if v.action else "in the initial state"
     out.print(f"INVALID: {v.kind} violated in state s_{v.step} ({where}): {v.condition}   [{v.detail}]",
               style="bold red", markup=False)
+
+
+def _discounted(d: Domain) -> str:
+    """How the total is summed, when it is not a plain sum of the table's rewards."""
+    if d.discount == 1:
+        return ""
+    return (f" (discounted: the sum over steps t of {value(d.discount)}^t * (r_action + r_step), "
+            f"plus {value(d.discount)}^{d.horizon} * final)")

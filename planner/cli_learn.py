@@ -10,18 +10,14 @@ import os
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dsl.errors import InputError
 from planner.cli import positive, print_json, seconds
+from planner.progress_view import add_quiet_option, counting, progress_view
+from prover.progress import Progress as Event
 
 DEFAULT_CORPUS = "corpus/goalset"
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
-
-
-def _bar(label: str, disable: bool = False) -> Progress:
-    return Progress(TextColumn(label), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True), transient=True, disable=disable)
 
 
 def register(sub) -> dict:
@@ -32,6 +28,12 @@ def register(sub) -> dict:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--per-domain", type=int, default=12, help="goals per domain (default 12)")
     b.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="domains (default: corpus/domains/*.rwd)")
+    b.add_argument("--validation", metavar="NAME,...",
+                   help=f"domains (file names without .rwd) whose goals form the validation split "
+                        f"(default {','.join(goalset_splits()['validation'])})")
+    b.add_argument("--test", metavar="NAME,...",
+                   help=f"domains whose goals form the test split (default {','.join(goalset_splits()['test'])})")
+    add_quiet_option(b)
 
     p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -47,6 +49,7 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto|cpu|cuda")
     p.add_argument("--json", action="store_true", help="print the history as JSON")
+    add_quiet_option(p)
 
     p = sub.add_parser("eval", help="every strategy on the corpus's held-out goals (or on domain files)")
     p.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="generate goals from these instead")
@@ -63,7 +66,13 @@ def register(sub) -> dict:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON table here")
     p.add_argument("--plot", help="write a PNG plot here")
+    add_quiet_option(p)
     return {"corpus": cmd_corpus, "train": cmd_train, "eval": cmd_eval}
+
+
+def goalset_splits() -> dict:
+    from corpus.goalset import SPLITS
+    return SPLITS
 
 
 def cmd_corpus(args, out: Console) -> int:
@@ -77,14 +86,23 @@ def cmd_corpus(args, out: Console) -> int:
     if missing:
         raise InputError(f"no such domain file: {', '.join(missing)}")
     from corpus import domain_files
-    n = len(files or domain_files()) * goalset.probes_per_domain(args.per_domain)
-    with _bar("corpus") as bar:
-        task = bar.add_task("probing goals", total=n)
-        manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files, lambda: bar.advance(task))
+    files = files or domain_files()
+    splits = goalset.assign_splits([f.stem for f in files], _names(args.validation), _names(args.test))
+    n = len(files) * goalset.probes_per_domain(args.per_domain)
+    with progress_view(args) as progress:
+        manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files,
+                                 counting(progress, "probing goals", n), splits)
     out.print(f"{manifest['goals']} goals written to {args.out}/goals.jsonl "
               f"(train {manifest['counts']['train']}, validation {manifest['counts']['validation']}, "
               f"test {manifest['counts']['test']})", markup=False)
     return 0
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    """`--validation a,b`: the domain names (a file name's .rwd is dropped); None when not given."""
+    if text is None:
+        return None
+    return tuple(n.strip().removesuffix(".rwd") for n in text.split(",") if n.strip())
 
 
 def cmd_train(args, out: Console) -> int:
@@ -105,10 +123,9 @@ def cmd_train(args, out: Console) -> int:
                       per_goal=args.per_goal, node_budget=args.node_budget, time_limit=args.time_limit,
                       seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals or 0)
     log = (lambda row: None) if args.json else (lambda row: out.print(_log_line(row), markup=False))
-    with _bar("train", disable=args.json) as bar:
-        task = bar.add_task("", total=None)
+    with progress_view(args) as progress:
         result = train(cfg, [goalset.to_goal(r) for r in train_recs], [goalset.to_goal(r) for r in val_recs],
-                       log, lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total))
+                       log, lambda stage, done, total: progress(Event(stage, done, total)))
     if args.json:
         print_json(out, result)
     else:
@@ -182,10 +199,9 @@ def cmd_eval(args, out: Console) -> int:
         from prover.policy.learned import STATS, configure
         configure(args.checkpoint, checkpoint.resolve_device(args.device))
         stats = STATS
-    with _bar("eval", disable=args.json) as bar:
-        task = bar.add_task("", total=len(goals) * len(strategies))
+    with progress_view(args) as progress:
         table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
-                      lambda done, total: bar.update(task, completed=done))
+                      lambda done, total: progress(Event("eval", done, total)))
     if stats is not None:
         table["learned_inference"] = _inference_share(table, stats)
     table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,

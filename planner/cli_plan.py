@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dsl.errors import InputError
@@ -17,6 +16,8 @@ from dsl.plan import parse_plan
 from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
 from planner.cli_dsl import num_text
 from planner.loop import PlanOptions, plan_and_verify
+from planner.numbers_text import bound
+from planner.progress_view import add_quiet_option, progress_view
 from planner.results_json import plan_json
 
 
@@ -35,7 +36,9 @@ def register(sub) -> dict:
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cert", help="write the selected plan's certificate here")
+    p.add_argument("--report", metavar="OUT.html", help="also write a self-contained HTML report here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_quiet_option(p)
     add_policy_options(p)
     return {"plan-and-verify": cmd_plan}
 
@@ -66,20 +69,20 @@ def cmd_plan(args, out: Console) -> int:
     options = _options(args)
     configure_policy(args)
     user = tuple(parse_plan(p, domain) for p in args.plan)
-    if args.json or not out.is_terminal:
-        result = plan_and_verify(domain, options, user)
-    else:
-        with Progress(TextColumn("proving candidates"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=out, transient=True) as bar:
-            task = bar.add_task("prove", total=None)
-            result = plan_and_verify(domain, options, user,
-                                     lambda done, total, _: bar.update(task, completed=done, total=total))
-    if args.cert and result.selected and result.selected.result.certificate:
-        Path(args.cert).write_text(json.dumps(result.selected.result.certificate, indent=1) + "\n")
+    with progress_view(args) as progress:
+        result = plan_and_verify(domain, options, user, progress)
+    cert = result.selected.result.certificate if result.selected else None
+    if args.cert and cert:
+        Path(args.cert).write_text(json.dumps(cert, indent=1) + "\n")
+    if args.report:
+        from planner.report import html_report
+        Path(args.report).write_text(html_report(domain, result, cert), encoding="utf-8")
     if args.json:
         print_json(out, plan_json(result))
     else:
         _print_report(out, result, args.cert)
+        if args.report:
+            out.print(f"report written to {args.report}", markup=False)
     if result.selected is None:
         refuted = all(c.result.verdict == "refuted" for r in result.rounds for c in r.candidates)
         return 1 if refuted and any(r.candidates for r in result.rounds) else 3
@@ -127,8 +130,7 @@ def _print_summary(out: Console, res, cert_path) -> None:
         return
     r = res.selected.result
     out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
-    upper = f"{short(res.upper_bound)} (≈ {float(res.upper_bound):.6g})" if res.upper_bound is not None else "unknown"
-    out.print(f"certified worst-case reward ≥ {short(r.lower_bound)} (≈ {float(r.lower_bound):.6g}); "
-              f"best possible ≤ {upper}", markup=False)
+    upper = bound(res.upper_bound, up=True) if res.upper_bound is not None else "unknown"
+    out.print(f"certified worst-case reward ≥ {bound(r.lower_bound)}; best possible ≤ {upper}", markup=False)
     out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
               + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)

@@ -13,6 +13,8 @@ from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
 from planner.cli import add_policy_options, configure_policy, load_for, print_json, seconds
+from planner.numbers_text import bound, equals
+from planner.progress_view import add_quiet_option, progress_view
 from planner.results_json import verify_json
 
 SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
@@ -34,13 +36,17 @@ def register(sub) -> dict:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cert", help="write the certificate here when proved")
     p.add_argument("--cross-check", action="store_true", help="also ask cvc5 (if installed) about the claim")
+    p.add_argument("--save-counterexample", metavar="FILE.json",
+                   help="when refuted, write the counterexample's scenario here (for simulate --scenario)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_quiet_option(p)
     add_policy_options(p)
 
     p = sub.add_parser("check-cert", help="re-check a certificate independently")
     p.add_argument("file")
     p.add_argument("cert")
     p.add_argument("--json", action="store_true")
+    add_quiet_option(p)
 
     p = sub.add_parser("compile", help="export a verification goal for another prover")
     p.add_argument("file")
@@ -103,17 +109,19 @@ def _compile_peer(domain, plan, bound, args, out: Console) -> int:
     return 0
 
 
-def _search(domain, plan, bound, args, budget):
+def _search(domain, plan, bound, args, budget, progress):
     from prover.verify import verify_search
-    return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed)
+    return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed, progress=progress)
 
 
-def _z3(domain, plan, bound, args, budget):
+def _z3(domain, plan, bound, args, budget, progress):
+    from prover.progress import Progress
     from prover.verify_z3 import verify_z3
+    progress(Progress("asking Z3", 0, None))
     return verify_z3(domain, plan, bound, budget.seconds)
 
 
-# Strategy name → runner(domain, plan, bound or None, args, budget) → VerifyResult.
+# Strategy name → runner(domain, plan, bound or None, args, budget, progress) → VerifyResult.
 STRATEGIES = {"z3": _z3, **{name: _search for name in SEARCH_STRATEGIES}}
 
 
@@ -136,18 +144,34 @@ def cmd_verify(args, out: Console) -> int:
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
     configure_policy(args)
-    result = STRATEGIES[args.strategy](domain, plan, bound, args, _budget(args))
+    budget = _budget(args)
+    with progress_view(args) as progress:
+        result = STRATEGIES[args.strategy](domain, plan, bound, args, budget, progress)
     if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
+    saved = save_counterexample(args.save_counterexample, result)
     cross = cross_check(domain, plan, result, args.time_limit) if args.cross_check else None
     if args.json:
         print_json(out, {**verify_json(result), **({"cross_check": cross} if cross else {})})
     else:
         print_verdict(out, result, args.cert)
+        if saved:
+            out.print(f"  {saved}", markup=False)
         if cross:
             out.print(f"  cross-check: {cross['message']}", markup=False,
                       style="bold red" if cross.get("disagrees") else None)
     return EXIT[result.verdict]
+
+
+def save_counterexample(path: str | None, result) -> str:
+    """Write the replayed counterexample's scenario (the file `simulate --scenario` reads) when
+    `path` is given; the sentence saying what was written, '' when nothing was asked."""
+    if not path:
+        return ""
+    if result.counterexample is None:
+        return f"no counterexample written to {path} (the plan was not refuted)"
+    Path(path).write_text(json.dumps(to_json(result.counterexample.scenario), indent=1) + "\n", encoding="utf-8")
+    return f"counterexample scenario written to {path} (replay it: warrant simulate --scenario {path})"
 
 
 def cross_check(domain, plan, result, seconds: float) -> dict:
@@ -181,11 +205,9 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     out.print(f"{r.verdict.upper()}  plan {plan_str(r.plan)}  ({claim}, strategy {r.strategy})",
               style=style, markup=False)
     if r.lower_bound is not None:
-        out.print(f"  certified: valid in every admissible scenario and R >= {short(r.lower_bound)} "
-                  f"(≈ {float(r.lower_bound):.6g})", markup=False)
+        out.print(f"  certified: valid in every admissible scenario and R >= {bound(r.lower_bound)}", markup=False)
     if r.worst_found is not None:
-        w = r.worst_found.outcome.reward
-        out.print(f"  worst found: R = {short(w)} (≈ {float(w):.6g})", markup=False)
+        out.print(f"  worst found: R {equals(r.worst_found.outcome.reward)}", markup=False)
     if r.counterexample is not None:
         o = r.counterexample.outcome
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
@@ -213,18 +235,21 @@ def cmd_check_cert(args, out: Console) -> int:
     except RecursionError:
         raise InputError(f"{args.cert}: JSON nested too deeply to be a certificate") from None
     try:
-        report = check_certificate(domain, cert)
+        with progress_view(args) as progress:
+            report = check_certificate(domain, cert, progress=progress)
     except CertificateRejected as exc:
         if not args.json:
             raise
-        print_json(out, {"valid": False, "reason": str(exc)})
+        print_json(out, {"valid": False, "reason": str(exc), **exc.values})
         return exc.exit_code
     if args.json:
         print_json(out, {"valid": True, "claim": report.claim, "plan": list(report.plan), "horizon": report.horizon,
                          "reward_at_least": str(report.bound), "nodes": report.nodes, "leaves": report.leaves})
     else:
         leaves = ", ".join(f"{n} {k}" for k, n in sorted(report.leaves.items()))
-        out.print(f"certificate valid: {report.claim} ({report.nodes} nodes; leaves: {leaves})",
+        claim = (f"valid(π) and R(π) >= {bound(report.bound)} for π = {'; '.join(report.plan)} "
+                 f"(horizon {report.horizon})")
+        out.print(f"certificate valid: {claim} ({report.nodes} nodes; leaves: {leaves})",
                   style="bold green", markup=False)
     return 0
 

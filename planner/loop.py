@@ -18,6 +18,7 @@ from dsl.model import Domain, Plan
 from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
 from planner.candidates import Candidate, top_plans
 from planner.graph import build
+from prover.progress import Progress, Reporter, silent
 from prover.search import Budget
 from prover.verify import VerifyResult, verify_search
 
@@ -78,8 +79,8 @@ def _prove(args) -> VerifyResult:
 
 
 def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan, ...] = (),
-                    progress=None) -> PlanResult:
-    """Run the loop; `progress(done, total, text)` is called as candidates finish."""
+                    progress: Reporter = silent) -> PlanResult:
+    """Run the loop; `progress` hears of each round's graph search and of candidates as they finish."""
     start = time.monotonic()
     scenarios = _first_scenarios(domain, options.seed)
     rounds: list[Round] = []
@@ -96,6 +97,7 @@ def plan_and_verify(domain: Domain, options: PlanOptions, user_plans: tuple[Plan
                         f"fit in the {max(0.0, left):.1f}s left")
                 break
             t0 = time.monotonic()
+            progress(Progress(f"round {r + 1}: graph search", 0, None, f"{len(scenarios)} scenario(s)"))
             sg = build(domain, tuple(scenarios), options.beam)
             per_scenario = (time.monotonic() - t0) / len(scenarios)
             truncated |= sg.truncated
@@ -158,8 +160,7 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
             reports.append(CandidateReport(plan, value, res, r))
             if res.verdict == "proved" and (beat is None or res.lower_bound > beat):
                 beat = res.lower_bound
-            if progress:
-                progress(len(reports), len(todo), res.verdict)
+            progress(Progress(f"round {r + 1}: proving candidates", len(reports), len(todo), res.verdict))
     return tuple(reports)
 
 

@@ -39,7 +39,7 @@ def verify_json(r) -> dict:
 def candidate_json(rep) -> dict:
     out = verify_json(rep.result)
     out["min_over_scenarios"] = _q(rep.min_over_set)
-    out["round"] = rep.round
+    out["round"] = rep.round + 1          # numbered from 1, as the text report does
     return out
 
 
@@ -49,7 +49,7 @@ def plan_json(res) -> dict:
         "selected": candidate_json(res.selected) if res.selected else None,
         "candidates": [candidate_json(c) for rnd in res.rounds for c in rnd.candidates],
         "upper_bound": _q(res.upper_bound),
-        "rounds": [{"round": r.index, "scenarios": r.scenarios, "graph_nodes": r.graph_nodes,
+        "rounds": [{"round": r.index + 1, "scenarios": r.scenarios, "graph_nodes": r.graph_nodes,
                     "exhaustive": r.exhaustive, "upper_bound": _q(r.upper_bound),
                     "candidates": len(r.candidates)} for r in res.rounds],
         "stop_reason": res.stop_reason,

@@ -26,11 +26,22 @@ def tree_json(root: "Node", variables) -> dict:
         node, slot = stack.pop()
         if node.is_leaf:
             slot["leaf"] = node.closed_by or node.method
+            if slot["leaf"] == "lp" and node.lp_tighten:
+                slot["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
+                                    for t in steps] for steps in node.lp_tighten]
+            if slot["leaf"] == "lp" and node.goal.claim.kind == "valid":
+                slot["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
+            elif slot["leaf"] == "lp":
+                slot["duals"] = _duals_json(node.lp_duals)
             continue
         slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
         slot["children"] = [{}, {}]
         stack.extend(zip(node.children, slot["children"]))
     return out
+
+
+def _duals_json(duals: dict) -> dict:
+    return {str(i): str(y) for i, y in sorted(duals.items())}
 
 
 def smt_leaf() -> dict:

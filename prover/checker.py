@@ -18,15 +18,30 @@ from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
 from prover.cut import Cut, cut_children
 from prover.goals import Claim, Goal, root_box
-from prover.interval_exact import ExactBoxFacts
+from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.progress import Progress, Reporter, silent
+from prover.relaxation import dual_bound, lifted_roots, margin_holds, margins
+from prover.tightening import NotProved, Tightening, replay
 from prover.tactics import Split, TacticError, split_children
 from prover.unroll import Unrolled, unroll
 
 
 class CertificateRejected(WarrantError):
-    """The certificate does not prove its claim (exit code 1)."""
+    """The certificate does not prove its claim (exit code 1). The message shows numbers as
+    short decimals; `values` holds them exactly (name → rational as a string), for JSON."""
 
     exit_code = 1
+
+    def __init__(self, message: str, values: dict | None = None):
+        super().__init__(message)
+        self.values = dict(values or {})
+
+
+def approx(q: Fraction) -> str:
+    """A rational for a message: exact when short, else `≈` and ten significant digits (the
+    exact value goes into the rejection's `values`)."""
+    text = str(q)
+    return text if len(text) <= 16 else f"≈ {float(q):.10g}"
 
 
 @dataclass(frozen=True)
@@ -48,10 +63,10 @@ def default_smt_check():
     return check_leaf
 
 
-def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport:
+def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
     """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
     `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
-    leaves are rejected)."""
+    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked."""
     if smt_check == "z3":
         smt_check = default_smt_check()
     if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
@@ -81,10 +96,14 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3") -> CheckReport
     facts = ExactBoxFacts(u)
     counts: dict = {}
     nodes = 0
-    for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
+    for kind in ("valid", "reward"):
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
-        nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check)
+    total = sum(_count_nodes(proofs[kind]) for kind in ("valid", "reward"))
+    for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
+        tick = lambda n, before=nodes: progress(Progress("checking certificate", before + n, total))  # noqa: E731
+        nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
+    progress(Progress("checking certificate", nodes, total))
     return CheckReport(tuple(steps), horizon, bound, nodes, counts)
 
 
@@ -102,7 +121,22 @@ def _field(obj: dict, key: str, kind: type):
 _JSON = {dict: "object", list: "array", str: "string"}
 
 
-def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check) -> int:
+PROGRESS_EVERY = 64      # nodes checked between progress events
+
+
+def _count_nodes(tree) -> int:
+    """Proof nodes in a certificate's tree (objects under "children"), for a progress total."""
+    count, stack = 0, [tree]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, dict) and isinstance(node.get("children"), list):
+            stack.extend(node["children"])
+    return count
+
+
+def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
+                tick=lambda nodes: None) -> int:
     """Check one proof tree. Each stack entry carries its own problem: below a cut, the
     children prove claims about the cut's reach, head and tail problems."""
     stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
@@ -110,12 +144,17 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
     while stack:
         u, facts, names, goal, node, where = stack.pop()
         nodes += 1
+        if nodes % PROGRESS_EVERY == 0:
+            tick(nodes)
         if not isinstance(node, dict):
             raise CertificateRejected(f"{where}: a proof node must be an object")
         if "split" in node:
             stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
+        elif node.get("leaf") == "lp":
+            _check_lp(u, facts, goal, node, where)
+            counts["lp"] = counts.get("lp", 0) + 1
         elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
             _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
@@ -178,7 +217,9 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
         if smt_check is None:
             raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
         if not smt_check(u, goal.box, goal.claim):
-            raise CertificateRejected(f"{where}: the SMT solver does not confirm {goal.claim} on this box")
+            claim = "valid(π)" if goal.claim.kind == "valid" else f"R(π) >= {approx(goal.claim.bound)}"
+            raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
+                                      _bound_values(goal))
         return
     if method == "mean-value":
         _check_mean_value(facts, goal, where)
@@ -196,8 +237,8 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
         raise CertificateRejected(f"{where}: R has no finite interval lower bound on this box "
                                   f"(a divisor's interval contains 0)")
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
-        raise CertificateRejected(f"{where}: interval lower bound of R is {f.lo} "
-                                  f"(≈ {float(f.lo):.6g}), below the claimed {goal.claim.bound}")
+        raise CertificateRejected(f"{where}: interval lower bound of R is {approx(f.lo)}, below the claimed "
+                                  f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(f.lo)})
 
 
 def _check_mean_value(facts, goal: Goal, where: str) -> None:
@@ -220,5 +261,78 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
         raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "
                                   f"uncertain variable, or a divisor whose interval contains 0)")
     if not lower >= goal.claim.bound:
-        raise CertificateRejected(f"{where}: mean-value lower bound of R is {lower} "
-                                  f"(≈ {float(lower):.6g}), below the claimed {goal.claim.bound}")
+        raise CertificateRejected(f"{where}: mean-value lower bound of R is {approx(lower)}, below the claimed "
+                                  f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(lower)})
+
+
+def _bound_values(goal: Goal) -> dict:
+    return {} if goal.claim.bound is None else {"claimed_bound": str(goal.claim.bound)}
+
+
+def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
+    """An `lp` leaf: rebuild the lifted relaxation over the box by the fixed rules of
+    `prover.relaxation` and check that the certificate's dual multipliers give exact
+    weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
+    R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
+    leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
+    f = facts.facts(goal.box, "valid")
+    if f.infeasible:
+        return
+    found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
+    rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
+    if rel is None:
+        return                     # the proven bounds leave no admissible scenario
+    if goal.claim.kind == "reward":
+        value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
+        if value is None:
+            raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
+                                      f"(an unknown row, or a negative multiplier on an inequality)")
+        if not value >= goal.claim.bound:
+            exact = to_fraction(value)
+            raise CertificateRejected(f"{where}: the lp dual bound of R is {approx(exact)}, below the claimed "
+                                      f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(exact)})
+        return
+    proofs = node.get("margins")
+    if not isinstance(proofs, dict):
+        raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
+    for c in f.undecided:
+        cond = u.conditions[c]
+        for j in of_condition[c] or [None]:
+            y = None if j is None else _duals(proofs.get(str(j), {}), where)
+            value = None if y is None else dual_bound(rel, rel.objectives[1 + j], y)
+            if value is None or not margin_holds(value, found[j]):
+                raise CertificateRejected(f"{where}: the lp leaf does not prove the {cond.kind} condition "
+                                          f"'{cond.text}' at step {cond.step}")
+
+
+def _tightened(u, facts, box, roots, rounds, where: str):
+    """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
+    from its duals (None: the proven bounds leave no admissible scenario)."""
+    try:
+        if not isinstance(rounds, list) or not all(isinstance(r, list) for r in rounds):
+            raise ValueError("'tighten' must be a list of rounds, each a list of steps")
+        steps = [[_tightening(t, where) for t in r] for r in rounds]
+        return replay(u, facts, box, roots, steps)
+    except (ValueError, NotProved) as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _tightening(t, where: str) -> Tightening:
+    if not isinstance(t, dict) or t.get("side") not in ("lo", "hi") or type(t.get("q")) is not int:
+        raise ValueError("a tightening step is {'q': number, 'side': 'lo' | 'hi', 'duals': {...}}")
+    return Tightening(t["q"], t["side"] == "hi", _duals(t.get("duals"), where))
+
+
+def _duals(duals, where: str) -> dict:
+    try:
+        if not isinstance(duals, dict):
+            raise ValueError("'duals' must be an object of row → multiplier")
+        return {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
+    except ValueError as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _row_index(text) -> int:
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise ValueError(f"not a row number: {str(text)[:20]!r}")
+    return int(text)

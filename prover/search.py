@@ -21,7 +21,9 @@ import numpy as np
 
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
+from prover.lp_leaf import float_below
 from prover.policies import Context, Policy
+from prover.progress import Progress, Reporter, silent
 from prover.search_tree import Node, Status, back_up
 from prover.tactics import Smt
 from prover.worst import Witness, WorstTracker, explore
@@ -29,6 +31,8 @@ from prover.worst import Witness, WorstTracker, explore
 
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
+TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
+TIGHTEN_SHARE = 0.5 # ... with at most this share of the search's remaining time
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
@@ -56,9 +60,12 @@ class Search:
     """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None):
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 lp=None, progress: Reporter = silent):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
+        self.progress = progress
         self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
         self.stop = stop_at_or_below
         self.nodes = self.smt_calls = 0
         self.heap: list = []
@@ -68,12 +75,14 @@ class Search:
 
     def run(self) -> SearchResult:
         start = time.monotonic()
+        self.deadline = start + self.budget.seconds
         box = root_box(self.ev.u.variables)
         self._update_target()
         flo, fhi = to_arrays([box])
         facts = self.ev.facts(flo, fhi)
         root = self._make(Goal(box, Claim(self.kind, self.bound)), None, facts[0], flo[0], fhi[0],
                           self._mean_values(facts, flo, fhi)[0])
+        self._report()
         while root.status is not Status.PROVED:
             cex = self._counterexample()
             if cex is not None:
@@ -88,9 +97,16 @@ class Search:
             if batch:
                 self._expand(batch)
                 self._probe(batch[0])
+            self._report()
         return self._result(root, start, self._counterexample())
 
     # ---- pieces of the loop -----------------------------------------------------------
+    def _report(self) -> None:
+        worst = self.tracker.value
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
+                               self.budget.nodes, detail))
+
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
         out = []
@@ -100,7 +116,7 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
-        return self._settle_validity(out)
+        return self._settle_lp(self._settle_validity(out))
 
     def _expand(self, nodes: list[Node]) -> None:
         tactics = self.policy.choose_batch(nodes, self.ctx)
@@ -203,6 +219,35 @@ class Search:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
 
+    def _settle_lp(self, nodes: list[Node]) -> list[Node]:
+        """With an LP bounder, a leaf about to be split first gets the bounds of its lifted
+        relaxation (once; exact from HiGHS's duals): of R for a reward claim, of every undecided
+        comparison's margin for validity. Leaves they prove are closed; a reward leaf keeps the
+        better bound (it orders the search and counts for --tightest). LP solutions are
+        scenarios worth replaying."""
+        if self.lp is None:
+            return nodes
+        for n in nodes:
+            if n.lp_tried or (self.kind == "valid" and not n.undecided):
+                continue
+            n.lp_tried = True
+            now = time.monotonic()
+            until = now + TIGHTEN_SHARE * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            if self.kind == "valid":
+                got = self.lp.validity(n.goal.box, n.undecided, until)
+                self.tracker.offer(list(got.points))
+                if got.proofs is not None:
+                    n.method, n.lp_duals, n.undecided, n.lp_tighten = "lp", got.proofs, (), got.tighten
+                continue
+            got = self.lp.bound(n.goal.box, self._target(), until)
+            if got is None:
+                continue
+            self.tracker.offer([got.point])
+            lo = float_below(got.bound)
+            if lo > n.lo:
+                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, "lp", got.duals, got.bound, got.tighten
+        return [n for n in nodes if not self._close_if_done(n)]
+
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         self.nodes += 1
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
@@ -221,7 +266,7 @@ class Search:
             node.closed_by = node.method
         elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
             node.closed_by = node.method
-            node.proven = self.bound if self.bound is not None else round_down(node.lo)
+            node.proven = self.bound if self.bound is not None else _leaf_bound(node)
         else:
             return False
         back_up(node)
@@ -276,7 +321,18 @@ class Search:
             if leaf.proven is not None:
                 values.append(leaf.proven)
             elif math.isfinite(leaf.lo):
-                values.append(round_down(leaf.lo))
+                values.append(_leaf_bound(leaf))
             else:
                 return None
         return min(values) if values else None
+
+
+def _leaf_bound(leaf: Node) -> Fraction:
+    """What an open or closed leaf certifies about R: an `lp` leaf its exact dual bound (when it
+    is short: LP duals make linear goals exact), any other a short rational below its float `lo`."""
+    if leaf.method == "lp" and leaf.lp_bound is not None:
+        return leaf.lp_bound if leaf.lp_bound.denominator <= SHORT else round_down(leaf.lp_bound)
+    return round_down(leaf.lo)
+
+
+SHORT = 10 ** 6     # denominators up to this are printed and certified as they are

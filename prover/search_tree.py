@@ -41,7 +41,11 @@ class Node:
     smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
     fhi: object = None
-    method: str = "interval"         # the leaf method behind `lo` / `undecided`: "interval" | "mean-value"
+    method: str = "interval"         # the leaf method behind `lo` / `undecided`: "interval" | "mean-value" | "lp"
+    lp_tried: bool = False
+    lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
+    lp_bound: Fraction | None = None # ... and the exact bound they give
+    lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
 
     @property
     def is_leaf(self) -> bool:

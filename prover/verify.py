@@ -17,7 +17,9 @@ from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
+from prover.lp_leaf import LpBounder
 from prover.policies import Context, make_policy
+from prover.progress import Progress, Reporter, silent
 from prover.search import Budget, Search, SearchResult
 from prover.search_tree import Status
 from prover.sensitivity import Sensitivity
@@ -63,13 +65,15 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
-                  stop_at_or_below: Fraction | None = None, policy=None) -> VerifyResult:
+                  stop_at_or_below: Fraction | None = None, policy=None,
+                  use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
     `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
     planner's best certified bound so far: such a plan cannot be selected).
     `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
-    searches with the network it is training)."""
+    searches with the network it is training). `progress` hears of the searches' nodes and of
+    the certificate check."""
     # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
     # and must not eat the search's time limit.
     policy = make_policy(strategy) if policy is None else policy
@@ -85,6 +89,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
+    lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
@@ -92,7 +97,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below).run()
+        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
 
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
@@ -136,9 +141,10 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap)
+    return _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap, progress)
 
 
+LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...
@@ -166,7 +172,7 @@ def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
 
 
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, gap: Fraction) -> VerifyResult:
+             tracker: WorstTracker, parts, start, gap: Fraction, progress: Reporter = silent) -> VerifyResult:
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
@@ -186,6 +192,7 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, searches=tuple(parts))
     stats = {"nodes": nodes, "smt_calls": smt_calls}
+    progress(Progress("checking the certificate", 0, None))
     cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,

@@ -48,10 +48,14 @@ def load(stem=None, device: str = "cpu"):
     if not weights.is_file() or not config.is_file():
         raise CheckpointError(f"policy checkpoint {weights} (and {config.name}) not found; {REBUILD}")
     try:
-        raw = json.loads(config.read_text(encoding="utf-8"))["config"]
+        stored = json.loads(config.read_text(encoding="utf-8"))
+        raw, meta = stored["config"], stored.get("meta") or {}
         cfg = PolicyConfig(**{f.name: raw[f.name] for f in fields(PolicyConfig) if f.name in raw})
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"policy checkpoint config {config} is unreadable ({exc}); {REBUILD}") from exc
+    if isinstance(meta, dict) and meta.get("labels") == 0:
+        raise CheckpointError(f"policy checkpoint {weights} was trained on 0 oracle labels, so it has learned "
+                              f"nothing; {REBUILD}")
     if cfg.feature_version != FEATURE_VERSION:
         raise CheckpointError(f"policy checkpoint {weights} was trained on features v{cfg.feature_version}, "
                               f"this code computes v{FEATURE_VERSION}; {REBUILD}")

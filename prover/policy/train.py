@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dsl.errors import InputError
 from prover.policy import checkpoint
 from prover.policy.learned import LearnedPolicy
 from prover.policy.net import PolicyConfig, PolicyNet
@@ -125,6 +126,9 @@ def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
 
 
 def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, stage: str, log) -> list[dict]:
+    # Every epoch must take at least one optimizer step before the scheduler's step (an empty
+    # data set would step the scheduler alone, which torch warns about, and learn nothing).
+    assert len(train["label"]) > 0, "fit needs at least one training sample"
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs))
     gen = np.random.default_rng(cfg.seed + len(stage))
@@ -160,6 +164,20 @@ def label_goals(goals, policy, cfg: TrainConfig, seed: int, step) -> tuple[dict,
         proved += verdict == "proved"
         step()
     return to_arrays(samples), proved / max(1, len(goals))
+
+
+class NoLabelsError(InputError):
+    """The harvesting searches gave the oracle no node to label: training would learn nothing."""
+
+
+def _refuse_no_labels(data: dict, goals: int, cfg: TrainConfig) -> None:
+    if len(data["label"]):
+        return
+    limit = f" (--max-goals {cfg.max_goals})" if cfg.max_goals else ""
+    raise NoLabelsError(f"no oracle labels from the {goals} training goal(s){limit}: every harvesting search closed "
+                        f"its goal at the root, leaving no split to learn; no checkpoint was written. Train on more "
+                        f"goals (a larger --max-goals, or all of them) or on a corpus with harder goals "
+                        f"(`warrant corpus build` keeps the hard ones first)")
 
 
 class Run:
@@ -213,6 +231,7 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
 
     if "labels" not in st["done"]:
         data, frac = label_goals(goals, "heuristic", cfg, cfg.seed, stepper("oracle labels", len(goals)))
+        _refuse_no_labels(data, len(goals), cfg)
         val, _ = label_goals(val_goals, "heuristic", cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)))
         st["proved"].append({"round": 0, "policy": "heuristic", "proved_fraction": round(frac, 4)})
         log(st["proved"][-1])

@@ -28,6 +28,12 @@ SYNTAX = [
      "bad.rwd:4:21: error: primed name x' may appear only on the left of an effect"),
     ("prime_on_the_right", HEAD + X + "action a { x' = x' + 1 }\n",
      "bad.rwd:4:17: error: primed name x' may appear only on the left of an effect"),
+    ("dangling_and", HEAD + X + "action a {\n  requires x <= 3 and\n  x' = x + 1\n}\n",
+     "bad.rwd:5:19: error: expected an expression after 'and'"),
+    ("dangling_plus_before_a_comment", HEAD + X + ACT + "reward step = x +   # more later\nsafe x <= 3\n",
+     "bad.rwd:5:17: error: expected an expression after '+'"),
+    ("dangling_or_at_the_end", HEAD + X + ACT + "safe x <= 3 or\n",
+     "bad.rwd:5:13: error: expected an expression after 'or'"),
     ("lone_quote", HEAD + X + "action a { x ' = 1 }\n",
      "bad.rwd:4:12: error: unexpected name 'x'; expected one of 'requires', 'reward', '}', "
      "a primed state name like x'"),
@@ -47,7 +53,7 @@ SYNTAX = [
      "bad.rwd:5:1: error: unexpected end of file; expected one of 'requires', 'reward', '}', "
      "a primed state name like x'"),
     ("missing_expression", HEAD + X + ACT + "reward step =\n",
-     "bad.rwd:6:1: error: unexpected end of file; expected an expression"),
+     "bad.rwd:5:13: error: expected an expression after '='"),
     ("missing_equals", HEAD + X + "action a { x' x }\n",
      "bad.rwd:4:15: error: unexpected name 'x'; expected '='"),
     ("bad_reward_kind", HEAD + X + ACT + "reward total = 1\n",
@@ -96,7 +102,9 @@ TYPES = [
     ("count_in_effect", HEAD + "disturbance r : bool\n" + X + "action a { x' = count(r) }\n",
      "bad.rwd:5:17: error: count(...) may appear only inside 'assume'"),
     ("sum_of_a_param", HEAD + "param p : real in [0, 1]\nassume sum(p) <= 1\n" + X + ACT,
-     "bad.rwd:4:8: error: sum takes exactly one disturbance name, e.g. sum(d)"),
+     "bad.rwd:4:8: error: 'p' is a param; sum takes exactly one disturbance name, e.g. sum(d)"),
+    ("sum_of_a_state", HEAD + X + "assume sum(x) <= 1\n" + ACT,
+     "bad.rwd:4:8: error: 'x' is a state; sum takes exactly one disturbance name, e.g. sum(d)"),
     ("count_of_real", HEAD + W + "assume count(w) <= 1\n" + X + ACT,
      "bad.rwd:4:8: error: count needs a bool disturbance; 'w' is real (use sum)"),
     ("sum_of_bool", HEAD + "disturbance r : bool\nassume sum(r) <= 1\n" + X + ACT,
@@ -303,9 +311,9 @@ def test_an_error_at_the_end_of_the_file():
     assert str(exc.value) == ("bad.rwd:3:10: error: unexpected end of file; expected an expression\n"
                               "  safe x <=\n"
                               "           ^")
-    with pytest.raises(DslSyntaxError) as exc:       # on the empty line after the final newline
+    with pytest.raises(DslSyntaxError) as exc:       # the line ends unfinished: point at its operator
         load_text(HEAD + "safe x <=\n", "bad.rwd")
-    assert str(exc.value) == "bad.rwd:4:1: error: unexpected end of file; expected an expression"
+    assert str(exc.value).startswith("bad.rwd:3:8: error: expected an expression after '<='")
 
 
 def test_diagnostic_render_without_source():

@@ -1,0 +1,334 @@
+"""The lifted linear relaxation of an unrolled plan over a box, in exact rationals, and the
+weak-duality bound of a dual vector: the trusted half of the `lp` leaf.
+
+Every numeric node of the unrolled DAG (each state at each step, each shared subexpression,
+each kink argument, the reward R) is one LP column, bounded by its exact interval over the box.
+Each node adds rows that every admissible scenario satisfies when each column takes its node's
+true value (DESIGN.md "The lifted calculus"): equalities for sums, negations and products by a
+point, McCormick envelopes for products (and for a quotient `w = a / b` as `w · b = a`),
+tangents and secants for powers, hulls for `abs`, `min`, `max`, a decided `if` as its branch,
+and the assumes' comparisons. So for any admissible x and any y (≥ 0 on `≥` rows)
+
+    R(x) ≥ yᵀd + Σ_j min(r_j l_j, r_j u_j),   r = e_R − Aᵀy        (Neumaier & Shcherbina 2004)
+
+The rows are rebuilt from the box by fixed rules, so the checker needs only the duals: a
+floating-point LP solver suggests y, this module judges it exactly, and a wrong y can only
+give a weaker (or no) bound. Used by the checker and by the search alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsl import ast
+from dsl.ranges import MaybeZeroDivisor, is_truth_set
+
+GE, EQ = ">=", "="
+BIG = 10 ** 12              # rows with a coefficient beyond this are left out (fewer rows: weaker, still sound)
+_NOWHERE = ast.Pos(0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    coeffs: tuple[tuple[int, object], ...]     # (column, exact coefficient), columns distinct
+    sense: str                                 # GE or EQ
+    rhs: object
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The rows and lo ≤ x ≤ hi (exact rationals), to minimise the column of a root."""
+    rows: tuple[Row, ...]
+    lo: tuple
+    hi: tuple
+    objectives: tuple                          # the column of each root (None: unbounded)
+    inputs: dict                               # variable name → its column (for LP solutions)
+    columns: tuple                             # the lifted quantity (DAG node) of each column
+    order: tuple = ()                          # every lifted quantity, children first: their numbers
+
+    def column(self, node) -> int | None:
+        """The column of a lifted quantity (None: it has no finite bounds, or is boolean)."""
+        if not hasattr(self, "_index"):
+            object.__setattr__(self, "_index", {id(n): c for c, n in enumerate(self.columns)})
+        return self._index.get(id(node))
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One comparison of a validity condition as a quantity to bound below: the condition's
+    comparison holds where `expr` ≥ 0 (> 0 when `strict`)."""
+    condition: int
+    expr: ast.Expr
+    strict: bool
+
+
+def lifted_roots(u, found: tuple[Margin, ...]) -> list:
+    """The quantities an `lp` leaf's relaxation is built for, the same for reward and validity
+    leaves (so tightening done for one serves the other): R, then every margin."""
+    return [u.reward, *(m.expr for m in found)]
+
+
+def margin_holds(lower, m: Margin) -> bool:
+    """Whether a lower bound of `m`'s expression proves its comparison."""
+    return lower > 0 if m.strict else lower >= 0
+
+
+def margins(conditions, bool_names: frozenset) -> tuple[tuple[Margin, ...], tuple]:
+    """The margins of every condition that is a conjunction of numeric comparisons, in
+    condition order (`==` gives two), and per condition its margin numbers (None: a condition
+    of another shape, which an `lp` leaf cannot prove). Deterministic: the search and the
+    checker build the same list, so a certificate names margins by number."""
+    out, of_condition = [], []
+    for i, c in enumerate(conditions):
+        found = _comparisons(c.expr, bool_names)
+        if found is None:
+            of_condition.append(None)
+            continue
+        first = len(out)
+        for cmp in found:
+            l, r = cmp.left, cmp.right
+            if cmp.op in (">=", ">", "=="):
+                out.append(Margin(i, ast.BinOp("-", l, r, _NOWHERE), cmp.op == ">"))
+            if cmp.op in ("<=", "<", "=="):
+                out.append(Margin(i, ast.BinOp("-", r, l, _NOWHERE), cmp.op == "<"))
+        of_condition.append(tuple(range(first, len(out))))
+    return tuple(out), tuple(of_condition)
+
+
+def _comparisons(e, bool_names) -> list | None:
+    """The numeric comparisons of a conjunction (None: not a conjunction of them)."""
+    out, stack = [], [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BoolOp) and n.op == "and":
+            stack.extend((n.right, n.left))
+        elif isinstance(n, ast.Compare) and n.op != "!=" and not ast.is_boolean(n.left, bool_names):
+            out.append(n)
+        else:
+            return None
+    return out
+
+
+def post_order(roots) -> list[ast.Expr]:
+    """The distinct nodes below `roots`, children before parents (iterative: DAG depth grows
+    with the horizon)."""
+    seen, order, stack = set(), [], [(r, False) for r in reversed(roots)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in seen:
+            continue
+        if ready:
+            seen.add(id(node))
+            order.append(node)
+            continue
+        stack.append((node, True))
+        kids = (node.left,) if isinstance(node, ast.BinOp) and node.op == "^" else ast.children(node)
+        stack.extend((k, False) for k in reversed(kids) if id(k) not in seen)
+    return order
+
+
+class _Builder:
+    """Columns and rows for the nodes of one box, from an exact (memoized) range evaluator."""
+
+    def __init__(self, ev):
+        self.ev = ev
+        self.col: dict[int, int] = {}          # id(node) → column
+        self.lo, self.hi, self.rows, self.nodes = [], [], [], []
+
+    def bounds(self, node):
+        """Exact interval or truth set of `node` (None: unbounded, a divisor may be 0)."""
+        try:
+            return self.ev.eval(node)
+        except MaybeZeroDivisor:
+            return None
+
+    def add_column(self, node, iv) -> None:
+        self.col[id(node)] = len(self.lo)
+        self.nodes.append(node)
+        self.lo.append(iv[0])
+        self.hi.append(iv[1])
+
+    def row(self, terms, sense: str, rhs) -> None:
+        """Σ coef·x (sense) rhs over (node, coef) terms; dropped when a node has no column
+        (fewer rows only weaken the relaxation)."""
+        merged: dict[int, object] = {}
+        if abs(rhs) > BIG:
+            return
+        for node, coef in terms:
+            c = self.col.get(id(node))
+            if c is None or abs(coef) > BIG:
+                return                 # no column, or a row too wide to help a float LP
+            merged[c] = merged.get(c, 0) + coef
+        self.rows.append(Row(tuple((c, v) for c, v in merged.items() if v != 0), sense, rhs))
+
+    def iv(self, node):
+        c = self.col[id(node)]
+        return self.lo[c], self.hi[c]
+
+
+def relax(u, ev, roots) -> Relaxation:
+    """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
+    box of the exact evaluator `ev`."""
+    b = _Builder(ev)
+    order = post_order([*roots, *u.assumes])
+    for node in order:
+        iv = b.bounds(node)
+        if iv is None or is_truth_set(iv[0]):
+            continue
+        b.add_column(node, iv)
+        if all(id(k) in b.col for k in _operands(node)):
+            _RULES.get(type(node), _no_rows)(b, node)
+    for a in u.assumes:
+        _assume_rows(b, a)
+    inputs = {n.id: b.col[id(n)] for n in b.nodes if isinstance(n, ast.Name)}
+    return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), tuple(b.col.get(id(r)) for r in roots),
+                      inputs, tuple(b.nodes), tuple(order))
+
+
+def _operands(node) -> tuple:
+    if isinstance(node, ast.BinOp) and node.op == "^":
+        return (node.left,)
+    if isinstance(node, ast.Ite):
+        return ()                  # its rows name the branch it takes, which has a column
+    return ast.children(node)
+
+
+def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object], sign: int = 1):
+    """The exact weak-duality lower bound on `sign` · x_objective for `duals` (row → y), or None
+    when there is none (no column: unbounded; a negative multiplier on a `≥` row; an unknown row).
+    With sign −1 its negation is an upper bound on x_objective."""
+    if objective is None:
+        return None
+    r = {objective: sign}
+    total = 0
+    for i, y in duals.items():
+        if not 0 <= i < len(rel.rows):
+            return None
+        row = rel.rows[i]
+        if row.sense == GE and y < 0:
+            return None
+        total += y * row.rhs
+        for c, a in row.coeffs:
+            r[c] = r.get(c, 0) - y * a
+    for c, rc in r.items():
+        total += rc * (rel.lo[c] if rc > 0 else rel.hi[c])
+    return total
+
+
+# ---- rules: one per node kind ------------------------------------------------------------
+
+def _no_rows(b, node) -> None:
+    return None
+
+
+def _neg(b, node) -> None:
+    b.row([(node, 1), (node.operand, 1)], EQ, 0)
+
+
+def _binop(b, node) -> None:
+    a, c = node.left, node.right
+    if node.op == "+":
+        b.row([(node, 1), (a, -1), (c, -1)], EQ, 0)
+    elif node.op == "-":
+        b.row([(node, 1), (a, -1), (c, 1)], EQ, 0)
+    elif node.op == "^":
+        _power(b, node, a, int(c.value))
+    elif node.op == "*" and a is c:
+        _power(b, node, a, 2)
+    elif node.op == "*":
+        _product(b, node, a, c, product=node)
+    else:
+        _quotient(b, node, a, c)
+
+
+def _product(b, w, x, y, product) -> None:
+    """Rows of `product = x · y`: linear when a factor is a point, else McCormick's envelope."""
+    (lx, ux), (ly, uy) = b.iv(x), b.iv(y)
+    if lx == ux:
+        b.row([(product, 1), (y, -lx)], EQ, 0)
+    elif ly == uy:
+        b.row([(product, 1), (x, -ly)], EQ, 0)
+    else:
+        for (px, py) in ((lx, ly), (ux, uy)):          # product ≥ px·y + py·x − px·py
+            b.row([(product, 1), (x, -py), (y, -px)], GE, -px * py)
+        for (px, py) in ((ux, ly), (lx, uy)):          # product ≤ px·y + py·x − px·py
+            b.row([(product, -1), (x, py), (y, px)], GE, px * py)
+
+
+def _quotient(b, w, x, y) -> None:
+    """`w = x / y` as `w · y = x` (y's interval excludes 0, or w would have no column)."""
+    ly, uy = b.iv(y)
+    if ly == uy:
+        b.row([(w, 1), (x, -1 / ly)], EQ, 0)
+    else:
+        _product(b, x, w, y, product=x)
+
+
+def _power(b, w, a, k: int) -> None:
+    """`w = a^k`: tangents below and the secant above where a^k is convex on the interval,
+    the reverse where it is concave (odd k, a ≤ 0), bounds only across 0 for odd k."""
+    lo, hi = b.iv(a)
+    if k == 0 or lo == hi:
+        return                                        # w's bounds are its value
+    if k == 1:
+        b.row([(w, 1), (a, -1)], EQ, 0)
+        return
+    if k % 2 == 1 and lo < 0 < hi:
+        return
+    convex = k % 2 == 0 or lo >= 0
+    sign = 1 if convex else -1                        # rows as `sign·w ≥ ...`
+    for t in (lo, hi, (lo + hi) / 2):
+        slope = k * t ** (k - 1)
+        b.row([(w, sign), (a, -sign * slope)], GE, sign * (t ** k - slope * t))
+    s = (hi ** k - lo ** k) / (hi - lo)
+    b.row([(w, -sign), (a, sign * s)], GE, sign * (s * lo - lo ** k))
+
+
+def _call(b, node) -> None:
+    if node.func == "abs":
+        _abs(b, node, node.args[0])
+    elif node.func in ("min", "max"):
+        sign = 1 if node.func == "min" else -1         # min: a_i − w ≥ 0; max: w − a_i ≥ 0
+        for a in node.args:
+            b.row([(a, sign), (node, -sign)], GE, 0)
+
+
+def _abs(b, w, a) -> None:
+    lo, hi = b.iv(a)
+    if lo >= 0:
+        b.row([(w, 1), (a, -1)], EQ, 0)
+    elif hi <= 0:
+        b.row([(w, 1), (a, 1)], EQ, 0)
+    else:
+        b.row([(w, 1), (a, -1)], GE, 0)
+        b.row([(w, 1), (a, 1)], GE, 0)
+        s = (hi + lo) / (hi - lo)                     # the secant through (lo, -lo) and (hi, hi)
+        b.row([(w, -1), (a, s)], GE, s * lo + lo)
+
+
+def _ite(b, node) -> None:
+    truth = b.bounds(node.cond)
+    if truth is None:
+        return
+    can_false, can_true = truth
+    branch = node.then if not can_false else node.orelse if not can_true else None
+    if branch is not None and id(branch) in b.col:
+        b.row([(node, 1), (branch, -1)], EQ, 0)
+
+
+def _assume_rows(b, e) -> None:
+    """The comparisons of an assume's top-level conjunction, as rows (strict ones relaxed)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BoolOp) and n.op == "and":
+            stack.extend((n.left, n.right))
+        elif isinstance(n, ast.Compare) and id(n.left) in b.col and id(n.right) in b.col:
+            if n.op in ("<=", "<"):
+                b.row([(n.right, 1), (n.left, -1)], GE, 0)
+            elif n.op in (">=", ">"):
+                b.row([(n.left, 1), (n.right, -1)], GE, 0)
+            elif n.op == "==":
+                b.row([(n.left, 1), (n.right, -1)], EQ, 0)
+
+
+_RULES = {ast.Neg: _neg, ast.BinOp: _binop, ast.Call: _call, ast.Ite: _ite}
