@@ -1,5 +1,10 @@
 """Benchmark goals: random plans of a domain with bounds at several tightness levels.
 
+`bench_goals` (what `warrant bench` runs) spreads a domain's goals over several plans, each
+*proved* robustly valid first, and keeps refuted plans apart as refutation goals: a bench whose
+plans were all invalid would only measure how fast every strategy finds the same counterexample.
+`generate` (the training corpus) keeps to plans that merely looked valid.
+
 A goal is a plan that looked valid in every scenario the worst-found exploration tried, and a
 bound `worst − t·|worst|` for each tightness t: the closer to the worst found, the harder to
 prove. Deterministic for a seed.
@@ -7,7 +12,7 @@ prove. Deterministic for a seed.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from dsl.interp import run
@@ -25,8 +30,9 @@ class BenchGoal:
     domain: Domain
     plan: Plan
     bound: Fraction
-    worst_found: Fraction
-    tightness: Fraction
+    worst_found: Fraction | None          # None for a refutation goal: the plan is invalid somewhere
+    tightness: Fraction | None
+    kind: str = "bound"                   # "bound": robustly valid plan (proved); "refutation": refuted plan
 
 
 def worst_found(domain: Domain, plan: Plan, seed: int) -> Fraction | None:
@@ -57,3 +63,78 @@ def generate(domain: Domain, n: int, seed: int, tightness=TIGHTNESS, tries: int 
             goals.append(BenchGoal(domain, plan, round_down(float(worst - t * abs(worst)) - (float(t) if worst == 0 else 0)),
                                    worst, t))
     return goals[:n]
+
+
+@dataclass(frozen=True)
+class Screened:
+    """How the candidate plans of `bench_goals` fared (reported by `warrant bench`)."""
+
+    tried: int = 0
+    valid: int = 0                        # proved robustly valid
+    refuted: int = 0
+    unknown: int = 0                      # validity neither proved nor refuted within the screening budget
+    plans: tuple = field(default=())
+
+
+def bench_goals(domain: Domain, n: int, seed: int, refutations: int = 1, screen_nodes: int = 2000,
+                screen_seconds: float = 3.0, tries: int = 400, max_screened: int | None = None,
+                tightness=TIGHTNESS) -> tuple[list[BenchGoal], Screened]:
+    """`n` bound goals from up to `n` distinct robustly valid plans (goal i: plan i mod #plans at
+    tightness i mod 3), and up to `refutations` refutation goals from refuted plans. Screens at
+    most 4n + 4 candidates, and once n valid plans are in, looks for refuted ones only up to 2n + 2."""
+    from prover.search import Budget
+    from prover.verify import verify_search
+    rng = random.Random(seed)
+    valid, refuted, stats = [], [], {"tried": 0, "unknown": 0}
+    budget = Budget(screen_nodes, screen_seconds, gap=Fraction(1))
+    for plan in _candidates(domain, rng, tries):
+        enough = len(valid) >= n and (len(refuted) >= refutations or stats["tried"] >= 2 * n + 2)
+        if enough or stats["tried"] >= (max_screened or 4 * n + 4):
+            break
+        stats["tried"] += 1
+        worst = worst_found(domain, plan, rng.randrange(1 << 30))
+        r = verify_search(domain, plan, None, "heuristic", budget)
+        if r.verdict == "proved" and worst is not None:
+            valid.append((plan, min(worst, r.worst_found.outcome.reward) if r.worst_found else worst))
+        elif r.verdict == "refuted":
+            refuted.append((plan, r.counterexample))
+        else:
+            stats["unknown"] += 1
+    goals = [_bound_goal(domain, *valid[i % len(valid)], tightness[i % len(tightness)]) for i in range(n)] if valid else []
+    goals += [BenchGoal(domain, plan, _nominal_bound(domain, plan), None, None, "refutation")
+              for plan, _ in refuted[:refutations]]
+    return goals, Screened(stats["tried"], len(valid), len(refuted), stats["unknown"],
+                           tuple(p for p, _ in valid))
+
+
+def _candidates(domain: Domain, rng: random.Random, tries: int):
+    """The domain's own known good plan first (a `# known good plan:` header), then distinct random
+    plans that are valid in the nominal scenario."""
+    from dsl.plan import parse_plan
+    seen = set()
+    for line in domain.source.splitlines():
+        if line.startswith("# known good plan:") and domain.horizon == _known_length(line):
+            plan = parse_plan(line.split(":", 1)[1].strip(), domain)
+            seen.add(plan)
+            yield plan
+    instances = domain.instances()
+    for _ in range(tries):
+        plan = tuple(rng.choice(instances) for _ in range(domain.horizon))
+        if plan not in seen and run(domain, plan, nominal(domain)).valid:
+            seen.add(plan)
+            yield plan
+
+
+def _known_length(line: str) -> int:
+    return len([p for p in line.split(":", 1)[1].split(";") if p.strip()])
+
+
+def _bound_goal(domain: Domain, plan: Plan, worst: Fraction, t: Fraction) -> BenchGoal:
+    # readable bounds: rounded down to 6 significant digits
+    return BenchGoal(domain, plan, round_down(float(worst - t * abs(worst)) - (float(t) if worst == 0 else 0)), worst, t)
+
+
+def _nominal_bound(domain: Domain, plan: Plan) -> Fraction:
+    """A refutation goal's bound: the nominal reward rounded down (the plan fails whatever the bound)."""
+    o = run(domain, plan, nominal(domain))
+    return round_down(float(o.reward)) if o.valid else Fraction(0)

@@ -12,56 +12,30 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import InternalError
+from dsl.exact import Q, approx, to_fraction, to_q
 from dsl.model import ActionInstance, Domain, Plan, Value
 from dsl.scenario import Scenario
-
-try:                                   # GMP rationals: exact like Fraction, much faster
-    from gmpy2 import mpq as Q
-except ImportError:                    # pragma: no cover - gmpy2 is a declared dependency
-    Q = Fraction
-
+from dsl.walk import DagWalker
 
 def _inside(x: Value):
-    return x if isinstance(x, bool) else Q(x)
+    return x if isinstance(x, bool) else to_q(x)
 
 
 def _outside(x: Value) -> Value:
-    if isinstance(x, (bool, Fraction)):
-        return x
-    return _coprime(int(x.numerator), int(x.denominator))
-
-
-def _coprime(n: int, d: int) -> Fraction:
-    """Fraction(n, d) for an already reduced n/d (d > 0), without the gcd that would cost
-    seconds on the 10^5-digit values of long nonlinear runs."""
-    make = getattr(Fraction, "_from_coprime_ints", None)      # Python >= 3.12
-    if make is not None:
-        return make(n, d)
-    f = Fraction.__new__(Fraction)
-    f._numerator, f._denominator = n, d
-    return f
+    return x if isinstance(x, bool) else to_fraction(x)
 
 
 def _out_dict(d: dict) -> dict:
     return {k: _outside(v) for k, v in d.items()}
 
 
-class Evaluator:
-    """Evaluates one expression in an environment (name → value). One method per node kind."""
+class Evaluator(DagWalker):
+    """Evaluates expressions in an environment (name → value). One handler per node kind;
+    iterative and memoised (`dsl.walk`): unrolled expressions are deep DAGs."""
 
     def __init__(self, env: dict[str, Value], disturbances: dict[str, tuple[Value, ...]] | None = None):
+        super().__init__()
         self.env, self.disturbances = env, disturbances
-        self.memo = ast.NodeMemo()            # unrolled expressions are DAGs
-
-    def eval(self, e: ast.Expr) -> Value:
-        if e in self.memo:
-            return self.memo[e]
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"interpreter has no rule for {type(e).__name__}")
-        value = method(e)
-        self.memo[e] = value
-        return value
 
     def _Num(self, e):
         return e.value
@@ -73,13 +47,14 @@ class Evaluator:
         return self.env[e.id]
 
     def _Neg(self, e):
-        return -self.eval(e.operand)
+        return -(yield e.operand)
 
     def _Not(self, e):
-        return not self.eval(e.operand)
+        return not (yield e.operand)
 
     def _BinOp(self, e):
-        a, b = self.eval(e.left), self.eval(e.right)
+        a = yield e.left
+        b = yield e.right
         if e.op == "+":
             return a + b
         if e.op == "-":
@@ -90,39 +65,45 @@ class Evaluator:
             if b == 0:
                 raise InternalError(f"division by zero at line {e.pos.line} although the type "
                                     f"checker proved the divisor's range excludes 0")
-            return Q(a) / b
+            return to_q(a) / b
         if e.op == "^":
             return a ** int(b)
-        raise TypeError(f"unknown arithmetic operator {e.op!r}")
+        raise InternalError(f"unknown arithmetic operator {e.op!r}")
 
     def _BoolOp(self, e):
         # Both sides are evaluated: the language has no side effects, and totality matters more.
-        a, b = self.eval(e.left), self.eval(e.right)
+        a = yield e.left
+        b = yield e.right
         return (a and b) if e.op == "and" else (a or b)
 
     def _Compare(self, e):
-        a, b = self.eval(e.left), self.eval(e.right)
+        a = yield e.left
+        b = yield e.right
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[e.op]
 
     def _Ite(self, e):
-        return self.eval(e.then) if self.eval(e.cond) else self.eval(e.orelse)
+        return (yield e.then) if (yield e.cond) else (yield e.orelse)
 
     def _Call(self, e):
         if e.func in ("sum", "count"):
             values = self.disturbances[e.args[0].id]
-            return Fraction(sum(values)) if e.func == "sum" else Fraction(sum(1 for v in values if v))
-        vals = [self.eval(a) for a in e.args]
+            return sum(map(to_q, values), Q(0)) if e.func == "sum" else Q(sum(1 for v in values if v))
+        vals = []
+        for a in e.args:
+            vals.append((yield a))
         if e.func == "abs":
             return abs(vals[0])
         if e.func == "min":
             return min(vals)
         if e.func == "max":
             return max(vals)
-        raise TypeError(f"unknown function {e.func!r}")
+        raise InternalError(f"unknown function {e.func!r}")
 
 
 def evaluate(e: ast.Expr, env: dict[str, Value]) -> Value:
-    return Evaluator(env).eval(e)
+    """The value of `e` in `env`, as a bool or a Fraction (`dsl.exact`: the interpreter may
+    compute in gmpy2 rationals inside)."""
+    return _outside(Evaluator(env).eval(e))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +146,7 @@ def initial_state(domain: Domain, scenario: Scenario) -> dict[str, Value]:
 def apply(domain: Domain, inst: ActionInstance, state: dict, params: dict, dist: dict) -> dict:
     """The post-state of one action instance (effects computed simultaneously from `state`)."""
     action = domain.action(inst.action)
-    env = {**params, **state, **dist, **dict(zip((a.name for a in action.args), map(Fraction, inst.args)))}
+    env = {**params, **state, **dist, **dict(zip((a.name for a in action.args), map(to_fraction, inst.args)))}
     ev = Evaluator(env)
     post = dict(state)
     for name, expr in action.effects:
@@ -187,7 +168,7 @@ def run(domain: Domain, plan: Plan, scenario: Scenario) -> Outcome:
         action = domain.action(inst.action)
         dist = {d.name: scenario.disturbances[d.name][t] for d in domain.disturbances}
         inner = {k: _inside(v) for k, v in dist.items()}
-        args = dict(zip((a.name for a in action.args), map(Q, inst.args)))
+        args = dict(zip((a.name for a in action.args), map(to_q, inst.args)))
         pre_env = {**params, **state, **args}
         violation = _check_requires(domain, action, pre_env, t, str(inst))
         if violation:
@@ -245,7 +226,7 @@ def _values(cond: ast.Expr, env: dict) -> str:
 def short(v: Value) -> str:
     """Exact text when short, else `≈ decimal` (violation details stay readable)."""
     text = fmt(v)
-    return text if len(text) <= 24 else f"≈ {float(v):.10g}"
+    return text if len(text) <= 24 else f"≈ {approx(v, 10)}"
 
 
 def fmt(v: Value) -> str:

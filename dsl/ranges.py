@@ -9,6 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from dsl import ast
+from dsl.errors import InternalError
+from dsl.walk import DagWalker
 
 Interval = tuple[Fraction, Fraction]
 BoolSet = tuple[bool, bool]
@@ -97,17 +99,13 @@ def _equality(op: str, differ, equal):
     return (differ, equal) if op == "==" else (equal, differ)
 
 
-class RangeEvaluator:
-    """Evaluates an expression over `bounds` (name → Interval or BoolSet); `horizon` sizes sum/count."""
+class RangeEvaluator(DagWalker):
+    """Evaluates expressions over `bounds` (name → Interval or BoolSet); `horizon` sizes
+    sum/count. Iterative and memoised by node identity (`dsl.walk`): one handler per kind."""
 
     def __init__(self, bounds: dict, horizon: int = 1):
+        super().__init__()
         self.bounds, self.horizon = bounds, horizon
-
-    def eval(self, e: ast.Expr):
-        rule = _RULES.get(type(e))
-        if rule is None:
-            raise TypeError(f"RangeEvaluator has no rule for {type(e).__name__}")
-        return getattr(self, rule)(e)
 
     def _Num(self, e):
         return e.value, e.value
@@ -119,18 +117,20 @@ class RangeEvaluator:
         return self.bounds[e.id]
 
     def _Neg(self, e):
-        lo, hi = self.eval(e.operand)
+        lo, hi = yield e.operand
         return -hi, -lo
 
     def _Not(self, e):
-        f, t = self.eval(e.operand)
+        f, t = yield e.operand
         return t, f
 
     def _BinOp(self, e):
-        a = self.eval(e.left)
+        a = yield e.left
         if e.op == "^":
             return power(a, int(e.right.value))
-        b = self.eval(e.right)
+        if e.op == "*" and e.left is e.right:           # a shared node times itself: a square
+            return power(a, 2)
+        b = yield e.right
         if e.op == "+":
             return a[0] + b[0], a[1] + b[1]
         if e.op == "-":
@@ -139,24 +139,28 @@ class RangeEvaluator:
             return mul(a, b)
         if e.op == "/":
             return divide(a, b, e.right)
-        raise TypeError(f"unknown arithmetic operator {e.op!r}")
+        raise InternalError(f"unknown arithmetic operator {e.op!r}")
 
     def _BoolOp(self, e):
-        (af, at), (bf, bt) = self.eval(e.left), self.eval(e.right)
+        af, at = yield e.left
+        bf, bt = yield e.right
         if e.op == "and":
             return af or bf, at and bt
         return af and bf, at or bt
 
     def _Compare(self, e):
-        return compare(e.op, self.eval(e.left), self.eval(e.right))
+        a = yield e.left
+        b = yield e.right
+        return compare(e.op, a, b)
 
     def _Ite(self, e):
-        can_f, can_t = self.eval(e.cond)
+        can_f, can_t = yield e.cond
         if not can_f:
-            return self.eval(e.then)
+            return (yield e.then)
         if not can_t:
-            return self.eval(e.orelse)
-        a, b = self.eval(e.then), self.eval(e.orelse)
+            return (yield e.orelse)
+        a = yield e.then
+        b = yield e.orelse
         if isinstance(a[0], bool):
             return a[0] or b[0], a[1] or b[1]
         return min(a[0], b[0]), max(a[1], b[1])
@@ -167,15 +171,13 @@ class RangeEvaluator:
             if e.func == "count":
                 return Fraction(0) if lo else Fraction(self.horizon), Fraction(self.horizon if hi else 0)
             return lo * self.horizon, hi * self.horizon
-        vals = [self.eval(a) for a in e.args]
+        vals = []
+        for a in e.args:
+            vals.append((yield a))
         if e.func == "abs":
             return absolute(vals[0])
         if e.func == "min":
             return min(v[0] for v in vals), min(v[1] for v in vals)
         if e.func == "max":
             return max(v[0] for v in vals), max(v[1] for v in vals)
-        raise TypeError(f"unknown function {e.func!r}")
-
-
-# Node type → the name of its rule (subclasses override rules by name).
-_RULES = {t: "_" + t.__name__ for t in ast.EXPR_TYPES}
+        raise InternalError(f"unknown function {e.func!r}")

@@ -39,10 +39,10 @@ def best_completions(sg: ScenarioGraph) -> dict:
     for layer in reversed(sg.layers[:-1]):
         for key in layer:
             best = None
-            for child in g.successors(key):
+            for _, child, rewards in g.out_edges(key, data="rewards"):
                 if child not in future:
                     continue
-                cand = tuple(a + b for a, b in zip(g.edges[key, child]["rewards"], future[child]))
+                cand = tuple(a + b for a, b in zip(rewards, future[child]))
                 best = cand if best is None else tuple(max(x, y) for x, y in zip(best, cand))
             if best is not None:
                 future[key] = best
@@ -72,10 +72,27 @@ def top_plans(sg: ScenarioGraph, k: int, max_expansions: int = 200_000) -> Candi
             entry = (min(total), next(tie), Candidate(plan, min(total), total))
             (heapq.heappush if len(found) < k else heapq.heappushpop)(found, entry)
             continue
-        children = [(c, g.edges[key, c]) for c in g.successors(key) if c in future]
+        children = [(c, e) for _, c, e in g.out_edges(key, data=True) if c in future]
         # Push the most promising child last so it is explored first.
         children.sort(key=lambda ce: min(a + b + f for a, b, f in zip(prefix, ce[1]["rewards"], future[ce[0]])))
         for child, edge in children:
             stack.append((child, tuple(a + b for a, b in zip(prefix, edge["rewards"])), plan + (edge["action"],)))
     ranked = tuple(c for _, _, c in sorted(found, key=lambda e: (-e[0], str(e[2].plan))))
     return Candidates(ranked, not sg.truncated and not cut, expansions)
+
+
+NO_PLAN = "no plan"         # scenario_optimum's answer for a scenario in which no plan is valid
+
+
+def scenario_optimum(domain, scenario, beam: int, deadline: float | None = None):
+    """The best return of any plan in one scenario (exact: the graph fitted in the beam and the
+    search was not cut), NO_PLAN when no plan is valid in it, None when not exact. Every plan's
+    worst case is at most this, so the lowest over admissible scenarios is an upper bound U."""
+    from planner.graph import build
+    sg = build(domain, (scenario,), beam, deadline)
+    if sg is None or sg.truncated:
+        return None
+    ranked = top_plans(sg, 1)
+    if not ranked.exhaustive:
+        return None
+    return ranked.plans[0].value if ranked.plans else NO_PLAN

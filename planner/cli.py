@@ -10,16 +10,17 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import os
 import re
 import sys
+import traceback
 from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
 
-from dsl.errors import InputError, WarrantError
+from dsl.errors import InputError, InternalError, WarrantError
+from dsl.exact import to_float
 from dsl.load import load_domain
 from dsl.typecheck import MAX_HORIZON
 from dsl.model import Domain
@@ -45,12 +46,17 @@ def join_negative_values(argv: list[str]) -> list[str]:
 def seconds(text: str) -> float:
     """An argparse type for --time-limit: a positive, finite number of seconds (`2`, `0.5`, `1/2`)."""
     try:
-        value = float(Fraction(text.strip()))
+        value = to_float(Fraction(text.strip()))
     except (ValueError, ZeroDivisionError):
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < math.inf:
+    if not 0 < value:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SECONDS:.0e} seconds (about 30 years), got {text!r}")
     return value
+
+
+MAX_SECONDS = 1e9        # so that every solver's millisecond timeout and every deadline stays finite
 
 
 def _version() -> str:
@@ -91,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_outputs(args)
         return handlers[args.command](args, out)
+    except InternalError as exc:
+        return internal_error(err, str(exc))
     except WarrantError as exc:
         err.print(str(exc), markup=False)
         return exc.exit_code
@@ -100,6 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130
+    except Exception as exc:        # noqa: BLE001 - any other exception is a bug: exit 4, never 1
+        return internal_error(err, f"{type(exc).__name__}: {exc}")
+
+
+INTERNAL_ERROR_EXIT = InternalError.exit_code
+
+
+def internal_error(err: Console, message: str) -> int:
+    """Report a bug in warrant: one line and a hint (the traceback with WARRANT_DEBUG=1), exit 4.
+    Exit 1 means *refuted*: a crash must never read as a verdict."""
+    if os.environ.get("WARRANT_DEBUG"):
+        err.print(traceback.format_exc().rstrip(), markup=False)
+    one_line = " ".join(message.split()) or "(no message)"
+    err.print(f"internal error: {one_line} — this is a bug in warrant; rerun with WARRANT_DEBUG=1 "
+              f"for the traceback", markup=False)
+    return INTERNAL_ERROR_EXIT
 
 
 # Output files by option; checked before any work starts, so a long run never ends in an

@@ -31,7 +31,7 @@ def register(sub) -> dict:
     p.add_argument("--gap", default="1/100", help="stop when U - L <= gap * |U| (default 1/100)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument("--beam", type=int, default=2000, help="graph nodes kept per step (default 2000)")
-    p.add_argument("--rounds", type=int, default=5, help="counterexample rounds at most (default 5)")
+    p.add_argument("--rounds", type=int, default=20, help="counterexample rounds at most (default 20)")
     p.add_argument("--plan", action="append", default=[], help="also prove this plan (repeatable)")
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("--seed", type=int, default=0)
@@ -84,14 +84,12 @@ def cmd_plan(args, out: Console) -> int:
         _print_report(out, result, args.cert)
         if args.report:
             out.print(f"report written to {args.report}", markup=False)
-    if result.selected is None:
-        refuted = all(c.result.verdict == "refuted" for r in result.rounds for c in r.candidates)
-        return 1 if refuted and any(r.candidates for r in result.rounds) else 3
-    return 0
+    if result.selected is not None:
+        return 0
+    return 1 if result.no_robust_plan else 3
 
 
 def _print_report(out: Console, res, cert_path) -> None:
-    chosen = res.selected.plan if res.selected else None
     for rnd in res.rounds:
         t = Table(title=f"round {rnd.index + 1}: {rnd.scenarios} scenario(s), graph {rnd.graph_nodes} nodes"
                         f"{'' if rnd.exhaustive else ' (beam: not exhaustive)'}")
@@ -99,11 +97,11 @@ def _print_report(out: Console, res, cert_path) -> None:
             t.add_column(col, no_wrap=col != "plan")
         for c in rnd.candidates:
             r = c.result
-            mark = "→" if chosen == c.plan and res.selected.round == rnd.index else ""
+            mark = "→" if c is res.selected else ""
             t.add_row(mark, plan_str(c.plan), num_text(c.min_over_set) if c.min_over_set is not None else "-",
                       num_text(r.lower_bound) if r.lower_bound is not None else "-",
                       num_text(r.worst_found.outcome.reward) if r.worst_found else "-",
-                      "dominated" if r.note.startswith("dominated") else r.verdict, f"{r.time_s:.1f}s")
+                      "dominated" if r.stop_reason == "dominated" else r.verdict, f"{r.time_s:.1f}s")
         out.print(t)
         for c in rnd.candidates:
             if c.result.counterexample is not None:
@@ -126,12 +124,22 @@ def _short(s) -> dict:
 
 
 def _print_summary(out: Console, res, cert_path) -> None:
-    if res.selected is None:
-        out.print(f"no plan proved robustly valid ({res.stop_reason})", style="bold red", markup=False)
-        return
-    r = res.selected.result
-    out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
     upper = bound(res.upper_bound, up=True) if res.upper_bound is not None else "unknown"
-    out.print(f"certified worst-case reward ≥ {bound(r.lower_bound)}; best possible ≤ {upper}", markup=False)
-    out.print(f"stopped: {res.stop_reason}; {len(res.rounds)} round(s), {res.time_s:.1f}s"
-              + (f"; certificate written to {cert_path}" if cert_path else ""), markup=False)
+    stopped = (f"stopped: {res.stop_reason} ({res.stop_detail}); {len(res.rounds)} round(s), {res.time_s:.1f}s"
+               + (f"; certificate written to {cert_path}" if cert_path and res.selected else ""))
+    if res.no_robust_plan:
+        out.print(f"no robust plan exists: every plan fails in at least one of these {len(res.scenarios)} "
+                  f"scenario(s) (the graph search over plans was exhaustive):", style="bold red", markup=False)
+        for i, s in enumerate(res.scenarios, 1):
+            out.print(f"  scenario {i}: {json.dumps(_short(s))}", markup=False)
+    elif res.selected is None:
+        out.print("none found within budget: no plan was proved robustly valid", style="bold yellow", markup=False)
+        out.print(f"best possible ≤ {upper}", markup=False)
+    else:
+        r = res.selected.result
+        out.print(f"selected: {plan_str(res.selected.plan)}", style="bold green", markup=False)
+        out.print(f"certified worst-case reward ≥ {bound(r.lower_bound)}; best possible ≤ {upper}"
+                  + (" (exact: the selected plan is robustly optimal)" if res.exact else ""), markup=False)
+    if res.upper_note:
+        out.print(f"upper bound: {res.upper_note}", markup=False)
+    out.print(stopped, markup=False)

@@ -56,7 +56,8 @@ def register(sub) -> dict:
     p.add_argument("file")
     p.add_argument("--plan", required=True)
     p.add_argument("--bound", required=True)
-    p.add_argument("--to", required=True, choices=["smt2", "lean"])
+    p.add_argument("--to", required=True, choices=["smt2", "lean", "cip", "gms", "osil"],
+                   help="smt2 | lean | cip, gms, osil (a global optimizer's model through SCIP's writers; needs -o)")
     p.add_argument("--horizon", type=int, help="override the file's horizon")
     p.add_argument("-o", "--output", help="write here instead of standard output")
     return {"verify": cmd_verify, "check-cert": cmd_check_cert, "compile": cmd_compile}
@@ -66,6 +67,8 @@ def cmd_compile(args, out: Console) -> int:
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = parse_rational(args.bound, "--bound")
+    if args.to in PEER_FORMATS:
+        return _compile_peer(domain, plan, bound, args, out)
     from prover.unroll import unroll
     u = unroll(domain, plan)
     if args.to == "lean":
@@ -81,6 +84,32 @@ def cmd_compile(args, out: Console) -> int:
         out.print(f"wrote {args.output}{note if args.to == 'lean' else ''}", markup=False)
     else:
         out.file.write(text)
+    return 0
+
+
+PEER_FORMATS = ("cip", "gms", "osil")
+
+
+def _compile_peer(domain, plan, bound, args, out: Console) -> int:
+    """The goal as a minimisation of R (one variable per state per step) written by SCIP."""
+    from prover import peer_scip
+    from prover.peer_model import build
+    if not args.output:
+        raise InputError(f"--to {args.to} writes through SCIP's file writers: give -o OUT.{args.to}")
+    if not peer_scip.available():
+        raise InputError(f"--to {args.to} needs SCIP; install with: {peer_scip.INSTALL}")
+    if args.to == "osil":
+        raise InputError("--to osil: SCIP 10 reads OSiL but has no OSiL writer; use --to gms (GAMS, "
+                         "for any global solver GAMS drives) or --to cip")
+    path = args.output if args.output.endswith(f".{args.to}") else None
+    if path is None:
+        raise InputError(f"-o {args.output}: SCIP picks its writer by extension; name the file *.{args.to}")
+    m = build(domain, plan)
+    peer_scip.write(m, path)
+    relaxed = f"; relaxed: {len(m.relaxations)} comparison boundaries" if m.relaxations else ""
+    out.print(f"wrote {path}: minimise R over {len(m.variables)} variables; the claim R >= {bound} holds "
+              f"for every scenario in which the plan is valid iff the minimum is >= {bound} (robust validity "
+              f"is `warrant verify`'s to prove){relaxed}", markup=False)
     return 0
 
 
@@ -108,7 +137,7 @@ def _z3(domain, plan, bound, args, budget, spec, progress):
         raise InputError("--split-workers splits a search; --strategy z3 makes one monolithic call")
     from prover.verify_z3 import verify_z3
     progress(Progress("asking Z3", 0, None))
-    return verify_z3(domain, plan, bound, budget.seconds)
+    return verify_z3(domain, plan, bound, budget.seconds, budget.gap)
 
 
 # Strategy name → runner(domain, plan, bound or None, args, budget, policy spec, progress) → VerifyResult.
@@ -211,7 +240,8 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     written = f"; certificate written to {cert_path}" if cert_path and r.certificate else ""
     if cert_path and not r.certificate:
         written = f"; no certificate written to {cert_path} (nothing was proved)"
-    out.print(f"  {r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s{written}", markup=False)
+    stopped = f"stopped: {r.stop_reason}; " if r.stop_reason else ""
+    out.print(f"  {stopped}{r.nodes} nodes, {r.smt_calls} SMT calls, {r.time_s:.2f}s{written}", markup=False)
 
 
 def cmd_check_cert(args, out: Console) -> int:

@@ -4,9 +4,16 @@ A node is `(t, states)` where `states` holds the state in each scenario of the s
 prefixes that reach the same states in every scenario share a node). An edge is an action
 instance that is valid in every scenario of the set (requires, ranges, safe), labelled with
 its reward in each scenario. Everything is computed by the exact reference interpreter.
+
+Several instances may lead from one node to the same child (`fill(2)` and `fill(3)` into a
+full tank): the graph is a MultiDiGraph keyed by the instance, and between two nodes it keeps
+every edge whose reward vector no other edge there matches or beats in every scenario. A
+dropped edge's plans are each weakly beaten, scenario by scenario, by a kept edge's, so the
+best minimum over the set, and hence the upper bound U, is the same with or without them.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -21,7 +28,7 @@ State = tuple            # the state values in declaration order
 
 @dataclass(frozen=True)
 class ScenarioGraph:
-    graph: nx.DiGraph
+    graph: nx.MultiDiGraph             # parallel edges keyed by action instance
     root: tuple
     layers: tuple[tuple, ...]         # node keys per step 0..H
     truncated: bool                   # True when the beam cut some nodes
@@ -63,9 +70,11 @@ def final_rewards(domain: Domain, states: tuple[dict, ...], scenarios) -> tuple[
     return tuple(g * Evaluator({**sc.params, **st}).eval(domain.final_reward) for st, sc in zip(states, scenarios))
 
 
-def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> ScenarioGraph:
-    """Expand layer by layer; beyond `beam` nodes a layer keeps those with the best min reward so far."""
-    g = nx.DiGraph()
+def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000,
+          deadline: float | None = None) -> ScenarioGraph | None:
+    """Expand layer by layer; beyond `beam` nodes a layer keeps those with the best min reward so far.
+    None when `deadline` (a time.monotonic() value) passes before the last layer is built."""
+    g = nx.MultiDiGraph()
     init = tuple(initial_state(domain, sc) for sc in scenarios)
     env_ok = all(all(Evaluator({**sc.params, **st}).eval(c) for c in domain.safes) for st, sc in zip(init, scenarios))
     root = (0, tuple(_state_key(domain, s) for s in init))
@@ -75,6 +84,8 @@ def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> 
     for t in range(domain.horizon):
         nxt: dict = {}
         for key in layers[-1]:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             states = g.nodes[key]["states"]
             for inst in instances:
                 step = _step(domain, inst, t, states, scenarios)
@@ -84,8 +95,8 @@ def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> 
                 child = (t + 1, tuple(_state_key(domain, s) for s in posts))
                 if child not in g:
                     g.add_node(child, states=posts, best=None)
-                g.add_edge(key, child, action=inst, rewards=rewards)
-                _improve_best(g, key, child, rewards)
+                if _add_undominated(g, key, child, inst, rewards):
+                    _improve_best(g, key, child, rewards)
                 nxt[child] = True
         layer = list(nxt)
         if len(layer) > beam:
@@ -97,7 +108,24 @@ def build(domain: Domain, scenarios: tuple[Scenario, ...], beam: int = 2000) -> 
     return ScenarioGraph(g, root, tuple(tuple(l) for l in layers), truncated, scenarios)
 
 
-def _improve_best(g: nx.DiGraph, parent, child, rewards) -> None:
+def _dominates(a: tuple, b: tuple) -> bool:
+    """Reward vector `a` is at least `b` in every scenario."""
+    return all(x >= y for x, y in zip(a, b))
+
+
+def _add_undominated(g: nx.MultiDiGraph, parent, child, inst, rewards) -> bool:
+    """Add the edge unless a parallel one is at least as good in every scenario; drop the
+    parallel edges it beats. False when it was not added."""
+    parallel = g.get_edge_data(parent, child) or {}
+    if any(_dominates(e["rewards"], rewards) for e in parallel.values()):
+        return False
+    for other in [k for k, e in parallel.items() if _dominates(rewards, e["rewards"])]:
+        g.remove_edge(parent, child, key=other)
+    g.add_edge(parent, child, key=inst, action=inst, rewards=rewards)
+    return True
+
+
+def _improve_best(g: nx.MultiDiGraph, parent, child, rewards) -> None:
     """Track, per node, the prefix reward vector with the best minimum (the beam's score)."""
     cand = tuple(a + b for a, b in zip(g.nodes[parent]["best"], rewards))
     best = g.nodes[child]["best"]
@@ -105,7 +133,7 @@ def _improve_best(g: nx.DiGraph, parent, child, rewards) -> None:
         g.nodes[child]["best"] = cand
 
 
-def _prune(g: nx.DiGraph, layer: list, beam: int) -> list:
+def _prune(g: nx.MultiDiGraph, layer: list, beam: int) -> list:
     """Keep the `beam` nodes whose best prefix has the highest min-over-scenarios reward."""
     keep = sorted(layer, key=lambda k: min(g.nodes[k]["best"]), reverse=True)[:beam]
     g.remove_nodes_from(set(layer) - set(keep))

@@ -6,9 +6,12 @@ decimals; the exact values are in every command's `--json`.
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
+
+from dsl.exact import approx, to_float
 
 CELL_DIGITS = 4          # significant digits of a rounded table cell
 TOTAL_DIGITS = 7         # ... of a rounded total or bound in a sentence
@@ -36,7 +39,11 @@ def exact_decimal(q: Fraction, max_digits: int) -> str | None:
 
 def rounded(x, digits: int) -> str:
     """`x` to `digits` significant digits, positional (`123500`, never `1.235e+05`) except for
-    tiny magnitudes, where a run of zeros would hide the digits."""
+    tiny magnitudes, where a run of zeros would hide the digits, and beyond the float range
+    (`-1e+448`: float() would raise OverflowError)."""
+    f = to_float(x)
+    if math.isinf(f) or (f == 0 and x != 0):
+        return approx(x, digits)
     if 0 < abs(float(x)) < 1e-4:
         return f"{float(x):.{digits}g}"
     return np.format_float_positional(float(x), precision=digits, unique=False, fractional=False, trim="-")

@@ -39,10 +39,14 @@ def progress_view(args, console: Console | None = None):
                   TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("starting", total=None, detail="")
+        stage = [None]
 
         def report(event: Event) -> None:
             bar.update(task, description=event.stage, completed=event.done, total=event.total,
                        detail=event.detail)
+            if event.stage != stage[0]:        # every stage is drawn at least once, however short
+                stage[0] = event.stage
+                bar.refresh()
         yield report
 
 

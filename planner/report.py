@@ -54,7 +54,8 @@ def _summary(res, chosen: str | None) -> str:
         head = (f"<p>Selected plan: <b id=\"selected-plan\">{_e(chosen)}</b></p>"
                 f"<p>Certified worst-case reward L ≥ <b>{_e(bound(res.selected.result.lower_bound))}</b>; "
                 f"best possible U ≤ <b>{_e(upper)}</b></p>")
-    return (head + f"<p>Stopped: {_e(res.stop_reason)}; {len(res.rounds)} round(s) in {res.time_s:.1f} s"
+    return (head + f"<p>Stopped: {_e(res.stop_reason)} ({_e(res.stop_detail)}); "
+            f"{len(res.rounds)} round(s) in {res.time_s:.1f} s"
             + (" (the beam truncated the graph search in some round)" if res.beam_truncated else "") + ".</p>")
 
 

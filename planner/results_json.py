@@ -32,6 +32,7 @@ def verify_json(r) -> dict:
         "counterexample": witness_json(r.counterexample, counterexample=True),
         "strategy": r.strategy,
         "note": r.note or None,
+        "stop_reason": r.stop_reason or None,
         "stats": {"nodes": r.nodes, "smt_calls": r.smt_calls, "time_s": round(r.time_s, 3)},
     }
 
@@ -53,6 +54,12 @@ def plan_json(res) -> dict:
                     "exhaustive": r.exhaustive, "upper_bound": _q(r.upper_bound),
                     "candidates": len(r.candidates)} for r in res.rounds],
         "stop_reason": res.stop_reason,
+        "stop_detail": res.stop_detail,
+        "upper_bound_exact": res.exact,
+        "upper_bound_note": res.upper_note or None,
+        "no_robust_plan": res.no_robust_plan,
+        "scenarios": len(res.scenarios),
+        "refuting_scenarios": [to_json(s) for s in res.scenarios] if res.no_robust_plan else None,
         "beam_truncated": res.beam_truncated,
         "time_s": round(res.time_s, 3),
     }

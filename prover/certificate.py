@@ -49,15 +49,20 @@ def smt_leaf() -> dict:
 
 
 def checked_certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
-                        strategy: str, stats: dict) -> dict:
+                        strategy: str, stats: dict, deadline: float | None = None) -> dict:
     """The certificate of `valid(π) ∧ R(π) ≥ bound`, after the independent checker accepted it.
     Nothing is reported as proved on the search's word alone: a rejection here is a bug in the
-    prover, raised as an InternalError naming the failing node."""
-    from dsl.errors import InternalError
-    from prover.checker import CertificateRejected, check_certificate
+    prover, raised as an InternalError naming the failing node — except a vacuous proof (no
+    admissible scenario), which is the domain's fault: an InputError, as `verify` reports it.
+    With `deadline` (time.monotonic) SMT leaves are re-checked within the time left, and
+    `checker.CheckUnfinished` is raised when they cannot be."""
+    from dsl.errors import InputError, InternalError
+    from prover.checker import CertificateRejected, VacuousCertificate, check_certificate, timed_smt_check
     cert = certificate(domain, plan, bound, valid_tree, reward_tree, strategy, stats)
     try:
-        check_certificate(domain, cert)
+        check_certificate(domain, cert, "z3" if deadline is None else timed_smt_check(deadline))
+    except VacuousCertificate as exc:
+        raise InputError(str(exc)) from None
     except CertificateRejected as exc:
         raise InternalError(f"the {strategy} search produced a proof the checker rejects: {exc}") from exc
     return cert

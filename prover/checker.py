@@ -9,10 +9,13 @@ claim. The first failing node is named by its path (`reward/0/1`: root, left, ri
 from __future__ import annotations
 
 import json
+import re
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
 from dsl.errors import InputError, WarrantError
+from dsl.exact import approx as decimal
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.certificate import FORMAT_VERSION
@@ -41,7 +44,20 @@ def approx(q: Fraction) -> str:
     """A rational for a message: exact when short, else `≈` and ten significant digits (the
     exact value goes into the rejection's `values`)."""
     text = str(q)
-    return text if len(text) <= 16 else f"≈ {float(q):.10g}"
+    return text if len(text) <= 16 else f"≈ {decimal(q, 10)}"
+
+
+class CheckUnfinished(WarrantError):
+    """A time-limited check ran out of time before confirming a leaf: nothing was proved, and
+    nothing refuted (exit code 3, like any unknown)."""
+
+    exit_code = 3
+
+
+class VacuousCertificate(CertificateRejected):
+    """Every leaf of the validity proof is an infeasible box: the certificate proves only that
+    no scenario is admissible. `verify` refuses such domains as an input error; the checker
+    agrees and rejects the certificate (docs/certificates.md)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,20 @@ def default_smt_check():
     """Z3's re-check of SMT leaves (the backend is a required dependency)."""
     from prover.z3_backend import check_leaf
     return check_leaf
+
+
+def timed_smt_check(deadline: float):
+    """Z3's re-check of SMT leaves within the wall time left until `deadline` (time.monotonic):
+    a leaf Z3 does not confirm in time raises CheckUnfinished, never passes."""
+    from prover.z3_backend import leaf_status
+
+    def check(u, box, claim) -> bool:
+        left = deadline - time.monotonic()
+        status = leaf_status(u, box, claim, left) if left > 0 else "unknown"
+        if status == "unknown":
+            raise CheckUnfinished("the certificate's SMT leaves could not be re-checked within the time limit")
+        return status == "unsat"
+    return check
 
 
 def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
@@ -102,7 +132,11 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Repo
     total = sum(_count_nodes(proofs[kind]) for kind in ("valid", "reward"))
     for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
         tick = lambda n, before=nodes: progress(Progress("checking certificate", before + n, total))  # noqa: E731
-        nodes += _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
+        checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
+        nodes += checked
+        if kind == "valid" and vacuous:
+            raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
+                                     f"proof is a box the assumes exclude, so the claim holds only vacuously")
     progress(Progress("checking certificate", nodes, total))
     return CheckReport(tuple(steps), horizon, bound, nodes, counts)
 
@@ -136,11 +170,12 @@ def _count_nodes(tree) -> int:
 
 
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
-                tick=lambda nodes: None) -> int:
-    """Check one proof tree. Each stack entry carries its own problem: below a cut, the
-    children prove claims about the cut's reach, head and tail problems."""
+                tick=lambda nodes: None) -> tuple[int, bool]:
+    """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
+    a box on which some assume is exactly false). Each stack entry carries its own problem:
+    below a cut, the children prove claims about the cut's reach, head and tail problems."""
     stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
-    nodes = 0
+    nodes, vacuous = 0, True
     while stack:
         u, facts, names, goal, node, where = stack.pop()
         nodes += 1
@@ -152,15 +187,17 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
             stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
         elif "cut" in node:
             stack.extend(_cut_children(u, goal, node, where))
+            vacuous = False
         elif node.get("leaf") == "lp":
             _check_lp(u, facts, goal, node, where)
             counts["lp"] = counts.get("lp", 0) + 1
+            vacuous = False
         elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
-            _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
+            vacuous &= _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
             counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
         else:
             raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
-    return nodes
+    return nodes, vacuous
 
 
 def _names(u: Unrolled) -> dict[str, int]:
@@ -168,15 +205,18 @@ def _names(u: Unrolled) -> dict[str, int]:
     return {v.name: i for i, v in enumerate(u.variables)}
 
 
+_RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")      # ASCII digits only: str.isdigit and int()
+                                                   # also take '٣' (3) and other Unicode digits
+
+
 def _rational(text) -> Fraction:
     """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
-    if not isinstance(text, str) or len(text) > 1_000_000:
+    if not isinstance(text, str) or len(text) > 1_000_000 or not _RATIONAL.fullmatch(text):
         raise ValueError(f"not a rational: {str(text)[:40]!r}")
     num, _, den = text.partition("/")
-    den = den or "1"
-    if not num.lstrip("-").isdigit() or not den.isdigit() or int(den) == 0:
+    if den and int(den) == 0:
         raise ValueError(f"not a rational: {text[:40]!r}")
-    return Fraction(int(num), int(den))
+    return Fraction(int(num), int(den or "1"))
 
 
 def _children(u, goal, node, where, names):
@@ -212,7 +252,9 @@ def _cut_children(u, goal, node, where):
             for (cu, g), k, name in zip(problems, kids, names)]
 
 
-def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> None:
+def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> bool:
+    """Check one leaf (raises CertificateRejected); True when it holds because its box is
+    infeasible (some assume exactly false on it)."""
     if method == "smt":
         if smt_check is None:
             raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
@@ -220,13 +262,12 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
             claim = "valid(π)" if goal.claim.kind == "valid" else f"R(π) >= {approx(goal.claim.bound)}"
             raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
                                       _bound_values(goal))
-        return
+        return False
     if method == "mean-value":
-        _check_mean_value(facts, goal, where)
-        return
+        return _check_mean_value(facts, goal, where)
     f = facts.facts(goal.box, goal.claim.kind)
     if f.infeasible:
-        return
+        return True
     if method == "infeasible":
         raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
     if goal.claim.kind == "valid" and f.undecided:
@@ -239,9 +280,10 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> Non
     if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {approx(f.lo)}, below the claimed "
                                   f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(f.lo)})
+    return False
 
 
-def _check_mean_value(facts, goal: Goal, where: str) -> None:
+def _check_mean_value(facts, goal: Goal, where: str) -> bool:
     """Reward: R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact
     enclosures G_i of R's partial derivatives over the box. Validity: every condition intervals
     leave undecided is decided true with its comparisons' margins enclosed the same way
@@ -249,13 +291,13 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
     if goal.claim.kind == "valid":
         f = facts.facts(goal.box, "valid")
         if f.infeasible:
-            return
+            return True
         left = facts.mean_value_undecided(goal.box, f.undecided)
         if left:
             c = facts.u.conditions[left[0]]
             raise CertificateRejected(f"{where}: the mean-value form does not prove the {c.kind} condition "
                                       f"'{c.text}' at step {c.step}")
-        return
+        return False
     lower = facts.mean_value_lower(goal.box)
     if lower is None:
         raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "
@@ -263,6 +305,7 @@ def _check_mean_value(facts, goal: Goal, where: str) -> None:
     if not lower >= goal.claim.bound:
         raise CertificateRejected(f"{where}: mean-value lower bound of R is {approx(lower)}, below the claimed "
                                   f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(lower)})
+    return False
 
 
 def _bound_values(goal: Goal) -> dict:

@@ -13,9 +13,8 @@ DAGs), so each partial derivative is linear in the size of the DAG.
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 from dsl import ast
+from dsl.exact import to_fraction
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 ZERO = None                           # the derivative of an expression free of the variable
@@ -26,7 +25,7 @@ class NotDifferentiable(Exception):
 
 
 def _num(v) -> ast.Num:
-    return ast.Num(Fraction(v), _NOWHERE)
+    return ast.Num(to_fraction(v), _NOWHERE)
 
 
 # The builders drop what is exactly neutral (1·b, −−a, a + −b as a − b): the same enclosures

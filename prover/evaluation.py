@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dsl.exact import float_bounds
 from prover.goals import Box
 from prover.interval import BoxEvaluator, const_bounds
 from prover.tactics import Split, split_children
@@ -37,12 +38,8 @@ class PointFacts:
 
 def to_arrays(boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
     """Float arrays (N, V) enclosing the exact boxes (lo rounded down, hi up)."""
-    lo = np.array([[float(b[0]) for b in box] for box in boxes], dtype=np.float64)   # (N, V)
-    hi = np.array([[float(b[1]) for b in box] for box in boxes], dtype=np.float64)   # (N, V)
-    exact_lo = np.array([[b[0] for b in box] for box in boxes], dtype=object)
-    exact_hi = np.array([[b[1] for b in box] for box in boxes], dtype=object)
-    lo = np.where(lo > exact_lo, np.nextafter(lo, -np.inf), lo)
-    hi = np.where(hi < exact_hi, np.nextafter(hi, np.inf), hi)
+    lo = np.array([[float_bounds(b[0])[0] for b in box] for box in boxes], dtype=np.float64)   # (N, V)
+    hi = np.array([[float_bounds(b[1])[1] for b in box] for box in boxes], dtype=np.float64)   # (N, V)
     return lo, hi
 
 

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from dsl import ast
+from dsl.exact import float_bounds, to_float
 from dsl.ranges import compare
 from prover.unroll import UVar
 
@@ -31,12 +32,8 @@ def up(x: np.ndarray) -> np.ndarray:
 
 
 def const_bounds(v: Fraction) -> tuple[float, float]:
-    """Floats enclosing an exact rational."""
-    f = float(v)
-    exact = Fraction(f)
-    lo = f if exact <= v else float(np.nextafter(f, -_INF))
-    hi = f if exact >= v else float(np.nextafter(f, _INF))
-    return lo, hi
+    """Floats enclosing an exact rational (±inf beyond the float range)."""
+    return float_bounds(v)
 
 
 def _clean(lo: np.ndarray, hi: np.ndarray):
@@ -199,8 +196,7 @@ class BoxEvaluator:
         for e in exprs:
             self._visit(e)
         self.roots = [self.index[id(e)] for e in exprs]
-        # constants' enclosing floats, once (const_bounds does rational arithmetic)
-        self.consts = {id(e): const_bounds(e.value) for e in self.order if isinstance(e, ast.Num)}
+        self.consts = _const_table(self.order)
 
     def _visit(self, root: ast.Expr) -> None:
         stack = [(root, False)]
@@ -251,13 +247,27 @@ class BoxEvaluator:
     def _point(self, e, vals, x):
         n = x.shape[0]
         if isinstance(e, ast.Num):
-            return np.full(n, float(e.value))
+            return np.full(n, to_float(e.value))
         if isinstance(e, ast.BoolLit):
             return np.full(n, e.value)
         if isinstance(e, ast.Name):
             c = self.columns[e.id]
             return x[:, c] > 0.5 if e.id in self.bool_vars else x[:, c]
         return _POINT_RULES[type(e)](e, lambda k: self._arg(vals, k))
+
+
+def _const_table(nodes) -> dict[int, tuple[float, float]]:
+    """id(Num) → its enclosing floats, computed once per value (unrolled DAGs repeat a few
+    constants thousands of times, and const_bounds does rational arithmetic)."""
+    by_value: dict = {}
+    out = {}
+    for e in nodes:
+        if isinstance(e, ast.Num):
+            bounds = by_value.get(e.value)
+            if bounds is None:
+                bounds = by_value[e.value] = const_bounds(e.value)
+            out[id(e)] = bounds
+    return out
 
 
 def _operands(e: ast.Expr) -> tuple:

@@ -11,24 +11,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from dsl import ast
-from dsl.ranges import MaybeZeroDivisor, RangeEvaluator, power
+from dsl.exact import Q, to_fraction, to_q
+from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
 from prover.goals import Box
 from prover.unroll import Unrolled
 
 
-try:                                   # GMP rationals: the same exact values, several times faster
-    from gmpy2 import mpq as _rational
-except ImportError:                    # pragma: no cover - gmpy2 is a declared dependency
-    _rational = Fraction
-
-
 def _exact(x):
-    return x if isinstance(x, bool) else _rational(x)
+    return x if isinstance(x, bool) else to_q(x)
 
 
 def exact_rational(x):
-    """`x` (a Fraction, int or mpq) as the checker's exact rational type."""
-    return _rational(x)
+    """`x` (a Fraction, int or mpq) as the checker's exact rational type (`dsl.exact`)."""
+    return to_q(x)
 
 
 _INF = float("inf")
@@ -48,45 +43,31 @@ def outward(x, up: bool):
         return x
     shift = PRECISION - (abs(n).bit_length() - d.bit_length())
     if shift >= 0:
-        scaled_n, scaled_d, scale = n << shift, d, _rational(1, 1 << shift)
+        scaled_n, scaled_d, scale = n << shift, d, Q(1, 1 << shift)
     else:
-        scaled_n, scaled_d, scale = n, d << -shift, _rational(1 << -shift)
+        scaled_n, scaled_d, scale = n, d << -shift, Q(1 << -shift)
     m = -((-scaled_n) // scaled_d) if up else scaled_n // scaled_d
-    return _rational(m) * scale
-
-
-def to_fraction(x) -> Fraction:
-    return Fraction(int(x.numerator), int(x.denominator))
+    return Q(m) * scale
 
 
 class MemoRangeEvaluator(RangeEvaluator):
-    """`RangeEvaluator` with a memo per node identity, the square rule for `x * x`, GMP
+    """`RangeEvaluator` (memoised, with the square rule for `x * x` of a shared node) in GMP
     rationals (gmpy2 `mpq`) for speed, and endpoints with long denominators rounded outward
     (see `outward`): rational and sound either way."""
 
     def __init__(self, bounds: dict, horizon: int = 1):
         super().__init__({k: (_exact(a), _exact(b)) for k, (a, b) in bounds.items()}, horizon)
-        self.memo = ast.NodeMemo()
 
     def _Num(self, e):
-        v = _rational(e.value)
+        v = to_q(e.value)
         return v, v
 
-    def eval(self, e: ast.Expr):
-        r = self.memo.get(e)
-        if r is None:
-            r = super().eval(e)
-            lo, hi = r
-            if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
-                                             or hi.denominator.bit_length() > LIMIT):
-                r = outward(lo, False), outward(hi, True)
-            self.memo[e] = r
+    def finish(self, e, r):
+        lo, hi = r
+        if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
+                                         or hi.denominator.bit_length() > LIMIT):
+            return outward(lo, False), outward(hi, True)
         return r
-
-    def _BinOp(self, e):
-        if e.op == "*" and e.left is e.right:
-            return power(self.eval(e.left), 2)
-        return super()._BinOp(e)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,15 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from dsl import ast
+from dsl.exact import float_bounds, to_float
 from prover.goals import Box
 from prover.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.lp_highs import LpModel
 from prover.relaxation import dual_bound, lifted_roots, margin_holds, margins, relax
-from prover.tightening import Tightening, narrowed, proven_bound, seeded
+from prover.tightening import Tightening, narrowed, seeded
 from prover.unroll import Unrolled
 
 DENOMINATOR = 720720       # lcm(1..16): rounded duals are multiples of its inverse
@@ -59,7 +62,7 @@ class LpBounder:
         best = self._reward(state.rel)
         kept, rel = tuple(state.rounds), state.rel
         while tighten_until is not None and len(state.rounds) < ROUNDS and (
-                best is None or target is None or float(best[0]) < target):
+                best is None or target is None or to_float(best[0]) < target):
             if not self._tighten(state, box, tighten_until):
                 break
             got = self._reward(state.rel)
@@ -123,24 +126,31 @@ class LpBounder:
 
     def _tighten(self, state: "_Rounds", box, deadline: float) -> bool:
         """One round of tightening the factors' bounds on `state.rel`, by the rules the checker
-        replays (`prover.tightening`); False when nothing shrank or time ran out."""
+        replays (`prover.tightening`); False when nothing shrank or time ran out first. A side
+        some LP solution already puts a quantity at is not tried (its LP extreme is that end)."""
         rel = state.rel
         model, steps, bounds = LpModel(rel), [], dict(state.bounds)
+        ends = _float_ends(rel)
+        settled: set = set()                           # (column, upper) reached by some LP point
         for i in self._factor_numbers(rel):
             c = rel.column(rel.order[i])
             if c is None or rel.lo[c] == rel.hi[c]:
                 continue
             for upper in (False, True):
+                if (c, upper) in settled:
+                    continue
                 if time.monotonic() > deadline:
-                    return False
+                    break
                 sign = -1 if upper else 1
-                best = self._best(rel, c, model.minimize(c, deadline - time.monotonic(), sign), exact=False, sign=sign)
+                answer = model.minimize(c, deadline - time.monotonic(), sign)
+                _settle(settled, answer.point, ends)
+                best = self._best(rel, c, answer, exact=False, sign=sign)
                 if best is None:
                     continue
                 step = Tightening(i, upper, best[1])
-                value = proven_bound(rel, step)
+                value = -best[0] if upper else best[0]     # what `proven_bound` re-derives
                 old = rel.hi[c] if upper else rel.lo[c]
-                if value is not None and sign * (value - old) > GAIN * (rel.hi[c] - rel.lo[c]):
+                if sign * (value - old) > GAIN * (rel.hi[c] - rel.lo[c]):
                     steps.append(step)
                     narrowed(bounds, step, value)
         if not steps:
@@ -203,6 +213,30 @@ class LpBounder:
         return tuple(out)
 
 
+def _float_ends(rel) -> tuple[np.ndarray, np.ndarray]:
+    """Within what float an LP value is at a column's lower / upper end."""
+    lo = np.array([_f(x) for x in rel.lo])
+    hi = np.array([_f(x) for x in rel.hi])
+    with np.errstate(invalid="ignore"):
+        tol = np.where(np.isfinite(hi - lo), GAIN * (hi - lo), 0.0)
+    return lo + tol, hi - tol
+
+
+def _f(x) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def _settle(settled: set, point, ends) -> None:
+    if point is None:
+        return
+    low, high = ends
+    settled.update((int(c), False) for c in np.flatnonzero(point <= low))
+    settled.update((int(c), True) for c in np.flatnonzero(point >= high))
+
+
 @dataclass
 class _Rounds:
     """Tightening so far: the relaxation after the rounds, and the bounds they proved."""
@@ -213,5 +247,4 @@ class _Rounds:
 
 def float_below(x: Fraction) -> float:
     """The largest float ≤ x (the search orders and closes leaves by floats)."""
-    f = float(x)
-    return math.nextafter(f, -math.inf) if f > x else f
+    return float_bounds(x)[0]

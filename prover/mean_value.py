@@ -28,9 +28,11 @@ from fractions import Fraction
 import numpy as np
 
 from dsl import ast
+from dsl.exact import to_fraction
+from dsl.walk import DagWalker
 from prover.derivative import gradients
 from prover.interval import BoxEvaluator
-from prover.interval_exact import exact_rational, to_fraction
+from prover.interval_exact import exact_rational
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 # The search closes a box by the mean-value form only with this relative margin to spare, so
@@ -77,17 +79,30 @@ class ConditionAtoms:
 def decide(e, atom_interval) -> tuple[bool, bool]:
     """(can be false, can be true) of a supported condition, given `atom_interval(compare)` →
     an enclosure (lo, hi) of its margin l − r."""
-    if isinstance(e, ast.Not):
-        f, t = decide(e.operand, atom_interval)
+    return _Decide(atom_interval).eval(e)
+
+
+class _Decide(DagWalker):
+    """`decide` on the and/or/not structure of a condition (iterative: conditions can be deep)."""
+
+    def __init__(self, atom_interval):
+        super().__init__()
+        self.atom_interval = atom_interval
+
+    def _Not(self, e):
+        f, t = yield e.operand
         return t, f
-    if isinstance(e, ast.BoolOp):
-        lf, lt = decide(e.left, atom_interval)
-        rf, rt = decide(e.right, atom_interval)
+
+    def _BoolOp(self, e):
+        lf, lt = yield e.left
+        rf, rt = yield e.right
         return (lf or rf, lt and rt) if e.op == "and" else (lf and rf, lt or rt)
-    lo, hi = atom_interval(e)
-    return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
-            ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
-            "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
+
+    def _Compare(self, e):
+        lo, hi = self.atom_interval(e)
+        return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
+                ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
+                "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
 
 
 class FloatMeanValue:
@@ -122,11 +137,11 @@ class FloatMeanValue:
         if n == 0 or not wanted:
             return out_lo, out_hi
         value, grad, usable = self._engines(wanted)
-        if naive:
+        if naive or n_vars == 0:            # no variables: the form is the value itself
             for col, (v_lo, v_hi) in zip(wanted, value.eval(lo, hi)):
                 out_lo[:, col] = np.where(np.isnan(v_lo), -np.inf, v_lo)
                 out_hi[:, col] = np.where(np.isnan(v_hi), np.inf, v_hi)
-        if grad is None:
+        if grad is None or n_vars == 0:
             return out_lo, out_hi
         mid = np.where(self.moving, (lo + hi) / 2, lo)                            # (N, V)
         at_mid = dict(zip(wanted, value.eval(mid, np.where(self.moving, mid, hi))))   # bools keep their box

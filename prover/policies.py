@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dsl.exact import to_float
 from prover.branching import evaluate_candidates, pair_score
 from prover.search_tree import Node
 from prover.tactics import Smt, Split
@@ -68,7 +69,7 @@ class LargestFirst(Policy):
     name = "largest-first"
 
     def choose(self, node, ctx):
-        widths = np.array([float(hi - lo) for lo, hi in node.goal.box])
+        widths = np.array([to_float(hi - lo) for lo, hi in node.goal.box])
         widths[~_splittable(node)] = -1
         return mid_split(node, int(np.argmax(widths)), ctx)
 
@@ -147,7 +148,7 @@ class Heuristic(Smear):
 def search_target(node: Node, ctx: Context) -> float | None:
     """The bound a reward search must reach (its claim's, else the tightest search's target)."""
     bound = node.goal.claim.bound
-    return float(bound) if bound is not None else ctx.target
+    return to_float(bound) if bound is not None else ctx.target
 
 
 def _learned() -> Policy:

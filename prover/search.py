@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from dsl.exact import approx, to_float
 from prover.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
 from prover.goals import Claim, Goal, midpoint, root_box
 from prover.lp_leaf import float_below
@@ -32,7 +33,7 @@ from prover.worst import Witness, WorstTracker, explore
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
 TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
-TIGHTEN_SHARE = 0.5 # ... with at most this share of the search's remaining time
+TIGHTEN_SHARE = 0.8 # ... with at most this share of the search's remaining time
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
@@ -105,7 +106,7 @@ class Search:
     # ---- pieces of the loop -----------------------------------------------------------
     def _report(self) -> None:
         worst = self.tracker.value
-        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {float(worst):.6g}"
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {approx(worst)}"
         self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
                                self.budget.nodes, detail))
 
@@ -302,14 +303,14 @@ class Search:
 
     # ---- targets and results ----------------------------------------------------------
     def _target(self) -> float | None:
-        return float(self.bound) if self.bound is not None else self.ctx.target
+        return to_float(self.bound) if self.bound is not None else self.ctx.target
 
     def _update_target(self) -> None:
         """Tightest mode: aim just below the worst found (no bound above it can be proved)."""
         if self.kind == "reward" and self.bound is None:
             worst = self.tracker.value
-            w = None if worst is None else float(worst)
-            self.ctx.target = math.inf if w is None else w - float(self.budget.gap) * abs(w)
+            w = None if worst is None else to_float(worst)
+            self.ctx.target = math.inf if w is None else w - to_float(self.budget.gap) * abs(w)
 
     def _dominated(self) -> bool:
         return self.stop is not None and self.tracker.value is not None and self.tracker.value <= self.stop

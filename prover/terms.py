@@ -72,13 +72,11 @@ class Renderer:
         return body
 
     def is_prop(self, e: ast.Expr) -> bool:
+        while isinstance(e, ast.Ite):          # a loop, not recursion: `if` chains are deep
+            e = e.then
         if isinstance(e, (ast.BoolLit, ast.Compare, ast.BoolOp, ast.Not)):
             return True
-        if isinstance(e, ast.Name):
-            return self.vars[e.id].vtype == "bool"
-        if isinstance(e, ast.Ite):
-            return self.is_prop(e.then)
-        return False
+        return isinstance(e, ast.Name) and self.vars[e.id].vtype == "bool"
 
     def _node(self, e: ast.Expr, text) -> str:
         s = self.syntax

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from dsl import ast
+from dsl.exact import to_fraction
 from dsl.interp import Evaluator
 from dsl.model import Domain, Plan, Value
 
@@ -64,7 +65,7 @@ def var_name(source: str, step: int | None) -> str:
 
 
 def num(value: Fraction) -> ast.Num:
-    return ast.Num(Fraction(value), _NOWHERE)
+    return ast.Num(to_fraction(value), _NOWHERE)
 
 
 def fold(e: ast.Expr) -> ast.Expr:
@@ -73,7 +74,7 @@ def fold(e: ast.Expr) -> ast.Expr:
     aggregate = isinstance(e, ast.Call) and e.func in ("sum", "count")
     if kids and not aggregate and all(isinstance(k, (ast.Num, ast.BoolLit)) for k in kids):
         value = Evaluator({}).eval(e)
-        return ast.BoolLit(value, e.pos) if isinstance(value, bool) else ast.Num(value, e.pos)
+        return ast.BoolLit(value, e.pos) if isinstance(value, bool) else ast.Num(to_fraction(value), e.pos)
     if isinstance(e, ast.Ite) and isinstance(e.cond, ast.BoolLit):
         return e.then if e.cond.value else e.orelse
     return e

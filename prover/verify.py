@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from dsl.errors import InputError
+from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.certificate import checked_certificate, tree_json
+from prover.checker import CheckUnfinished
 from prover.cut_search import CutResult, cut_search
 from prover.evaluation import GoalEvaluator
 from prover.lp_leaf import LpBounder
@@ -41,9 +43,14 @@ class VerifyResult:
     strategy: str
     certificate: dict | None = None
     note: str = ""
+    stop_reason: str = ""                 # why the run ended: one of STOP_REASONS
     searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
     policy_stats: dict | None = field(default=None, compare=False)     # learned: inference time, forwards
 
+
+# Why a verification ended (docs/verdicts.md defines each word).
+STOP_REASONS = ("bound proved", "gap reached", "refuted", "dominated", "node budget", "time limit",
+                "search exhausted", "solver unknown", "irrational model")
 
 SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
@@ -101,7 +108,11 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
         ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        return Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
+        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
+        limits[id(result)] = left
+        return result
+
+    limits: dict = {}           # id(search result) → the Budget it ran under
 
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
@@ -139,15 +150,46 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     if cuts:
         valid = try_cuts("valid", None, plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
                          VALID_SHARE)
+        if valid.status is not Status.PROVED:
+            # The reward search needs validity first: what was kept for it goes to one more cut.
+            valid = try_cuts("valid", None, plain, (H // 2,), 1.0)
     reward = None
     if valid.status is Status.PROVED:
         plain = search("reward", bound, sum(p.nodes for p in parts), time.monotonic() - start,
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    result = _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget.gap, progress)
+    valid, reward = _spend_the_rest(search, valid, reward, bound, parts, limits, budget, start, tracker)
+    result = _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
     stats = getattr(policy, "stats", None)
     return result if stats is None else replace(result, policy_stats=dict(stats))
+
+
+RERUN_GAIN = 6 / 5      # a last search over what the stages left runs only with this much more room
+
+
+def _spend_the_rest(search, valid, reward, bound, parts, limits, budget: Budget, start, tracker):
+    """The staged searches keep shares of the budget for each other; when a claim is still open
+    and what is left is clearly more than its plain search had, search it once more with all of it."""
+    open_kind = "valid" if valid.status is not Status.PROVED else "reward"
+    last = valid if open_kind == "valid" else reward
+    if last is None or (last.status is Status.PROVED and not (
+            bound is None and tracker.value is not None and _short_of_gap(last.lower_bound, tracker.value, budget.gap))):
+        return valid, reward
+    if last.counterexample is not None or any(p.dominated for p in parts):
+        return valid, reward
+    plains = [p for p in parts if id(p) in limits and p.claim.kind == open_kind]
+    biggest = max(plains, key=lambda p: p.nodes, default=None)
+    used_s = time.monotonic() - start
+    nodes_left, seconds_left = budget.nodes - sum(p.nodes for p in parts), SEARCH_SHARE * budget.seconds - used_s
+    if biggest is None or nodes_left < RERUN_GAIN * biggest.nodes or seconds_left < RERUN_GAIN * biggest.time_s:
+        return valid, reward
+    again = search(open_kind, bound, sum(p.nodes for p in parts), used_s)
+    parts.append(again)
+    if open_kind == "valid":
+        return (again, reward) if again.status is Status.PROVED or again.counterexample else (valid, reward)
+    better = again.status is Status.PROVED and (last.status is not Status.PROVED or again.lower_bound > last.lower_bound)
+    return valid, (again if better or again.counterexample else reward)
 
 
 LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
@@ -177,8 +219,25 @@ def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
     return worst - lower > gap * abs(worst)
 
 
+def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budget) -> str:
+    """Which limit ended an open search: the node budget, the time, or nothing left to split
+    (the whole budget's first, then the share the open search ran under)."""
+    if nodes + 2 > budget.nodes:
+        return "node budget"
+    if elapsed >= SEARCH_SHARE * budget.seconds:
+        return "time limit"
+    left = limits.get(id(result))
+    if left is None:                                    # a cut: its pieces ran out of their shares
+        return "time limit"
+    if result.nodes + 2 > left.nodes:
+        return "node budget"
+    return "time limit" if result.time_s >= left.seconds else "search exhausted"
+
+
 def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, gap: Fraction, progress: Reporter = silent) -> VerifyResult:
+             tracker: WorstTracker, parts, start, budget: Budget, limits: dict,
+             progress: Reporter = silent) -> VerifyResult:
+    gap = budget.gap
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
@@ -189,29 +248,48 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
         # An invalid plan has no worst-case reward: a reward seen in some valid scenario would mislead.
         worst = None if cex.outcome.violation else tracker.lowest
         return VerifyResult("refuted", plan, bound, None, worst, cex, nodes, smt_calls, elapsed, strategy,
-                            searches=tuple(parts))
+                            stop_reason="refuted", searches=tuple(parts))
     lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
     if lower is None or any(p.dominated for p in parts):
-        note = "validity not proved within budget" if valid.status is not Status.PROVED else "bound not proved within budget"
+        open_search = valid if valid.status is not Status.PROVED else reward
+        why = _stop_reason(open_search, limits, nodes, elapsed, budget)
+        what = "validity" if valid.status is not Status.PROVED else "bound"
+        note = f"{what} not proved within budget ({why}{_spent(nodes, elapsed, budget)})"
         if any(p.dominated for p in parts):
-            note, lower = "dominated: a scenario earns no more than the best certified bound", None
+            note, lower, why = "dominated: a scenario earns no more than the best certified bound", None, "dominated"
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
-                            strategy, note=note, searches=tuple(parts))
+                            strategy, note=note, stop_reason=why, searches=tuple(parts))
+    note = _gap_note(bound, lower, tracker.value, gap)
+    why = "bound proved" if bound is not None else "gap reached"
+    if note:
+        why = _stop_reason(reward, limits, nodes, elapsed, budget)
+        note = f"{note} ({why}{_spent(nodes, elapsed, budget)})"
     stats = {"nodes": nodes, "smt_calls": smt_calls}
     progress(Progress("checking the certificate", 0, None))
-    cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats)
+    try:
+        cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats,
+                                   deadline=start + budget.seconds)
+    except CheckUnfinished as exc:              # unconfirmed is unknown, never proved
+        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls,
+                            time.monotonic() - start, strategy, note=str(exc), stop_reason="time limit",
+                            searches=tuple(parts))
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
     return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert, _gap_note(bound, lower, tracker.value, gap), searches=tuple(parts))
+                        strategy, cert, note, stop_reason=why, searches=tuple(parts))
+
+
+def _spent(nodes: int, elapsed: float, budget: Budget) -> str:
+    return (f": {nodes} of {budget.nodes} nodes, searched {elapsed:.1f}s of the {budget.seconds:g}s limit, "
+            f"{SEARCH_SHARE:.0%} of which is for the search and the rest for checking a certificate")
 
 
 def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:
     """For --tightest: say so when the certified bound stopped short of the requested gap."""
     if bound is not None or worst is None or not _short_of_gap(lower, worst, gap):
         return ""
-    rel = f"{float((worst - lower) / abs(worst)):.3g}" if worst else "infinite"
-    return (f"gap not reached within budget: the worst found is {float(worst - lower):.6g} above the "
-            f"certified bound (relative gap {rel}, asked {float(gap):.3g})")
+    rel = approx((worst - lower) / abs(worst), 3) if worst else "infinite"
+    return (f"gap not reached within budget: the worst found is {approx(worst - lower)} above the "
+            f"certified bound (relative gap {rel}, asked {approx(gap, 3)})")
 
 
 

@@ -26,6 +26,11 @@ class SmtAnswer:
     reason: str = ""
 
 
+def _ms(seconds: float) -> int:
+    """Z3's timeout in milliseconds: at least 1, at most what its unsigned option holds."""
+    return max(1, min(int(min(seconds, 4e6) * 1000), 2**32 - 1))
+
+
 def _val(q: Fraction) -> z3.ArithRef:
     q = Fraction(q)
     return z3.RealVal(f"{q.numerator}/{q.denominator}")
@@ -170,7 +175,7 @@ def check(u: Unrolled, box: Box, claim: Claim, seconds: float, compiler: Compile
     """Is `box ∧ assumes ∧ ¬claim` satisfiable within `seconds`?"""
     c = compiler or Compiler(u)
     s = z3.Solver()
-    s.set("timeout", max(1, int(seconds * 1000)))
+    s.set("timeout", _ms(seconds))
     s.add(*c.box_constraints(box), *c.assumes(), c.negated(claim))
     r = s.check()
     if r == z3.unsat:
@@ -181,21 +186,22 @@ def check(u: Unrolled, box: Box, claim: Claim, seconds: float, compiler: Compile
     return SmtAnswer("unknown", reason=s.reason_unknown())
 
 
-def admissible(u: Unrolled, box: Box, seconds: float) -> str:
+def admissible(u: Unrolled, box: Box, seconds: float, compiler: Compiler | None = None) -> str:
     """"sat" when some scenario in the box satisfies the assumes, else "unsat"/"unknown"."""
-    c = Compiler(u)
+    c = compiler or Compiler(u)
     s = z3.Solver()
-    s.set("timeout", max(1, int(seconds * 1000)))
+    s.set("timeout", _ms(seconds))
     s.add(*c.box_constraints(box), *c.assumes())
     return str(s.check())
 
 
-def minimize_reward(u: Unrolled, box: Box, seconds: float) -> tuple[str, Fraction | None, tuple | None]:
+def minimize_reward(u: Unrolled, box: Box, seconds: float,
+                    compiler: Compiler | None = None) -> tuple[str, Fraction | None, tuple | None]:
     """The exact minimum of R over the admissible box (z3 Optimize): ("optimal", value, point),
     or ("unknown", None, None) — Optimize reports timeouts as `canceled`, not `timeout`."""
-    c = Compiler(u)
+    c = compiler or Compiler(u)
     opt = z3.Optimize()
-    opt.set("timeout", max(1, int(seconds * 1000)))
+    opt.set("timeout", _ms(seconds))
     opt.add(*c.box_constraints(box), *c.assumes())
     handle = opt.minimize(c.reward())
     if opt.check() != z3.sat:
@@ -210,12 +216,19 @@ def minimize_reward(u: Unrolled, box: Box, seconds: float) -> tuple[str, Fractio
 def check_leaf(u: Unrolled, box: Box, claim: Claim, seconds: float = 60.0) -> bool:
     """For the certificate checker: does Z3 confirm `claim` on `box` (unsat of its negation)?
     Where cvc5 is installed it must not contradict Z3 (it may time out: that is not a refutation)."""
-    if check(u, box, claim, seconds).status != "unsat":
-        return False
+    return leaf_status(u, box, claim, seconds) == "unsat"
+
+
+def leaf_status(u: Unrolled, box: Box, claim: Claim, seconds: float) -> str:
+    """"unsat" (`claim` confirmed on `box`), "sat" (a solver found a counterexample) or
+    "unknown" (Z3 gave up or ran out of `seconds`)."""
+    status = check(u, box, claim, seconds).status
+    if status != "unsat":
+        return status
     from prover import smt_cvc5
-    if smt_cvc5.available():
-        return smt_cvc5.check_smt2(leaf_smt2(u, box, claim), min(seconds, 10.0)) != "sat"
-    return True
+    if smt_cvc5.available() and smt_cvc5.check_smt2(leaf_smt2(u, box, claim), min(seconds, 10.0)) == "sat":
+        return "sat"
+    return "unsat"
 
 
 def leaf_smt2(u: Unrolled, box: Box, claim: Claim) -> str:

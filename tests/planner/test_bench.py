@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from corpus import domain_files, known_plan
 from dsl.plan import parse_plan
-from corpus.bench import GAP, bench
+from corpus.bench import GAP, bench, number_range
 from corpus.goals import BenchGoal, worst_found
 from dsl.load import load_domain
 from planner.cli import main
@@ -46,7 +46,7 @@ def test_bench_table_is_consistent_with_its_rows():
     for row in table["goals"]:       # a proved bound never exceeds the worst case found for it
         for r in row["results"].values():
             if r["verdict"] == "proved":
-                assert Fraction(row["bound"]) <= Fraction(row["worst_found"])
+                assert number_range(row["bound"])[0] <= number_range(row["worst_found"])[1]
 
 
 def test_bench_cli_json_and_plot(capsys, tmp_path):

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from dsl.interp import run
 from dsl.load import load_text
 from dsl.scenario import nominal, random_scenario
-from planner.candidates import top_plans
+from planner.candidates import NO_PLAN, scenario_optimum, top_plans
 from planner.graph import build
 
 
@@ -63,6 +63,39 @@ def test_random_small_domains_match_brute_force(h, cap, cost, seeds):
     assert [c.value for c in got.plans] == [v for v, _ in want[:3]]
     for c in got.plans:   # each reported value is the plan's true min-over-scenarios return
         assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 4), cap=st.integers(1, 3), cost=st.sampled_from(["0", "1/2", "1", "-1"]),
+       seeds=st.lists(st.integers(0, 10_000), min_size=0, max_size=3))
+def test_parallel_edges_keep_the_best_value(h, cap, cost, seeds):
+    """With a clamp, up(1) and up(2) often reach the same child in every scenario: the best
+    value over the set must survive (once the later edge replaced the earlier one)."""
+    text = (SMALL.format(h=h, cap=cap, cost=cost).replace(f"requires x + n <= {cap}", "")
+            .replace("x' = x + n + d", f"x' = min(x + n, {cap}) + d"))
+    d = load_text(text)
+    scenarios = (nominal(d),) + tuple(random_scenario(d, random.Random(s)) for s in seeds)
+    want = brute_force(d, scenarios)
+    got = top_plans(build(d, scenarios), 3)
+    assert got.exhaustive
+    assert [c.value for c in got.plans[:1]] == [v for v, _ in want[:1]]
+    for c in got.plans:
+        assert min(run(d, c.plan, s).reward for s in scenarios) == c.value
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 4), cap=st.integers(1, 3), cost=st.sampled_from(["0", "1/2", "-1"]),
+       seed=st.integers(0, 10_000), beam=st.sampled_from([2, 4, 2000]))
+def test_a_single_scenario_optimum_is_exact_or_none(h, cap, cost, seed, beam):
+    """The planner's U when the beam cuts the joint graph: each scenario's own optimum, exact."""
+    d = load_text(SMALL.format(h=h, cap=cap, cost=cost).replace("reward final = x", "reward final = x\nsafe x >= -1"))
+    s = random_scenario(d, random.Random(seed))
+    want = brute_force(d, (s,))
+    got = scenario_optimum(d, s, beam)
+    if beam == 2000:
+        assert got is not None
+    if got is not None:
+        assert got == (want[0][0] if want else NO_PLAN)
 
 
 def test_beam_truncation_is_reported(thermostat):

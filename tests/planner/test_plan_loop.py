@@ -68,8 +68,11 @@ def test_no_robustly_valid_plan_is_reported():
     d = load_text(DISCRETE.format(h=3, budget=3, cost="1").replace("safe x >= -2", "safe x >= 0"), "hopeless.rwd")
     assert robust_optimum(d) is None
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=30, workers=1))
-    assert res.selected is None
+    assert res.selected is None and res.no_robust_plan and res.stop_reason == "no robust plan"
     assert all(c.result.verdict == "refuted" for r in res.rounds for c in r.candidates)
+    # each plan fails in some scenario of the set the result names
+    for plan in itertools.product(d.instances(), repeat=d.horizon):
+        assert any(not run(d, plan, s).valid for s in res.scenarios)
 
 
 def test_a_run_out_of_time_says_so():
@@ -77,4 +80,5 @@ def test_a_run_out_of_time_says_so():
     that no new worst-case scenario exists."""
     d = load_text(DISCRETE.format(h=3, budget=1, cost="1/4"), "discrete.rwd")
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=0.01, workers=1))
-    assert res.selected is None and res.stop_reason == "time limit: 3 of 3 candidates were not started"
+    assert res.selected is None and res.stop_reason == "time limit"
+    assert "too little to start round 1" in res.stop_detail and not res.no_robust_plan

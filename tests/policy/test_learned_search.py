@@ -26,7 +26,7 @@ def learned(tiny_net):
 def test_learned_proofs_pass_the_certificate_checker(learned):
     d = load_domain(THERMO)
     plan = parse_plan(known_plan(THERMO), d)
-    r = verify_search(d, plan, None, "learned", Budget(3000, 30), smt=False, policy=learned)
+    r = verify_search(d, plan, None, "learned", Budget(3000, 30), smt=False, policy=learned, use_lp=False)
     assert r.verdict == "proved" and r.certificate["strategy"] == "learned"
     report = check_certificate(d, r.certificate)
     assert report.nodes == r.nodes and report.leaves
@@ -49,7 +49,7 @@ def test_one_forward_pass_per_search_iteration(learned, sir_goal):
         return original(nodes, ctx)
     learned._splits = counting
     before = learned.stats["forwards"]
-    r = verify_search(sir_goal.domain, sir_goal.plan, sir_goal.bound, "learned", Budget(400, 20), smt=False,
+    r = verify_search(sir_goal.domain, sir_goal.plan, sir_goal.bound, "learned", Budget(400, 20), smt=False, use_lp=False,
                       policy=learned)
     assert r.nodes > 20 and max(calls) > 1, "the search expands several nodes per iteration"
     assert learned.stats["forwards"] - before == len(calls)
@@ -77,7 +77,7 @@ def test_children_facts_from_strong_branching_are_the_searchs_own(learned, sir_g
         return orig(self, goal, parent, facts, flo, fhi)
     Search._make = spy
     try:
-        verify_search(sir_goal.domain, sir_goal.plan, None, "learned", Budget(300, 20), smt=False, policy=learned)
+        verify_search(sir_goal.domain, sir_goal.plan, None, "learned", Budget(300, 20), smt=False, policy=learned, use_lp=False)
     finally:
         Search._make = orig
     assert seen and all(seen)

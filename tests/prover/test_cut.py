@@ -140,13 +140,13 @@ def test_verify_with_the_heuristic_may_cut_and_stays_checked():
     drone = DOMAINS["drone"]
     d = load_domain(drone)
     plan = parse_plan(known_plan(drone), d)
-    r = verify_search(d, plan, None, "heuristic", Budget(200, 20, Fraction(1, 1000)))
+    r = verify_search(d, plan, None, "heuristic", Budget(200, 20, Fraction(1, 1000)), use_lp=False)
     assert r.verdict == "proved"
     assert "cut" in r.certificate["proofs"]["valid"]
     check_certificate(d, r.certificate)
     assert r.lower_bound <= r.worst_found.outcome.reward
     plan = parse_plan("thrust(0); thrust(3); thrust(2); thrust(1); thrust(0); thrust(0); thrust(3); thrust(3)", d)
-    r = verify_search(d, plan, None, "heuristic", Budget(200, 20, Fraction(1, 1000)))
+    r = verify_search(d, plan, None, "heuristic", Budget(200, 20, Fraction(1, 1000)), use_lp=False)
     kinds = [type(p).__name__ for p in r.searches]
     assert kinds[:2] == ["SearchResult", "SearchResult"] and "CutResult" in kinds[2:], kinds
     assert r.verdict == "proved"

@@ -100,8 +100,9 @@ def test_corpus_unrollings_enclose_random_points():
 @settings(max_examples=300, deadline=None)
 @given(n=st.integers(-10**300, 10**300), d=st.integers(1, 10**150))
 def test_outward_rounding_encloses_and_keeps_short_rationals(n, d):
-    from prover.interval_exact import LIMIT, PRECISION, outward, _rational
-    x = _rational(n, d)
+    from dsl.exact import Q
+    from prover.interval_exact import LIMIT, PRECISION, outward
+    x = Q(n, d)
     lo, hi = outward(x, False), outward(x, True)
     assert lo <= x <= hi
     if int(x.denominator).bit_length() <= LIMIT:
