@@ -81,10 +81,13 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
 def harvest(goal, goal_id: int, policy: str | object, budget, per_goal: int, seed: int):
     """(samples, verdict) from one search of `goal` (a corpus.goals.BenchGoal) with `policy`."""
     from prover.verify import verify_search
+    # Split choices are learned from searches that split: without SMT, and without lp leaves,
+    # which close most corpus goals at the root (the network learns the split tactic only).
     if isinstance(policy, str):
-        r = verify_search(goal.domain, goal.plan, goal.bound, policy, budget, smt=False)
+        r = verify_search(goal.domain, goal.plan, goal.bound, policy, budget, smt=False, use_lp=False)
     else:
-        r = verify_search(goal.domain, goal.plan, goal.bound, policy.name, budget, smt=False, policy=policy)
+        r = verify_search(goal.domain, goal.plan, goal.bound, policy.name, budget, smt=False, policy=policy,
+                          use_lp=False)
     u = unroll(goal.domain, goal.plan)
     ev, sens = GoalEvaluator(u), Sensitivity(u)
     rng = random.Random(seed)
