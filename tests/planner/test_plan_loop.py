@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from dsl.interp import run
+from tests.planner.brute import robust_optimum as _brute
 from dsl.load import load_text
 from dsl.scenario import Scenario, failed_assumes
 from planner.loop import PlanOptions, plan_and_verify
@@ -43,14 +44,7 @@ def all_scenarios(d):
 
 
 def robust_optimum(d):
-    scenarios = list(all_scenarios(d))
-    best = None
-    for plan in itertools.product(d.instances(), repeat=d.horizon):
-        outcomes = [run(d, plan, s) for s in scenarios]
-        if all(o.valid for o in outcomes):
-            value = min(o.reward for o in outcomes)
-            best = value if best is None else max(best, value)
-    return best
+    return _brute(d, all_scenarios(d))
 
 
 @pytest.mark.parametrize("h, budget, cost", [(2, 0, "1/2"), (3, 1, "1"), (3, -1, "1/4"), (4, 0, "1/2")])

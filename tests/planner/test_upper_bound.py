@@ -10,6 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings, strategies as st
 
 from dsl.interp import run
+from tests.planner.brute import robust_optimum
 from dsl.load import load_text
 from dsl.scenario import Scenario, failed_assumes
 from planner.cli import main
@@ -112,14 +113,7 @@ def _all_scenarios(d):
 
 
 def _robust_optimum(d):
-    scenarios = list(_all_scenarios(d))
-    best = None
-    for plan in itertools.product(d.instances(), repeat=d.horizon):
-        outcomes = [run(d, plan, s) for s in scenarios]
-        if all(o.valid for o in outcomes):
-            value = min(o.reward for o in outcomes)
-            best = value if best is None else max(best, value)
-    return best
+    return robust_optimum(d, _all_scenarios(d))
 
 
 small = st.integers(-2, 2)
