@@ -13,6 +13,7 @@ import numpy as np
 
 from dsl.exact import approx, to_float
 
+MAX_DENOMINATOR_BITS = 4096  # a terminating decimal this long is never a short one worth printing
 CELL_DIGITS = 4          # significant digits of a rounded table cell
 TOTAL_DIGITS = 7         # ... of a rounded total or bound in a sentence
 
@@ -20,10 +21,12 @@ TOTAL_DIGITS = 7         # ... of a rounded total or bound in a sentence
 def exact_decimal(q: Fraction, max_digits: int) -> str | None:
     """The exact decimal text of `q` when it terminates within `max_digits` significant digits."""
     q = Fraction(q)
-    d, places = q.denominator, 0
-    twos = fives = 0
-    while d % 2 == 0:
-        d, twos = d // 2, twos + 1
+    d = q.denominator
+    if d.bit_length() > MAX_DENOMINATOR_BITS:
+        return None        # no short decimal (and dividing out one factor at a time took seconds)
+    twos = (d & -d).bit_length() - 1
+    d >>= twos
+    fives = 0
     while d % 5 == 0:
         d, fives = d // 5, fives + 1
     if d != 1:
