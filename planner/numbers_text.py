@@ -67,7 +67,7 @@ def value(v) -> str:
     exact = exact_decimal(q, 12)
     if exact is not None:
         return exact
-    if len(str(q)) <= 24:
+    if _short(q):
         return f"{q} ≈ {rounded(q, TOTAL_DIGITS)}"
     return f"≈ {rounded(q, TOTAL_DIGITS)}"
 
@@ -93,10 +93,15 @@ def _directed(q: Fraction, up: bool) -> Fraction:
     return Fraction(whole) / scale
 
 
+def _short(q: Fraction) -> bool:
+    """A fraction short enough to print as it is (sizes first: str of a huge one takes seconds)."""
+    return q.numerator.bit_length() + q.denominator.bit_length() <= 80 and len(str(q)) <= 24
+
+
 def bound(v, up: bool = False) -> str:
     """A certified bound in a sentence, still true as printed: exact when short, else rounded
     outward (down for a lower bound, `up` for an upper bound) and saying so."""
     q = Fraction(v)
-    if exact_decimal(q, 12) is not None or len(str(q)) <= 24:
+    if exact_decimal(q, 12) is not None or _short(q):
         return value(q)
     return f"{exact_decimal(_directed(q, up), TOTAL_DIGITS + 2)} (rounded {'up' if up else 'down'})"
