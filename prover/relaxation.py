@@ -43,13 +43,12 @@ class Relaxation:
     objectives: tuple                          # the column of each root (None: unbounded)
     inputs: dict                               # variable name → its column (for LP solutions)
     columns: tuple                             # the lifted quantity (DAG node) of each column
-    order: tuple = ()                          # every lifted quantity, children first: their numbers
+    order: tuple                               # every lifted quantity, children first: their numbers
+    index: dict                                # id(node) → its column
 
     def column(self, node) -> int | None:
         """The column of a lifted quantity (None: it has no finite bounds, or is boolean)."""
-        if not hasattr(self, "_index"):
-            object.__setattr__(self, "_index", {id(n): c for c, n in enumerate(self.columns)})
-        return self._index.get(id(node))
+        return self.index.get(id(node))
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,7 @@ def relax(u, ev, roots) -> Relaxation:
         _assume_rows(b, a)
     inputs = {n.id: b.col[id(n)] for n in b.nodes if isinstance(n, ast.Name)}
     return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), tuple(b.col.get(id(r)) for r in roots),
-                      inputs, tuple(b.nodes), tuple(order))
+                      inputs, tuple(b.nodes), tuple(order), b.col)
 
 
 def _operands(node) -> tuple:
