@@ -27,7 +27,7 @@ from dsl.errors import InputError
 from prover.policy import checkpoint
 from prover.policy.spec import PolicySpec
 from prover.policy.net import PolicyConfig, PolicyNet
-from prover.policy.oracle import Sample, harvest
+from prover.policy.oracle import Sample
 
 
 @dataclass(frozen=True)
