@@ -16,14 +16,18 @@ import concurrent.futures as cf
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from dsl.errors import InputError, InternalError
+from dsl.errors import InputError, InternalError, WarrantError
 
 RAY_INSTALL = "pip install -e '.[ray]'   (ray==2.60.0)"
 MAX_RETRIES = 3            # runs of a job after its worker died, before it counts as lost
 
 
-class WorkerLost(InternalError):
-    """A job's worker died on every attempt (killed, out of memory, node lost)."""
+class WorkerLost(WarrantError):
+    """A job's worker died on every attempt (killed, out of memory, node lost): a failure of the
+    machine or cluster, not a bug in warrant, so it is reported as itself (exit 4, no
+    'internal error' line)."""
+
+    exit_code = 4
 
 
 @dataclass(eq=False)

@@ -111,3 +111,18 @@ def test_time_limits_of_any_size(capsys, tmp_path, limit, code):
     assert "Traceback" not in out + err
     if code == 2:
         assert "--time-limit" in err and "at most" in err
+
+
+def test_a_lost_worker_is_reported_as_itself_not_as_a_bug(capsys, monkeypatch):
+    """A worker killed on every attempt is the machine's failure: exit 4 with what happened,
+    without the 'bug in warrant' line."""
+    from planner import cli
+    from prover.executor import WorkerLost
+
+    def lost(args, out):
+        raise WorkerLost("a worker process died 3 time(s) running a job")
+    parser, handlers = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: (parser, {**handlers, "check": lost}))
+    assert cli.main(["check", "corpus/domains/proxy.rwd"]) == 4
+    err = capsys.readouterr().err
+    assert "worker process died" in err and HINT not in err
