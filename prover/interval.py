@@ -191,26 +191,10 @@ class BoxEvaluator:
     def __init__(self, exprs: Sequence[ast.Expr], variables: Sequence[UVar]):
         self.columns = {v.name: i for i, v in enumerate(variables)}
         self.bool_vars = {v.name for v in variables if v.vtype == "bool"}
-        self.order: list[ast.Expr] = []          # unique nodes, children before parents
-        self.index: dict[int, int] = {}          # id(node) → position in order
-        for e in exprs:
-            self._visit(e)
+        self.order: list[ast.Expr] = ast.post_order(exprs)       # unique nodes, children before parents
+        self.index: dict[int, int] = {id(n): i for i, n in enumerate(self.order)}   # id(node) → position
         self.roots = [self.index[id(e)] for e in exprs]
         self.consts = _const_table(self.order)
-
-    def _visit(self, root: ast.Expr) -> None:
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if id(node) in self.index:
-                continue
-            kids = _operands(node)
-            if ready or not kids:
-                self.index[id(node)] = len(self.order)
-                self.order.append(node)
-            else:
-                stack.append((node, True))
-                stack.extend((k, False) for k in kids if id(k) not in self.index)
 
     def eval(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Intervals of every expression on the boxes [lo, hi] (each (N, V))."""
@@ -268,12 +252,6 @@ def _const_table(nodes) -> dict[int, tuple[float, float]]:
                 bounds = by_value[e.value] = const_bounds(e.value)
             out[id(e)] = bounds
     return out
-
-
-def _operands(e: ast.Expr) -> tuple:
-    if isinstance(e, ast.BinOp) and e.op == "^":
-        return (e.left,)                       # the exponent is a constant read from the node
-    return ast.children(e)
 
 
 def _iv_binop(e, get):

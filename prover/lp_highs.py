@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsl.exact import float_bounds
 from prover.relaxation import EQ, Relaxation
 
 
@@ -25,13 +26,8 @@ class LpAnswer:
 def _float(x, up: bool) -> float:
     """A float at or beyond x (outward); beyond HUGE, infinite: such a bound carries no
     information the LP could use in floating point."""
-    try:
-        f = float(x)
-    except OverflowError:
-        f = math.inf if x > 0 else -math.inf
-    if abs(f) > HUGE:
-        return math.copysign(math.inf, f)
-    return math.nextafter(f, math.inf if up else -math.inf) if (f < x if up else f > x) else f
+    f = float_bounds(x)[1 if up else 0]
+    return math.copysign(math.inf, f) if abs(f) > HUGE else f
 
 
 class LpModel:

@@ -215,18 +215,11 @@ class LpBounder:
 
 def _float_ends(rel) -> tuple[np.ndarray, np.ndarray]:
     """Within what float an LP value is at a column's lower / upper end."""
-    lo = np.array([_f(x) for x in rel.lo])
-    hi = np.array([_f(x) for x in rel.hi])
+    lo = np.array([to_float(x) for x in rel.lo])
+    hi = np.array([to_float(x) for x in rel.hi])
     with np.errstate(invalid="ignore"):
         tol = np.where(np.isfinite(hi - lo), GAIN * (hi - lo), 0.0)
     return lo + tol, hi - tol
-
-
-def _f(x) -> float:
-    try:
-        return float(x)
-    except OverflowError:
-        return math.inf if x > 0 else -math.inf
 
 
 def _settle(settled: set, point, ends) -> None:

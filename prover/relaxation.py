@@ -107,24 +107,6 @@ def _comparisons(e, bool_names) -> list | None:
     return out
 
 
-def post_order(roots) -> list[ast.Expr]:
-    """The distinct nodes below `roots`, children before parents (iterative: DAG depth grows
-    with the horizon)."""
-    seen, order, stack = set(), [], [(r, False) for r in reversed(roots)]
-    while stack:
-        node, ready = stack.pop()
-        if id(node) in seen:
-            continue
-        if ready:
-            seen.add(id(node))
-            order.append(node)
-            continue
-        stack.append((node, True))
-        kids = (node.left,) if isinstance(node, ast.BinOp) and node.op == "^" else ast.children(node)
-        stack.extend((k, False) for k in reversed(kids) if id(k) not in seen)
-    return order
-
-
 class _Builder:
     """Columns and rows for the nodes of one box, from an exact (memoized) range evaluator."""
 
@@ -168,7 +150,7 @@ def relax(u, ev, roots) -> Relaxation:
     """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
     box of the exact evaluator `ev`."""
     b = _Builder(ev)
-    order = post_order([*roots, *u.assumes])
+    order = ast.post_order([*roots, *u.assumes])
     for node in order:
         iv = b.bounds(node)
         if iv is None or is_truth_set(iv[0]):
@@ -184,11 +166,8 @@ def relax(u, ev, roots) -> Relaxation:
 
 
 def _operands(node) -> tuple:
-    if isinstance(node, ast.BinOp) and node.op == "^":
-        return (node.left,)
-    if isinstance(node, ast.Ite):
-        return ()                  # its rows name the branch it takes, which has a column
-    return ast.children(node)
+    """What a node's rows name: its operands (an `if` only the branch it takes, checked there)."""
+    return () if isinstance(node, ast.Ite) else ast.operands(node)
 
 
 def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object], sign: int = 1):

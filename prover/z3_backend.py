@@ -50,7 +50,7 @@ class Compiler:
             node, ready = stack.pop()
             if node in self.memo:
                 continue
-            kids = [k for k in _operands(node) if k not in self.memo]
+            kids = [k for k in ast.operands(node) if k not in self.memo]
             if ready or not kids:
                 self.memo[node] = self._build(node)
             else:
@@ -153,12 +153,6 @@ class Compiler:
             out.append(q)
             approx |= a
         return tuple(out), approx
-
-
-def _operands(e: ast.Expr) -> tuple:
-    if isinstance(e, ast.BinOp) and e.op == "^":
-        return (e.left,)
-    return ast.children(e)
 
 
 def _fraction(val) -> tuple[Fraction, bool]:
