@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from prover.executor import InProcess
+from prover.search.executor import InProcess
 from prover.policy.spec import PolicySpec
-from prover.search import Budget
-from prover.verify import VerifyResult, verify_search
+from prover.search.loop import Budget
+from prover.search.verify import VerifyResult, verify_search
 
 STRATEGIES = ("z3", "largest-first", "smear", "heuristic", "learned")
 GAP = Fraction(1, 10)       # --tightest runs stop when the certified bound is this close
@@ -43,7 +43,7 @@ class BenchRun:
 def run_strategy(name: str, domain, plan, bound, budget: Budget, policy: PolicySpec | None = None) -> VerifyResult:
     """One strategy on one goal (`policy`: the spec the learned strategy runs with)."""
     if name == "z3":
-        from prover.verify_z3 import verify_z3
+        from prover.search.verify_z3 import verify_z3
         return verify_z3(domain, plan, bound, budget.seconds)
     spec = policy if name == "learned" and policy is not None else PolicySpec(name)
     return replace(verify_search(domain, plan, bound, name, budget, policy=spec.make()), searches=())
@@ -70,7 +70,7 @@ def run_job(job: GoalJob) -> VerifyResult:
 def bench(goals, strategies, budget: Budget, progress=None, executor=None, learned: PolicySpec | None = None,
           inference: dict | None = None) -> dict:
     """The JSON table of DESIGN.md's performance protocol. Every (goal, strategy) run is one job
-    of `executor` (prover.executor; default: one after another in this process); `learned` is
+    of `executor` (prover.search.executor; default: one after another in this process); `learned` is
     the learned strategy's spec; `inference` (if given) sums its forward passes and their time."""
     executor = executor or InProcess()
     total = len(goals) * len(strategies)

@@ -15,7 +15,7 @@ from fractions import Fraction
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-from prover.search import Budget
+from prover.search.loop import Budget
 
 
 def stretched(name: str, horizon: int) -> str:
@@ -28,8 +28,8 @@ def stretched(name: str, horizon: int) -> str:
 
 
 def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = Fraction(1, 10)) -> str:
-    from prover.verify import verify_search
-    from prover.verify_z3 import verify_z3
+    from prover.search.verify import verify_search
+    from prover.search.verify_z3 import verify_z3
     path = next(p for p in domain_files() if p.stem == name)
     d = load_domain(path).with_horizon(horizon)
     plan = parse_plan(stretched(name, horizon), d)

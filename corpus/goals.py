@@ -18,9 +18,9 @@ from fractions import Fraction
 from dsl.interp import run
 from dsl.model import Domain, Plan
 from dsl.scenario import nominal
-from prover.evaluation import GoalEvaluator, round_down
-from prover.unroll import unroll
-from prover.worst import WorstTracker, explore
+from prover.bounds.evaluation import GoalEvaluator, round_down
+from prover.calculus.unroll import unroll
+from prover.search.worst import WorstTracker, explore
 
 TIGHTNESS = (Fraction(1, 5), Fraction(1, 20), Fraction(1, 100))
 
@@ -82,8 +82,8 @@ def bench_goals(domain: Domain, n: int, seed: int, refutations: int = 1, screen_
     """`n` bound goals from up to `n` distinct robustly valid plans (goal i: plan i mod #plans at
     tightness i mod 3), and up to `refutations` refutation goals from refuted plans. Screens at
     most 4n + 4 candidates, and once n valid plans are in, looks for refuted ones only up to 2n + 2."""
-    from prover.search import Budget
-    from prover.verify import verify_search
+    from prover.search.loop import Budget
+    from prover.search.verify import verify_search
     rng = random.Random(seed)
     valid, refuted, stats = [], [], {"tried": 0, "unknown": 0}
     budget = Budget(screen_nodes, screen_seconds, gap=Fraction(1))

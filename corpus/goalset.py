@@ -74,10 +74,10 @@ def assign_splits(names: list[str], validation=None, test=None) -> dict:
 
 
 def _probe(g: BenchGoal):
-    """The probe search of a goal, as a job for the executor (prover.executor)."""
-    from prover.jobs import VerifyJob
+    """The probe search of a goal, as a job for the executor (prover.search.executor)."""
+    from prover.search.jobs import VerifyJob
     from prover.policy.spec import PolicySpec
-    from prover.search import Budget
+    from prover.search.loop import Budget
     return VerifyJob.of(g.domain, g.plan, g.bound, PolicySpec("smear"), Budget(PROBE_NODES, PROBE_SECONDS), smt=False)
 
 
@@ -85,8 +85,8 @@ def domain_goals(path: Path, per_domain: int, seed: int, progress=None, splits: 
                  executor=None) -> list[GoalRecord]:
     """Up to `per_domain` goals of one domain file, hardest-first as the module explains; the
     probes are jobs of `executor` (default: one after another in this process)."""
-    from prover.executor import InProcess
-    from prover.jobs import run_verify
+    from prover.search.executor import InProcess
+    from prover.search.jobs import run_verify
     base = load_domain(path)
     rng = random.Random(f"{seed}:{path.stem}")
     cands: list[tuple[BenchGoal, int]] = []
@@ -115,7 +115,7 @@ def build(out: Path, seed: int = 0, per_domain: int = 12, files=None, progress=N
     """Write `goals.jsonl` and `manifest.json` into `out`; returns the manifest. `splits`: the
     held-out domains by split (default SPLITS). A domain that yields no goal is refused before
     anything is written: a corpus silently without it would train or test on less than asked.
-    The probe searches run on `executor` (prover.executor)."""
+    The probe searches run on `executor` (prover.search.executor)."""
     from dsl.errors import InputError
     files = list(files or domain_files())
     domains = domain_sources(files, out)

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from prover.evaluation import GoalEvaluator, to_arrays
-from prover.goals import root_box
-from prover.sensitivity import Sensitivity
-from prover.unroll import unroll
+from prover.bounds.evaluation import GoalEvaluator, to_arrays
+from prover.calculus.goals import root_box
+from prover.bounds.sensitivity import Sensitivity
+from prover.calculus.unroll import unroll
 
 FRACTIONS = (0.25, 0.375, 0.5, 0.625, 0.75)
 CAP = 5000            # nodes per completed subtree (a candidate that needs more counts as CAP)
@@ -151,7 +151,7 @@ def main() -> None:
                         "(default 1/4,3/8,1/2,5/8,3/4)")
     args = p.parse_args()
     if args.no_pins:
-        from prover import mean_value
+        from prover.bounds import mean_value
         mean_value.MONOTONE = False
     records = [r for r in goalset.load_records(Path(args.corpus), args.split)
                if args.domain is None or Path(r.domain).stem == args.domain]

@@ -1,6 +1,6 @@
 """Peers side by side (DESIGN.md, performance protocol): SCIP and Gurobi on the bench's plans.
 
-Each distinct bound-goal plan becomes a peer model (`prover.peer_model`: one variable per state
+Each distinct bound-goal plan becomes a peer model (`prover.backends.peer_model`: one variable per state
 per step), checked against the interpreter at random scenarios before any peer sees it, then
 minimised by each peer under the bench's time limit. warrant's own times to a 10% gap come
 from the bench's `--tightest` rows; its time to 1% from one more `--tightest --gap 1/100` run of
@@ -16,11 +16,11 @@ import statistics
 from fractions import Fraction
 
 from dsl.scenario import random_scenario
-from prover.peer_model import PeerUnsupported, build
-from prover.peer_validate import validate
-from prover.search import Budget
+from prover.backends.peer_model import PeerUnsupported, build
+from prover.backends.peer_validate import validate
+from prover.search.loop import Budget
 
-PEERS = {"scip": "prover.peer_scip", "gurobi": "prover.peer_gurobi"}
+PEERS = {"scip": "prover.backends.peer_scip", "gurobi": "prover.backends.peer_gurobi"}
 SCENARIOS = 8             # random scenarios the conversion is checked at, per plan
 NOTE = "peers' bounds are floating point (not certified); warrant's lower bounds are certified"
 

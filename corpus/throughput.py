@@ -14,10 +14,10 @@ import numpy as np
 from corpus import known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-from prover.evaluation import to_arrays
-from prover.goals import root_box
-from prover.interval import BoxEvaluator
-from prover.unroll import unroll
+from prover.bounds.evaluation import to_arrays
+from prover.calculus.goals import root_box
+from prover.bounds.interval import BoxEvaluator
+from prover.calculus.unroll import unroll
 
 
 def measure(path: str, boxes: int, repeats: int = 5, horizon: int | None = None) -> float:

@@ -200,7 +200,7 @@ def add_executor_options(p, workers: bool = True) -> None:
 
 def executor_for(args, workers: int | None = None):
     """The executor these arguments ask for (close it when done)."""
-    from prover.executor import make_executor
+    from prover.search.executor import make_executor
     return make_executor(args.executor, args.workers if workers is None else workers, args.ray_address)
 
 

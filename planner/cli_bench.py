@@ -8,7 +8,7 @@ from dsl.errors import InputError
 from dsl.load import load_domain
 from planner.cli import add_executor_options, add_policy_options, executor_for, policy_spec, print_json, seconds, with_horizon
 from planner.progress_view import add_quiet_option, progress_view
-from prover.progress import Progress as Event
+from prover.calculus.progress import Progress as Event
 
 
 def register(sub) -> dict:
@@ -61,7 +61,7 @@ def _goals(args) -> tuple[list, list[str]]:
 
 def cmd_bench(args, out: Console) -> int:
     from corpus.bench import STRATEGIES, bench
-    from prover.search import Budget
+    from prover.search.loop import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:

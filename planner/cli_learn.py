@@ -14,7 +14,7 @@ from rich.console import Console
 from dsl.errors import InputError
 from planner.cli import add_executor_options, executor_for, positive, print_json, seconds
 from planner.progress_view import add_quiet_option, counting, progress_view
-from prover.progress import Progress as Event
+from prover.calculus.progress import Progress as Event
 
 DEFAULT_CORPUS = "corpus/goalset"
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
@@ -196,7 +196,7 @@ def _inference_share(table: dict, stats: dict) -> dict:
 
 def cmd_eval(args, out: Console) -> int:
     from corpus.bench import STRATEGIES, bench
-    from prover.search import Budget
+    from prover.search.loop import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:

@@ -63,7 +63,7 @@ def _options(args, spec) -> PlanOptions:
 
 
 def cmd_plan(args, out: Console) -> int:
-    from prover.policies import POLICIES
+    from prover.policy.hand import POLICIES
     if args.strategy not in POLICIES:
         raise InputError(f"--strategy must be one of {', '.join(POLICIES)} for plan-and-verify, "
                          f"got {args.strategy!r}")

@@ -69,14 +69,14 @@ def cmd_compile(args, out: Console) -> int:
     bound = parse_rational(args.bound, "--bound")
     if args.to in PEER_FORMATS:
         return _compile_peer(domain, plan, bound, args, out)
-    from prover.unroll import unroll
+    from prover.calculus.unroll import unroll
     u = unroll(domain, plan)
     if args.to == "lean":
-        from prover.lean_export import lean_theorem
+        from prover.backends.lean_export import lean_theorem
         text = lean_theorem(u, bound)
     else:
-        from prover import z3_backend
-        from prover.goals import root_box
+        from prover.backends import z3_backend
+        from prover.calculus.goals import root_box
         text = z3_backend.smt2(u, root_box(u.variables), bound)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -92,8 +92,8 @@ PEER_FORMATS = ("cip", "gms", "osil")
 
 def _compile_peer(domain, plan, bound, args, out: Console) -> int:
     """The goal as a minimisation of R (one variable per state per step) written by SCIP."""
-    from prover import peer_scip
-    from prover.peer_model import build
+    from prover.backends import peer_scip
+    from prover.backends.peer_model import build
     if not args.output:
         raise InputError(f"--to {args.to} writes through SCIP's file writers: give -o OUT.{args.to}")
     if not peer_scip.available():
@@ -116,14 +116,14 @@ def _compile_peer(domain, plan, bound, args, out: Console) -> int:
 def _search(domain, plan, bound, args, budget, spec, progress):
     if args.split_workers is not None:
         return _split(domain, plan, bound, args, budget, spec)
-    from prover.verify import verify_search
+    from prover.search.verify import verify_search
     return verify_search(domain, plan, bound, args.strategy, budget, seed=args.seed, progress=progress,
                          policy=spec.make())
 
 
 def _split(domain, plan, bound, args, budget, spec):
-    """One proof split across `--split-workers` workers (prover.distributed)."""
-    from prover.distributed import verify_split
+    """One proof split across `--split-workers` workers (prover.search.distributed)."""
+    from prover.search.distributed import verify_split
     executor = executor_for(args, args.split_workers)
     try:
         return verify_split(domain, plan, bound, spec, budget, executor, seed=args.seed)
@@ -132,10 +132,10 @@ def _split(domain, plan, bound, args, budget, spec):
 
 
 def _z3(domain, plan, bound, args, budget, spec, progress):
-    from prover.progress import Progress
+    from prover.calculus.progress import Progress
     if args.split_workers is not None:
         raise InputError("--split-workers splits a search; --strategy z3 makes one monolithic call")
-    from prover.verify_z3 import verify_z3
+    from prover.search.verify_z3 import verify_z3
     progress(Progress("asking Z3", 0, None))
     return verify_z3(domain, plan, bound, budget.seconds, budget.gap)
 
@@ -145,7 +145,7 @@ STRATEGIES = {"z3": _z3, **{name: _search for name in SEARCH_STRATEGIES}}
 
 
 def _budget(args):
-    from prover.search import Budget
+    from prover.search.loop import Budget
     if args.node_budget < 1:
         raise InputError(f"--node-budget must be at least 1, got {args.node_budget}")
     if args.time_limit <= 0:
@@ -197,7 +197,7 @@ def save_counterexample(path: str | None, result) -> str:
 
 def cross_check(domain, plan, result, seconds: float) -> dict:
     """cvc5's answer on the SMT-LIB2 export of the claim warrant decided (or tried)."""
-    from prover import smt_cvc5
+    from prover.backends import smt_cvc5
     if not smt_cvc5.available():
         return {"solver": "cvc5", "available": False,
                 "message": "cvc5 is not installed (pip install cvc5); no cross-check was run"}
@@ -205,9 +205,9 @@ def cross_check(domain, plan, result, seconds: float) -> dict:
     if bound is None:
         return {"solver": "cvc5", "available": True, "answer": None,
                 "message": "nothing to cross-check: no bound was proved or given"}
-    from prover import z3_backend
-    from prover.goals import root_box
-    from prover.unroll import unroll
+    from prover.backends import z3_backend
+    from prover.calculus.goals import root_box
+    from prover.calculus.unroll import unroll
     u = unroll(domain, plan)
     answer = smt_cvc5.check_smt2(z3_backend.smt2(u, root_box(u.variables), bound), seconds)
     expected = {"proved": "unsat", "refuted": "sat"}.get(result.verdict)
@@ -245,7 +245,7 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
 
 
 def cmd_check_cert(args, out: Console) -> int:
-    from prover.checker import CertificateRejected, check_certificate
+    from prover.check.checker import CertificateRejected, check_certificate
     from dsl.load import load_domain
     domain = load_domain(args.file)
     try:

@@ -21,12 +21,12 @@ from dsl.model import Domain, Plan
 from dsl.scenario import Scenario, failed_assumes, nominal, random_scenario
 from planner.candidates import NO_PLAN, Candidate, Candidates, scenario_optimum, top_plans
 from planner.graph import build
-from prover.executor import make_executor
-from prover.jobs import VerifyJob, run_verify
+from prover.search.executor import make_executor
+from prover.search.jobs import VerifyJob, run_verify
 from prover.policy.spec import PolicySpec
-from prover.progress import Progress, Reporter, silent
-from prover.search import Budget
-from prover.verify import VerifyResult, verify_search
+from prover.calculus.progress import Progress, Reporter, silent
+from prover.search.loop import Budget
+from prover.search.verify import VerifyResult, verify_search
 
 
 # Why a planning run ended (docs/verdicts.md defines each).
@@ -48,7 +48,7 @@ class PlanOptions:
     max_rounds: int = 20
     seed: int = 0
     policy: PolicySpec | None = None      # None: PolicySpec(strategy); carries --checkpoint to workers
-    executor: str = "local"               # where candidates are proved: local | ray (prover.executor)
+    executor: str = "local"               # where candidates are proved: local | ray (prover.search.executor)
     ray_address: str | None = None
 
 
@@ -197,10 +197,10 @@ def _close_gap(domain, options: PlanOptions, st: _State, r: int, start: float) -
 def _prove_bound(domain, plan: Plan, bound: Fraction, options: PlanOptions, seconds: float) -> VerifyResult:
     """`R >= bound` at the worst found itself: interval leaves rarely close exactly at a minimum
     that is attained, Z3 decides piecewise-linear goals outright; nonlinear ones go to the search."""
-    from prover.unroll import is_linear, unroll
+    from prover.calculus.unroll import is_linear, unroll
     u = unroll(domain, plan)
     if is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes]):
-        from prover.verify_z3 import verify_z3
+        from prover.search.verify_z3 import verify_z3
         return verify_z3(domain, plan, bound, seconds, options.gap)
     return verify_search(domain, plan, bound, options.strategy, Budget(options.node_budget, seconds, options.gap),
                          seed=options.seed, policy=(options.policy or PolicySpec(options.strategy)).make())

@@ -1,4 +1,4 @@
-"""The CLI's rendering of `prover.progress` events: one rich progress line on stderr.
+"""The CLI's rendering of `prover.calculus.progress` events: one rich progress line on stderr.
 
 Shown only when stderr is a terminal and neither `--json` nor `--quiet` was given, so
 standard output stays exactly the command's result (pure JSON with `--json`) and logs and
@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from prover.progress import Progress as Event
-from prover.progress import Reporter, silent
+from prover.calculus.progress import Progress as Event
+from prover.calculus.progress import Reporter, silent
 
 
 def add_quiet_option(p) -> None:
@@ -28,7 +28,7 @@ def shows_progress(args, console: Console | None = None) -> bool:
 
 @contextmanager
 def progress_view(args, console: Console | None = None):
-    """A `prover.progress.Reporter` for the duration of the block: `silent` unless progress is
+    """A `prover.calculus.progress.Reporter` for the duration of the block: `silent` unless progress is
     shown (see the module), else one transient line naming the stage, with a bar when the
     total is known, the count, a detail and the time elapsed."""
     console = console or Console(stderr=True, highlight=False, emoji=False)

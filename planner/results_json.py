@@ -22,7 +22,7 @@ def witness_json(w, counterexample: bool = False) -> dict | None:
 
 
 def verify_json(r) -> dict:
-    """A `prover.verify.VerifyResult` as the object `verify --json` prints."""
+    """A `prover.search.verify.VerifyResult` as the object `verify --json` prints."""
     return {
         "verdict": r.verdict,
         "plan": [str(i) for i in r.plan],

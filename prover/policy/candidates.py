@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from prover.branching import evaluate_candidates, pair_score
-from prover.policies import search_target
-from prover.tactics import Split
+from prover.policy.branching import evaluate_candidates, pair_score
+from prover.policy.hand import search_target
+from prover.calculus.tactics import Split
 
 GRID = 16
 
@@ -39,7 +39,7 @@ def strong_branch(nodes, cands: list[list[Split]], ctx) -> tuple[list[Split], li
     of the best candidate's two children (the search reuses them). A score is
     (width fraction of the children that close at once, heuristic score): carving off the
     largest closable piece comes first, then the heuristic's worst-child margin. Children are
-    judged as the search would (interval facts, then the mean-value form: prover.branching)."""
+    judged as the search would (interval facts, then the mean-value form: prover.policy.branching)."""
     tried = evaluate_candidates(nodes, cands, ctx, search_target(nodes[0], ctx)) if nodes else []
     best, scores, chosen = [], [], []
     for n, splits, evaluated in zip(nodes, cands, tried):

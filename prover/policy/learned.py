@@ -5,7 +5,7 @@ over its variables and a split point per variable. The heuristic's candidates (e
 at its midpoint) and the top-k variables of the pointer, each at its predicted point and at
 3/8, 1/2 and 5/8 of its width, are the candidates (the heuristic's first, so they win ties:
 the network adds candidates, it never hides the hand rule's); strong branching over them
-(prover.branching: interval facts, then the mean-value form, batched) picks the split that
+(prover.policy.branching: interval facts, then the mean-value form, batched) picks the split that
 closes the largest share of the box at once, then the best worst child.
 SMT calls follow the heuristic's schedule. Soundness never depends on any of this: the
 search closes goals only by checked tactics.
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from prover.policies import Heuristic
+from prover.policy.hand import Heuristic
 from prover.policy.candidates import frac_split, strong_branch
 from prover.policy.features import features
 

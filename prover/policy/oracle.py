@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from prover.evaluation import GoalEvaluator
-from prover.policies import Context, Smear
+from prover.bounds.evaluation import GoalEvaluator
+from prover.policy.hand import Context, Smear
 from prover.policy.candidates import frac_split, split_fraction, strong_branch
 from prover.policy.features import features
-from prover.search_tree import Status
-from prover.sensitivity import Sensitivity
-from prover.unroll import unroll
+from prover.search.tree import Status
+from prover.bounds.sensitivity import Sensitivity
+from prover.calculus.unroll import unroll
 
 POINTS = (0.5, 0.375, 0.625, 0.25, 0.75)
 
@@ -80,7 +80,7 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
 
 def harvest(goal, goal_id: int, policy: str | object, budget, per_goal: int, seed: int):
     """(samples, verdict) from one search of `goal` (a corpus.goals.BenchGoal) with `policy`."""
-    from prover.verify import verify_search
+    from prover.search.verify import verify_search
     # Split choices are learned from searches that split: without SMT, and without lp leaves,
     # which close most corpus goals at the root (the network learns the split tactic only).
     if isinstance(policy, str):

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PolicySpec:
-    name: str = "heuristic"           # a strategy name: prover.policies.POLICIES, or "z3"
+    name: str = "heuristic"           # a strategy name: prover.policy.hand.POLICIES, or "z3"
     checkpoint: str | None = None     # learned: the checkpoint stem (None: the shipped one)
     device: str = "cpu"               # learned: the torch device of its forward passes
 
     def make(self):
         """A fresh Policy for one search (the learned network is loaded once per process)."""
-        from prover.policies import make_policy
+        from prover.policy.hand import make_policy
         if self.name == "learned":
             from prover.policy.learned import LearnedPolicy
             return LearnedPolicy(checkpoint=self.checkpoint, device=self.device)

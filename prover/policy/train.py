@@ -156,9 +156,9 @@ def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, sta
 def label_goals(goals, policy, cfg: TrainConfig, seed: int, step, executor=None) -> tuple[dict, float]:
     """Oracle labels from one search per goal with `policy` (a PolicySpec), each search a job of
     `executor` (default: in this process); and the fraction proved."""
-    from prover.executor import InProcess
-    from prover.jobs import DomainRef, HarvestJob, run_harvest
-    from prover.search import Budget
+    from prover.search.executor import InProcess
+    from prover.search.jobs import DomainRef, HarvestJob, run_harvest
+    from prover.search.loop import Budget
     from dsl.model import plan_str
     budget = Budget(cfg.node_budget, cfg.time_limit)
     jobs = [HarvestJob(DomainRef.of(g.domain), plan_str(g.plan), g.bound, k, policy, budget, cfg.per_goal,
@@ -220,7 +220,7 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
           model_config: PolicyConfig = PolicyConfig(), executor=None) -> dict:
     """The whole run (resuming a finished stage when `<out>.work/` has one); returns the history.
     `progress(stage, done, total)` reports harvesting progress; the harvesting searches are jobs
-    of `executor` (prover.executor; default: in this process)."""
+    of `executor` (prover.search.executor; default: in this process)."""
     torch.manual_seed(cfg.seed)
     model = PolicyNet(model_config).to(cfg.device)
     run = Run(cfg)

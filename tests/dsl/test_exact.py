@@ -20,13 +20,13 @@ from dsl.interp import Evaluator, run
 from dsl.load import load_text
 from dsl.plan import parse_plan
 from dsl.scenario import Scenario
-from prover.derivative import gradients
-from prover.goals import root_box
-from prover.interval import const_bounds
-from prover.interval_exact import ExactBoxFacts
-from prover.search import Budget
-from prover.unroll import fold, unroll
-from prover.verify import verify_search
+from prover.bounds.derivative import gradients
+from prover.calculus.goals import root_box
+from prover.bounds.interval import const_bounds
+from prover.bounds.interval_exact import ExactBoxFacts
+from prover.search.loop import Budget
+from prover.calculus.unroll import fold, unroll
+from prover.search.verify import verify_search
 
 from tests.prover.strategies import numeric
 

@@ -86,7 +86,7 @@ def test_run_returns_fractions_equal_to_plain_fraction_arithmetic():
     from dsl.load import load_domain
     from dsl.plan import parse_plan
     from dsl.scenario import random_scenario
-    from prover.unroll import scenario_env, unroll
+    from prover.calculus.unroll import scenario_env, unroll
     sir = next(p for p in domain_files() if p.stem == "sir")
     d = load_domain(sir)
     plan = parse_plan(known_plan(sir), d)

@@ -15,13 +15,13 @@ from dsl.errors import InternalError
 from dsl.interp import Evaluator
 from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
 from dsl.walk import DagWalker
-from prover.derivative import gradients
-from prover.interval import BoxEvaluator
-from prover.interval_exact import MemoRangeEvaluator
-from prover.mean_value import decide
-from prover.terms import Renderer
-from prover.unroll import UVar
-from prover.z3_backend import Compiler
+from prover.bounds.derivative import gradients
+from prover.bounds.interval import BoxEvaluator
+from prover.bounds.interval_exact import MemoRangeEvaluator
+from prover.bounds.mean_value import decide
+from prover.backends.terms import Renderer
+from prover.calculus.unroll import UVar
+from prover.backends.z3_backend import Compiler
 
 from tests.prover.strategies import VARS, box_and_point, interpreter_value, numeric
 
@@ -88,7 +88,7 @@ def test_the_other_passes_walk_deep_dags():
 
 
 def _python_syntax():
-    from prover.terms import Syntax
+    from prover.backends.terms import Syntax
     return Syntax(num=str, boolean=str, var=lambda v: v.name, binop=lambda op, a, b: f"({a} {op} {b})",
                   power=lambda a, k: f"({a} ** {k})", neg=lambda a: f"(-{a})",
                   func=lambda f, xs: f"{f}({', '.join(xs)})", compare=lambda op, a, b, prop: f"({a} {op} {b})",

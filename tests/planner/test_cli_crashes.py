@@ -68,7 +68,7 @@ def test_warrant_debug_adds_the_traceback(monkeypatch, capsys, tmp_path):
 def test_a_real_process_that_crashes_exits_4_not_1(tmp_path):
     """End to end: a process whose command raises deep inside exits 4 with one stderr line."""
     path = _file(tmp_path, TINY)
-    script = ("import sys, planner.cli as c, prover.verify as v\n"
+    script = ("import sys, planner.cli as c, prover.search.verify as v\n"
               "def boom(*a, **k):\n    raise ValueError('need at least one array to stack')\n"
               "v.verify_search = boom\n"
               f"sys.exit(c.main(['verify', {path!r}, '--plan', 'go; go', '--bound', '0']))\n")
@@ -117,7 +117,7 @@ def test_a_lost_worker_is_reported_as_itself_not_as_a_bug(capsys, monkeypatch):
     """A worker killed on every attempt is the machine's failure: exit 4 with what happened,
     without the 'bug in warrant' line."""
     from planner import cli
-    from prover.executor import WorkerLost
+    from prover.search.executor import WorkerLost
 
     def lost(args, out):
         raise WorkerLost("a worker process died 3 time(s) running a job")

@@ -7,7 +7,7 @@ import json
 from corpus import domain_files
 from planner.cli import main
 
-from tests.prover.test_distributed import DRONE, GOALS
+from tests.prover.search.test_distributed import DRONE, GOALS
 
 THERMO = next(p for p in domain_files() if p.stem == "thermostat")
 

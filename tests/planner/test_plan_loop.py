@@ -12,7 +12,7 @@ from tests.planner.brute import robust_optimum as _brute
 from dsl.load import load_text
 from dsl.scenario import Scenario, failed_assumes
 from planner.loop import PlanOptions, plan_and_verify
-from prover.checker import check_certificate
+from prover.check.checker import check_certificate
 
 DISCRETE = """
 domain discrete

@@ -14,7 +14,7 @@ import pytest
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-from prover.progress import Progress
+from prover.calculus.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[2]
 SIR = next(p for p in domain_files() if p.stem == "sir")
@@ -22,9 +22,9 @@ PROXY = next(p for p in domain_files() if p.stem == "proxy")
 
 
 def test_verify_search_and_the_checker_report_progress(tmp_path):
-    from prover.checker import check_certificate
-    from prover.search import Budget
-    from prover.verify import verify_search
+    from prover.check.checker import check_certificate
+    from prover.search.loop import Budget
+    from prover.search.verify import verify_search
     d = load_domain(SIR)
     events: list[Progress] = []
     r = verify_search(d, parse_plan(known_plan(SIR), d), None, "smear", Budget(400, 30), progress=events.append)

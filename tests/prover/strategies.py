@@ -9,7 +9,7 @@ from hypothesis import assume, strategies as st
 from dsl import ast
 from dsl.errors import InternalError
 from dsl.interp import Evaluator
-from prover.unroll import UVar
+from prover.calculus.unroll import UVar
 
 P = ast.Pos(0, 0, 0, 0)
 VARS = (UVar("x", "param", "x", None, "real", None, None), UVar("y", "param", "y", None, "real", None, None),

@@ -1,0 +1,1 @@
+"""Bound engines: interval, mean-value and LP enclosures (float and exact twins)."""

@@ -1,0 +1,243 @@
+"""The `lp` leaf for the search: build a box's lifted relaxation exactly, let HiGHS suggest
+duals, and keep the exact weak-duality bounds they give (`prover.bounds.relaxation`), with the LP's
+primal points as scenarios worth replaying. A reward leaf bounds R; a validity leaf bounds the
+margin of every comparison of every condition intervals leave undecided. Where the plain
+relaxation falls short, rounds of optimization-based bound tightening (`prover.bounds.tightening`)
+shrink the lifted quantities' bounds first. The certificate stores the duals (and the
+tightening rounds); the checker rebuilds every row from the box and recomputes the bounds."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from dsl import ast
+from dsl.exact import float_bounds, to_float
+from prover.calculus.goals import Box
+from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.backends.lp_highs import LpModel
+from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins, relax
+from prover.bounds.tightening import Tightening, narrowed, seeded
+from prover.calculus.unroll import Unrolled
+
+DENOMINATOR = 720720       # lcm(1..16): rounded duals are multiples of its inverse
+ROUNDS = 6                 # tightening rounds at most per leaf
+GAIN = 1e-3                # a round that shrinks no bound by this fraction of its width ends them
+
+
+@dataclass(frozen=True)
+class LpBound:
+    bound: Fraction                # exact: R ≥ bound on the box's admissible scenarios
+    duals: dict                    # row → exact multiplier (what the certificate stores)
+    point: tuple                   # the LP solution's inputs, clipped into the box
+    tighten: tuple = ()            # the tightening rounds the duals' relaxation comes after
+
+
+@dataclass(frozen=True)
+class LpValidity:
+    proofs: dict | None            # margin → duals proving it ≥ 0 (> 0); None: not all proved
+    points: tuple                  # the LP solutions minimising margins: scenarios to replay
+    tighten: tuple = ()
+
+
+class LpBounder:
+    """`lp` leaves over boxes of one unrolled plan."""
+
+    def __init__(self, u: Unrolled, seconds: float = 2.0):
+        self.u, self.facts, self.seconds = u, ExactBoxFacts(u), seconds
+        bools = frozenset(v.name for v in u.variables if v.vtype == "bool")
+        self.margins, self.of_condition = margins(u.conditions, bools)
+        self.roots = lifted_roots(u, self.margins)     # one relaxation for both claims
+        self._factors: list | None = None
+        self._tightened: dict = {}                     # box → _Rounds: validity's work serves R
+
+    # ---- reward -------------------------------------------------------------------------
+    def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None) -> LpBound | None:
+        """The best exact lower bound of R on `box` the relaxation's duals give; with
+        `tighten_until` (a monotonic deadline), tightening rounds while it stays below `target`."""
+        state = self._start(box)
+        best = self._reward(state.rel)
+        kept, rel = tuple(state.rounds), state.rel
+        while tighten_until is not None and len(state.rounds) < ROUNDS and (
+                best is None or target is None or to_float(best[0]) < target):
+            if not self._tighten(state, box, tighten_until):
+                break
+            got = self._reward(state.rel)
+            if got is not None and (best is None or got[0] > best[0]):
+                best, kept, rel = got, tuple(state.rounds), state.rel
+        if best is None:
+            return None
+        value, duals, answer = best
+        return LpBound(to_fraction(value), duals, self._point(rel, answer.point, box), kept)
+
+    def _reward(self, rel):
+        """(bound, duals, answer) of min R on `rel` (None: no bound)."""
+        objective = rel.objectives[0]
+        if objective is None or not rel.rows:
+            return None
+        answer = LpModel(rel).minimize(objective, self.seconds)
+        best = self._best(rel, objective, answer, exact=True)
+        return None if best is None else (*best, answer)
+
+    # ---- validity -----------------------------------------------------------------------
+    def validity(self, box: Box, undecided, tighten_until: float | None = None) -> LpValidity:
+        """Duals proving every comparison of the `undecided` conditions on `box`; with
+        `tighten_until`, tightening rounds while some comparison is not proved."""
+        wanted = [self.of_condition[c] for c in undecided]
+        if any(w is None for w in wanted):
+            return LpValidity(None, ())
+        state = self._start(box)
+        needed = [j for w in wanted for j in w]
+        while True:
+            proofs, points = self._margins(state.rel, needed, box)
+            if proofs is not None:
+                return LpValidity(proofs, points, tuple(state.rounds))
+            if tighten_until is None or len(state.rounds) >= ROUNDS or \
+                    not self._tighten(state, box, tighten_until):
+                return LpValidity(None, points)
+
+    def _margins(self, rel, needed, box):
+        model, deadline = None, time.monotonic() + self.seconds
+        proofs, points = {}, []
+        for j in needed:
+            objective = rel.objectives[1 + j]
+            if objective is None:
+                return None, tuple(points)
+            if margin_holds(rel.lo[objective], self.margins[j]):
+                continue                               # intervals prove this comparison
+            model = model or LpModel(rel)
+            answer = model.minimize(objective, deadline - time.monotonic())
+            if answer.point is not None:
+                points.append(self._point(rel, answer.point, box))
+            best = self._best(rel, objective, answer, exact=False)
+            if best is None or not margin_holds(best[0], self.margins[j]):
+                return None, tuple(points)
+            proofs[j] = best[1]
+        return proofs, tuple(points)
+
+    # ---- tightening ---------------------------------------------------------------------
+    def _start(self, box: Box) -> "_Rounds":
+        """The box's relaxation after the tightening done on it so far (none: a fresh one)."""
+        state = self._tightened.get(box)
+        return state if state is not None else _Rounds(relax(self.u, self.facts.evaluator(box), self.roots))
+
+    def _tighten(self, state: "_Rounds", box, deadline: float) -> bool:
+        """One round of tightening the factors' bounds on `state.rel`, by the rules the checker
+        replays (`prover.bounds.tightening`); False when nothing shrank or time ran out first. A side
+        some LP solution already puts a quantity at is not tried (its LP extreme is that end)."""
+        rel = state.rel
+        model, steps, bounds = LpModel(rel), [], dict(state.bounds)
+        ends = _float_ends(rel)
+        settled: set = set()                           # (column, upper) reached by some LP point
+        for i in self._factor_numbers(rel):
+            c = rel.column(rel.order[i])
+            if c is None or rel.lo[c] == rel.hi[c]:
+                continue
+            for upper in (False, True):
+                if (c, upper) in settled:
+                    continue
+                if time.monotonic() > deadline:
+                    break
+                sign = -1 if upper else 1
+                answer = model.minimize(c, deadline - time.monotonic(), sign)
+                _settle(settled, answer.point, ends)
+                best = self._best(rel, c, answer, exact=False, sign=sign)
+                if best is None:
+                    continue
+                step = Tightening(i, upper, best[1])
+                value = -best[0] if upper else best[0]     # what `proven_bound` re-derives
+                old = rel.hi[c] if upper else rel.lo[c]
+                if sign * (value - old) > GAIN * (rel.hi[c] - rel.lo[c]):
+                    steps.append(step)
+                    narrowed(bounds, step, value)
+        if not steps:
+            return False
+        ev = seeded(self.facts, box, rel.order, bounds)
+        if ev is None:
+            return False                               # vacuous box: left to other leaves
+        state.rounds.append(tuple(steps))
+        state.bounds, state.rel = bounds, relax(self.u, ev, self.roots)
+        self._tightened = {box: state}
+        return True
+
+    def _factor_numbers(self, rel) -> list[int]:
+        """The numbers of the lifted quantities whose bounds shape the relaxation: factors of
+        products and quotients, bases of powers, arguments of abs/min/max (not constants)."""
+        if self._factors is None:
+            number = {id(n): i for i, n in enumerate(rel.order)}
+            found: dict = {}
+            for n in rel.order:
+                if isinstance(n, ast.BinOp) and n.op in "*/^":
+                    kids = (n.left,) if n.op == "^" else (n.left, n.right)
+                elif isinstance(n, ast.Call) and n.func in ("abs", "min", "max"):
+                    kids = n.args
+                else:
+                    continue
+                for k in kids:
+                    if not isinstance(k, (ast.Num, ast.Name)):
+                        found[number[id(k)]] = True
+            self._factors = sorted(found)
+        return self._factors
+
+    # ---- duals and points ---------------------------------------------------------------
+    @staticmethod
+    def _best(rel, objective: int, answer, exact: bool, sign: int = 1):
+        """(bound, duals) of HiGHS's duals, or (`exact`) of the better of them and the same
+        rounded to rationals over DENOMINATOR: a linear goal's duals are small rationals, and
+        rounded they give its exact minimum instead of a float just below it."""
+        if not answer.optimal:
+            return None
+        candidates = [{i: exact_rational(y) for i, y in answer.duals.items()}]
+        if exact:
+            short = ((i, round(y * DENOMINATOR)) for i, y in answer.duals.items())
+            candidates.append({i: exact_rational(Fraction(k, DENOMINATOR)) for i, k in short if k})
+        best = None
+        for duals in candidates:
+            value = dual_bound(rel, objective, duals, sign)
+            if value is not None and (best is None or value > best[0]):
+                best = value, duals
+        return best
+
+    def _point(self, rel, x, box: Box) -> tuple:
+        out = []
+        for v, (lo, hi) in zip(self.u.variables, box):
+            c = rel.inputs.get(v.name)
+            if c is None or v.vtype == "bool" or x is None or not math.isfinite(x[c]):
+                out.append(lo)
+                continue
+            value = min(max(Fraction(float(x[c])), lo), hi)
+            out.append(Fraction(math.floor(value)) if v.vtype == "int" else value)
+        return tuple(out)
+
+
+def _float_ends(rel) -> tuple[np.ndarray, np.ndarray]:
+    """Within what float an LP value is at a column's lower / upper end."""
+    lo = np.array([to_float(x) for x in rel.lo])
+    hi = np.array([to_float(x) for x in rel.hi])
+    with np.errstate(invalid="ignore"):
+        tol = np.where(np.isfinite(hi - lo), GAIN * (hi - lo), 0.0)
+    return lo + tol, hi - tol
+
+
+def _settle(settled: set, point, ends) -> None:
+    if point is None:
+        return
+    low, high = ends
+    settled.update((int(c), False) for c in np.flatnonzero(point <= low))
+    settled.update((int(c), True) for c in np.flatnonzero(point >= high))
+
+
+@dataclass
+class _Rounds:
+    """Tightening so far: the relaxation after the rounds, and the bounds they proved."""
+    rel: object
+    rounds: list = field(default_factory=list)
+    bounds: dict = field(default_factory=dict)
+
+
+def float_below(x: Fraction) -> float:
+    """The largest float ≤ x (the search orders and closes leaves by floats)."""
+    return float_bounds(x)[0]

@@ -1,0 +1,1 @@
+"""Goals, claims, objectives and tactics: the proof calculus's one vocabulary."""

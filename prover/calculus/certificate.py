@@ -1,0 +1,82 @@
+"""Certificates: a proof as JSON that anyone can re-check with `warrant check-cert`.
+
+A certificate names the domain (by the sha256 of its source), the horizon, the plan and the
+claim `valid(π) ∧ R(π) ≥ bound`, and holds one proof tree per conjunct. A tree node is a
+split (variable name and point, two subtrees) or a leaf with its method. Boxes are never
+stored: the checker rebuilds each child from its parent.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:                      # the checker imports this module, never the search
+    from prover.search.tree import Node
+
+FORMAT_VERSION = 1
+
+
+def tree_json(root: "Node", variables) -> dict:
+    """The proof tree below `root` as JSON. Open leaves become leaves of the method that bounded
+    them (`interval` or `mean-value`): in a tightest search every leaf's bound is at least the
+    certified bound."""
+    out: dict = {}
+    stack = [(root, out)]
+    while stack:
+        node, slot = stack.pop()
+        if node.is_leaf:
+            slot["leaf"] = node.closed_by or node.method
+            if slot["leaf"] == "lp" and node.lp_tighten:
+                slot["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
+                                    for t in steps] for steps in node.lp_tighten]
+            if slot["leaf"] == "lp" and node.goal.claim.kind == "valid":
+                slot["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
+            elif slot["leaf"] == "lp":
+                slot["duals"] = _duals_json(node.lp_duals)
+            continue
+        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
+        slot["children"] = [{}, {}]
+        stack.extend(zip(node.children, slot["children"]))
+    return out
+
+
+def _duals_json(duals: dict) -> dict:
+    return {str(i): str(y) for i, y in sorted(duals.items())}
+
+
+def smt_leaf() -> dict:
+    return {"leaf": "smt"}
+
+
+def checked_certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
+                        strategy: str, stats: dict, deadline: float | None = None) -> dict:
+    """The certificate of `valid(π) ∧ R(π) ≥ bound`, after the independent checker accepted it.
+    Nothing is reported as proved on the search's word alone: a rejection here is a bug in the
+    prover, raised as an InternalError naming the failing node — except a vacuous proof (no
+    admissible scenario), which is the domain's fault: an InputError, as `verify` reports it.
+    With `deadline` (time.monotonic) SMT leaves are re-checked within the time left, and
+    `checker.CheckUnfinished` is raised when they cannot be."""
+    from dsl.errors import InputError, InternalError
+    from prover.check.checker import CertificateRejected, VacuousCertificate, check_certificate, timed_smt_check
+    cert = certificate(domain, plan, bound, valid_tree, reward_tree, strategy, stats)
+    try:
+        check_certificate(domain, cert, "z3" if deadline is None else timed_smt_check(deadline))
+    except VacuousCertificate as exc:
+        raise InputError(str(exc)) from None
+    except CertificateRejected as exc:
+        raise InternalError(f"the {strategy} search produced a proof the checker rejects: {exc}") from exc
+    return cert
+
+
+def certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
+                strategy: str, stats: dict) -> dict:
+    """The certificate of `valid(π) ∧ R(π) ≥ bound` (unchecked: see `checked_certificate`)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "domain": {"name": domain.name, "sha256": domain.sha256, "horizon": domain.horizon},
+        "plan": [str(i) for i in plan],
+        "claim": {"valid": True, "reward_at_least": str(bound)},
+        "proofs": {"valid": valid_tree, "reward": reward_tree},
+        "strategy": strategy,
+        "stats": stats,
+    }

@@ -1,0 +1,381 @@
+"""The independent certificate checker behind `warrant check-cert`.
+
+It imports neither the search nor torch. It re-derives the root box from the domain,
+rebuilds every child from its parent with `tactics.split_children` (and the problems of a
+horizon cut with `cut.cut_children`), re-checks interval and mean-value leaves
+in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
+claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from dsl.errors import InputError, WarrantError
+from dsl.exact import approx as decimal
+from dsl.model import Domain
+from dsl.plan import parse_plan
+from prover.calculus.certificate import FORMAT_VERSION
+from prover.calculus.cut import Cut, cut_children
+from prover.calculus.goals import Claim, Goal, root_box
+from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.calculus.progress import Progress, Reporter, silent
+from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
+from prover.bounds.tightening import NotProved, Tightening, replay
+from prover.calculus.tactics import Split, TacticError, split_children
+from prover.calculus.unroll import Unrolled, unroll
+
+
+class CertificateRejected(WarrantError):
+    """The certificate does not prove its claim (exit code 1). The message shows numbers as
+    short decimals; `values` holds them exactly (name → rational as a string), for JSON."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, values: dict | None = None):
+        super().__init__(message)
+        self.values = dict(values or {})
+
+
+def approx(q: Fraction) -> str:
+    """A rational for a message: exact when short, else `≈` and ten significant digits (the
+    exact value goes into the rejection's `values`)."""
+    text = str(q)
+    return text if len(text) <= 16 else f"≈ {decimal(q, 10)}"
+
+
+class CheckUnfinished(WarrantError):
+    """A time-limited check ran out of time before confirming a leaf: nothing was proved, and
+    nothing refuted (exit code 3, like any unknown)."""
+
+    exit_code = 3
+
+
+class VacuousCertificate(CertificateRejected):
+    """Every leaf of the validity proof is an infeasible box: the certificate proves only that
+    no scenario is admissible. `verify` refuses such domains as an input error; the checker
+    agrees and rejects the certificate (docs/certificates.md)."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    plan: tuple[str, ...]
+    horizon: int
+    bound: Fraction
+    nodes: int
+    leaves: dict                 # method → count
+
+    @property
+    def claim(self) -> str:
+        return f"valid(π) and R(π) >= {self.bound} for π = {'; '.join(self.plan)} (horizon {self.horizon})"
+
+
+def default_smt_check():
+    """Z3's re-check of SMT leaves (the backend is a required dependency)."""
+    from prover.backends.z3_backend import check_leaf
+    return check_leaf
+
+
+def timed_smt_check(deadline: float):
+    """Z3's re-check of SMT leaves within the wall time left until `deadline` (time.monotonic):
+    a leaf Z3 does not confirm in time raises CheckUnfinished, never passes."""
+    from prover.backends.z3_backend import leaf_status
+
+    def check(u, box, claim) -> bool:
+        left = deadline - time.monotonic()
+        status = leaf_status(u, box, claim, left) if left > 0 else "unknown"
+        if status == "unknown":
+            raise CheckUnfinished("the certificate's SMT leaves could not be re-checked within the time limit")
+        return status == "unsat"
+    return check
+
+
+def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
+    """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
+    `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
+    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked."""
+    if smt_check == "z3":
+        smt_check = default_smt_check()
+    if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
+        raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
+    try:
+        meta, claim, proofs = _field(cert, "domain", dict), _field(cert, "claim", dict), _field(cert, "proofs", dict)
+        steps = _field(cert, "plan", list)
+        if not all(isinstance(a, str) for a in steps):
+            raise ValueError("'plan' must be a list of action strings")
+        if claim.get("valid") is not True:
+            raise ValueError("'claim.valid' must be true (a warrant certificate always proves validity)")
+        bound = _rational(claim.get("reward_at_least"))
+        horizon = _field(meta, "horizon", int)
+    except ValueError as exc:
+        raise CertificateRejected(f"malformed certificate: {exc}") from None
+    plan_text = "; ".join(steps)
+    if meta.get("sha256") != domain.sha256:
+        raise CertificateRejected("the certificate is for a different domain source (sha256 mismatch)")
+    if not 1 <= horizon <= 10_000:
+        raise CertificateRejected(f"bad horizon {horizon}")
+    domain = domain.with_horizon(horizon)
+    try:
+        plan = parse_plan(plan_text, domain)
+    except WarrantError as exc:
+        raise CertificateRejected(f"the certificate's plan does not fit the domain: {exc}") from None
+    u = unroll(domain, plan)
+    facts = ExactBoxFacts(u)
+    counts: dict = {}
+    nodes = 0
+    for kind in ("valid", "reward"):
+        if kind not in proofs:
+            raise CertificateRejected(f"the certificate has no '{kind}' proof")
+    total = sum(_count_nodes(proofs[kind]) for kind in ("valid", "reward"))
+    for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
+        tick = lambda n, before=nodes: progress(Progress("checking certificate", before + n, total))  # noqa: E731
+        checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
+        nodes += checked
+        if kind == "valid" and vacuous:
+            raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
+                                     f"proof is a box the assumes exclude, so the claim holds only vacuously")
+    progress(Progress("checking certificate", nodes, total))
+    return CheckReport(tuple(steps), horizon, bound, nodes, counts)
+
+
+def _field(obj: dict, key: str, kind: type):
+    """`obj[key]`, which must be a `kind` (bool is not an int here)."""
+    if key not in obj:
+        raise ValueError(f"missing field {key!r}")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"field {key!r} must be {'an integer' if kind is int else f'a JSON {_JSON[kind]}'}, "
+                         f"got {json.dumps(value)[:40]}")
+    return value
+
+
+_JSON = {dict: "object", list: "array", str: "string"}
+
+
+PROGRESS_EVERY = 64      # nodes checked between progress events
+
+
+def _count_nodes(tree) -> int:
+    """Proof nodes in a certificate's tree (objects under "children"), for a progress total."""
+    count, stack = 0, [tree]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, dict) and isinstance(node.get("children"), list):
+            stack.extend(node["children"])
+    return count
+
+
+def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
+                tick=lambda nodes: None) -> tuple[int, bool]:
+    """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
+    a box on which some assume is exactly false). Each stack entry carries its own problem:
+    below a cut, the children prove claims about the cut's reach, head and tail problems."""
+    stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
+    nodes, vacuous = 0, True
+    while stack:
+        u, facts, names, goal, node, where = stack.pop()
+        nodes += 1
+        if nodes % PROGRESS_EVERY == 0:
+            tick(nodes)
+        if not isinstance(node, dict):
+            raise CertificateRejected(f"{where}: a proof node must be an object")
+        if "split" in node:
+            stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
+        elif "cut" in node:
+            stack.extend(_cut_children(u, goal, node, where))
+            vacuous = False
+        elif node.get("leaf") == "lp":
+            _check_lp(u, facts, goal, node, where)
+            counts["lp"] = counts.get("lp", 0) + 1
+            vacuous = False
+        elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
+            vacuous &= _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
+            counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
+        else:
+            raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
+    return nodes, vacuous
+
+
+def _names(u: Unrolled) -> dict[str, int]:
+    """Variable name → index in the problem's boxes (split nodes name their variable)."""
+    return {v.name: i for i, v in enumerate(u.variables)}
+
+
+_RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")      # ASCII digits only: str.isdigit and int()
+                                                   # also take '٣' (3) and other Unicode digits
+
+
+def _rational(text) -> Fraction:
+    """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
+    if not isinstance(text, str) or len(text) > 1_000_000 or not _RATIONAL.fullmatch(text):
+        raise ValueError(f"not a rational: {str(text)[:40]!r}")
+    num, _, den = text.partition("/")
+    if den and int(den) == 0:
+        raise ValueError(f"not a rational: {text[:40]!r}")
+    return Fraction(int(num), int(den or "1"))
+
+
+def _children(u, goal, node, where, names):
+    try:
+        spec, kids = node["split"], node["children"]
+        split = Split(names[spec["var"]], _rational(spec["at"]))
+        goals = split_children(goal, split, u.variables)
+    except (KeyError, TypeError, ValueError, InputError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad split: {exc}") from None
+    if not isinstance(kids, list) or len(kids) != 2:
+        raise CertificateRejected(f"{where}: a split needs exactly two children")
+    return [(g, k, f"{where}/{i}") for i, (g, k) in enumerate(zip(goals, kids))]
+
+
+def _cut_children(u, goal, node, where):
+    try:
+        spec, kids = node["cut"], node["children"]
+        states = u.domain.states
+        box = spec["box"]
+        if not isinstance(box, dict) or set(box) != {s.name for s in states}:
+            raise ValueError("the cut's box must name every state exactly once")
+        if type(spec["k"]) is not int:
+            raise ValueError(f"cut position must be an integer, got {spec['k']!r}")
+        cut = Cut(spec["k"], tuple((_rational(box[s.name][0]), _rational(box[s.name][1])) for s in states),
+                  _rational(spec["b1"]) if "b1" in spec else None)
+        problems = cut_children(u, goal, cut)
+    except (KeyError, TypeError, ValueError, IndexError, InputError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad cut: {exc}") from None
+    names = problems.names
+    if not isinstance(kids, list) or len(kids) != len(names):
+        raise CertificateRejected(f"{where}: this cut needs exactly {len(names)} children ({', '.join(names)})")
+    return [(cu, ExactBoxFacts(cu), _names(cu), g, k, f"{where}/{name}")
+            for (cu, g), k, name in zip(problems, kids, names)]
+
+
+def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> bool:
+    """Check one leaf (raises CertificateRejected); True when it holds because its box is
+    infeasible (some assume exactly false on it)."""
+    if method == "smt":
+        if smt_check is None:
+            raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
+        if not smt_check(u, goal.box, goal.claim):
+            claim = "valid(π)" if goal.claim.kind == "valid" else f"R(π) >= {approx(goal.claim.bound)}"
+            raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
+                                      _bound_values(goal))
+        return False
+    if method == "mean-value":
+        return _check_mean_value(facts, goal, where)
+    f = facts.facts(goal.box, goal.claim.kind)
+    if f.infeasible:
+        return True
+    if method == "infeasible":
+        raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
+    if goal.claim.kind == "valid" and f.undecided:
+        c = u.conditions[f.undecided[0]]
+        raise CertificateRejected(f"{where}: interval evaluation does not prove the {c.kind} condition "
+                                  f"'{c.text}' at step {c.step}")
+    if goal.claim.kind == "reward" and f.lo is None:
+        raise CertificateRejected(f"{where}: R has no finite interval lower bound on this box "
+                                  f"(a divisor's interval contains 0)")
+    if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
+        raise CertificateRejected(f"{where}: interval lower bound of R is {approx(f.lo)}, below the claimed "
+                                  f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(f.lo)})
+    return False
+
+
+def _check_mean_value(facts, goal: Goal, where: str) -> bool:
+    """Reward: R(m) + Σ G_i · (X_i − m_i) ≥ b at the box's exact midpoint m, with exact
+    enclosures G_i of R's partial derivatives over the box. Validity: every condition intervals
+    leave undecided is decided true with its comparisons' margins enclosed the same way
+    (intersected with intervals). See `prover.bounds.mean_value`."""
+    if goal.claim.kind == "valid":
+        f = facts.facts(goal.box, "valid")
+        if f.infeasible:
+            return True
+        left = facts.mean_value_undecided(goal.box, f.undecided)
+        if left:
+            c = facts.u.conditions[left[0]]
+            raise CertificateRejected(f"{where}: the mean-value form does not prove the {c.kind} condition "
+                                      f"'{c.text}' at step {c.step}")
+        return False
+    lower = facts.mean_value_lower(goal.box)
+    if lower is None:
+        raise CertificateRejected(f"{where}: R has no mean-value bound on this box (an `if` on an "
+                                  f"uncertain variable, or a divisor whose interval contains 0)")
+    if not lower >= goal.claim.bound:
+        raise CertificateRejected(f"{where}: mean-value lower bound of R is {approx(lower)}, below the claimed "
+                                  f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(lower)})
+    return False
+
+
+def _bound_values(goal: Goal) -> dict:
+    return {} if goal.claim.bound is None else {"claimed_bound": str(goal.claim.bound)}
+
+
+def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
+    """An `lp` leaf: rebuild the lifted relaxation over the box by the fixed rules of
+    `prover.bounds.relaxation` and check that the certificate's dual multipliers give exact
+    weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
+    R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
+    leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
+    f = facts.facts(goal.box, "valid")
+    if f.infeasible:
+        return
+    found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
+    rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
+    if rel is None:
+        return                     # the proven bounds leave no admissible scenario
+    if goal.claim.kind == "reward":
+        value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
+        if value is None:
+            raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "
+                                      f"(an unknown row, or a negative multiplier on an inequality)")
+        if not value >= goal.claim.bound:
+            exact = to_fraction(value)
+            raise CertificateRejected(f"{where}: the lp dual bound of R is {approx(exact)}, below the claimed "
+                                      f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(exact)})
+        return
+    proofs = node.get("margins")
+    if not isinstance(proofs, dict):
+        raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
+    for c in f.undecided:
+        cond = u.conditions[c]
+        for j in of_condition[c] or [None]:
+            y = None if j is None else _duals(proofs.get(str(j), {}), where)
+            value = None if y is None else dual_bound(rel, rel.objectives[1 + j], y)
+            if value is None or not margin_holds(value, found[j]):
+                raise CertificateRejected(f"{where}: the lp leaf does not prove the {cond.kind} condition "
+                                          f"'{cond.text}' at step {cond.step}")
+
+
+def _tightened(u, facts, box, roots, rounds, where: str):
+    """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
+    from its duals (None: the proven bounds leave no admissible scenario)."""
+    try:
+        if not isinstance(rounds, list) or not all(isinstance(r, list) for r in rounds):
+            raise ValueError("'tighten' must be a list of rounds, each a list of steps")
+        steps = [[_tightening(t, where) for t in r] for r in rounds]
+        return replay(u, facts, box, roots, steps)
+    except (ValueError, NotProved) as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _tightening(t, where: str) -> Tightening:
+    if not isinstance(t, dict) or t.get("side") not in ("lo", "hi") or type(t.get("q")) is not int:
+        raise ValueError("a tightening step is {'q': number, 'side': 'lo' | 'hi', 'duals': {...}}")
+    return Tightening(t["q"], t["side"] == "hi", _duals(t.get("duals"), where))
+
+
+def _duals(duals, where: str) -> dict:
+    try:
+        if not isinstance(duals, dict):
+            raise ValueError("'duals' must be an object of row → multiplier")
+        return {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
+    except ValueError as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _row_index(text) -> int:
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise ValueError(f"not a row number: {str(text)[:20]!r}")
+    return int(text)

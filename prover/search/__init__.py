@@ -1,0 +1,1 @@
+"""Proof search: the best-first loop, its tree, cut search, worst-case tracking, verify."""

@@ -1,0 +1,148 @@
+"""Proving a claim through a horizon cut: choose `cut k, S, b1` (validity: `cut k, S`), then
+prove the children (reach, head, tail; validity: reach, tail) with ordinary searches.
+
+S is the interval hull of the state at step k over the leaves of an earlier search tree on
+the same box (the stalled search: its splits tighten S far below a hull over the whole box);
+the reach search then proves it. The head search certifies the tightest b1 it can; the
+tail search proves b − b1 (or, for `--tightest`, its own tightest bound, and the cut
+certifies their sum). The children's points
+are not scenarios of the plan, so their searches use a float tracker (targets only) and
+never report counterexamples: a cut can prove a claim or fail, never refute one.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from prover.calculus.cut import Cut, cut_children
+from prover.bounds.evaluation import GoalEvaluator, round_down
+from prover.calculus.goals import Claim, Goal, root_box
+from prover.bounds.interval import BoxEvaluator
+from prover.policy.hand import Context
+from prover.search.loop import Budget, Search, SearchResult
+from prover.search.tree import Node, Status
+from prover.bounds.sensitivity import Sensitivity
+from prover.search.worst import FloatTracker
+
+
+@dataclass(frozen=True)
+class CutResult:
+    """The outcome of one cut attempt, shaped like a SearchResult where `verify` needs it."""
+
+    status: Status                     # PROVED or UNKNOWN (never REFUTED)
+    lower_bound: Fraction | None
+    cut: Cut | None
+    roots: tuple = field(default=(), repr=False)        # (reach, head, tail) search roots
+    problems: tuple = field(default=(), repr=False)     # their Unrolled problems
+    nodes: int = 0
+    smt_calls: int = 0
+    counterexample: None = None
+    dominated: bool = False
+
+    def tree(self) -> dict:
+        """The certificate subtree: a cut node over its children's proof trees."""
+        from prover.calculus.certificate import tree_json
+        states = self.problems[0].domain.states
+        spec = {"k": self.cut.k, "box": {s.name: [str(lo), str(hi)] for s, (lo, hi) in zip(states, self.cut.box)}}
+        if self.cut.b1 is not None:
+            spec["b1"] = str(self.cut.b1)
+        return {"cut": spec, "children": [tree_json(r, p.variables) for r, p in zip(self.roots, self.problems)]}
+
+
+def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fraction], ...]:
+    """A box for every state at step k: the outward-rounded hull of its interval over `leaves`
+    (feasible leaves of a search tree over the root box: together they cover every admissible
+    scenario; soundness does not depend on it, since the reach child proves s_k ∈ S)."""
+    states = u.domain.states
+    exprs = [u.states[k][s.name] for s in states]
+    lo = np.array([n.flo for n in leaves])
+    hi = np.array([n.fhi for n in leaves])
+    out = []
+    for s, (a, b) in zip(states, BoxEvaluator(exprs, u.variables).eval(lo, hi)):
+        if s.vtype == "bool":
+            out.append((Fraction(0), Fraction(1)))
+            continue
+        a_min, b_max = float(np.min(a)), float(np.max(b))
+        if not (math.isfinite(a_min) and math.isfinite(b_max)):
+            a_min, b_max = float(s.lo), float(s.hi)
+        a_min, b_max = max(a_min, float(s.lo)), min(b_max, float(s.hi))   # valid states stay in range
+        lo_q, hi_q = round_down(a_min), -round_down(-b_max)
+        if s.vtype == "int":
+            lo_q, hi_q = Fraction(math.floor(lo_q)), Fraction(math.ceil(hi_q))
+        out.append((min(lo_q, hi_q), max(lo_q, hi_q)))
+    return tuple(out)
+
+
+def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, smt_factory=None,
+               k: int | None = None, smt_left: float = math.inf, kind: str = "reward") -> CutResult:
+    """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), or `cut k, S` on `valid(π)`
+    (kind "valid"), k = H // 2 by default. `tree` is an earlier search tree over the root box,
+    whose leaves shape S. Reward: the reach search takes up to 30% of the budget, the head 45%
+    of what is left, the tail the rest; validity: the reach half, the tail the rest."""
+    start = time.monotonic()
+    H = u.domain.horizon
+    k = H // 2 if k is None else k
+    leaves = [n for n in tree.leaves() if not n.infeasible]
+    if H < 2 or not leaves:
+        return CutResult(Status.UNKNOWN, None, None)
+    S = reachable_box(u, k, leaves)
+    if kind == "valid":
+        probe, claim = Cut(k, S, None), Claim("valid")
+    else:
+        probe, claim = Cut(k, S, Fraction(0)), Claim("reward", bound if bound is not None else Fraction(0))
+    children = cut_children(u, Goal(root_box(u.variables), claim), probe)
+    nodes = smt_calls = 0
+
+    def run(problem, kind, b, share) -> SearchResult | None:
+        """One piece's search, or None when the node budget has no room for it."""
+        nonlocal nodes, smt_calls
+        if nodes >= budget.nodes:
+            return None
+        left_s = budget.seconds - (time.monotonic() - start)
+        sub = Budget(max(1, int(share * (budget.nodes - nodes))), max(0.0, share * left_s), budget.gap)
+        ev = GoalEvaluator(problem)
+        ctx = Context(problem.variables, ev, Sensitivity(problem), kind, None, smt=smt_factory is not None,
+                      smt_left=smt_left)
+        smt = smt_factory(problem) if smt_factory else None
+        r = Search(ev, FloatTracker(problem, ev), policy, ctx, kind, b, sub, smt).run()
+        nodes += r.nodes
+        smt_calls += r.smt_calls
+        return r
+
+    def failed() -> CutResult:
+        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+
+    (ru, _), (tu, _) = children.reach, children.tail
+    if kind == "valid":
+        searches = []
+        for problem, share in ((ru, 0.5), (tu, 1.0)):
+            searches.append(run(problem, "valid", None, share))
+            if not _proved(searches[-1]):
+                return failed()
+        return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
+    hu = children.head[0]
+    reach = run(ru, "valid", None, 0.3)
+    if not _proved(reach):
+        return failed()
+    head = run(hu, "reward", None, 0.45)
+    if not _proved(head) or head.lower_bound is None:
+        return failed()
+    b1 = head.lower_bound
+    tail = run(tu, "reward", None if bound is None else bound - b1, 1.0)
+    if not _proved(tail) or tail.lower_bound is None:
+        return failed()
+    lower = bound if bound is not None else b1 + tail.lower_bound
+    cut = Cut(k, S, b1)
+    # the tail's proof trees were built for the claim R_tail ≥ its own bound; the certificate
+    # states b − b1 with b = lower, which is exactly the tail's certified bound
+    return CutResult(Status.PROVED, lower, cut, tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
+                     nodes, smt_calls)
+
+
+def _proved(r: SearchResult | None) -> bool:
+    """A piece's search ran (the node budget had room for it) and proved its claim."""
+    return r is not None and r.status is Status.PROVED

@@ -1,0 +1,333 @@
+"""One proof split across workers (`verify --split-workers N [--executor ray]`).
+
+The driver runs a short lead search on each claim (validity, then the reward bound), then
+ships the open leaves of its tree to the workers as independent sub-goals (`SubGoal`: box,
+claim, policy spec and the remaining allowance). A worker searches its box and returns its
+proof subtree (`SubProof`) with the leaves it left open, which go back on the queue: a hard
+box keeps being cut into pieces that every worker can take, so the load balances itself. A
+counterexample from any worker, replayed again by the driver's interpreter, stops the others.
+`--tightest` keeps one anytime bound: every worker aims at the global worst found, and the
+certified bound is the minimum over all leaves of the merged tree.
+
+The subtrees are grafted into one certificate that the independent checker verifies as a
+whole before `proved` is reported (`certificate.checked_certificate`). A sub-goal whose
+worker died is run again (the executor's retries); one that is lost for good, or a run
+out of budget, leaves its leaf open: the verdict is then `unknown`, and the note says what
+was proved. Horizon cuts are not tried here (a cut's pieces are not boxes of the root).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+from dsl.model import Domain, Plan, plan_str
+from prover.calculus.certificate import checked_certificate, tree_json
+from prover.bounds.evaluation import GoalEvaluator
+from prover.calculus.goals import Box
+from prover.search.jobs import DomainRef, _plan
+from prover.policy.hand import Context
+from prover.policy.spec import PolicySpec
+from prover.search.loop import BATCH, Budget, Forest, Search, _leaf_bound
+from prover.search.tree import Node, Status
+from prover.bounds.sensitivity import Sensitivity
+from prover.calculus.unroll import is_linear, unroll
+from prover.search.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
+from prover.search.worst import Witness, WorstTracker, explore
+
+LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
+SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left, at most SLICE_CAP: hard
+SLICE_CAP = 400          # boxes come back split, so an idle worker takes a share of them (work stealing)
+MIN_SLICE = 64           # nodes: below this a sub-goal's search costs less than its shipping
+MIN_PIECE = 8            # nodes left at least for one more sub-goal to be worth starting
+GRACE_S = 10.0           # seconds past the deadline (at most 15% of the limit) a worker may take
+
+
+@dataclass(frozen=True)
+class SubGoal:
+    """A job: prove `kind` (bound None: tightest) on each of `boxes` within `budget` (one
+    search over all of them: its batches stay full from the start)."""
+
+    domain: DomainRef
+    plan: str
+    kind: str                        # "valid" | "reward"
+    bound: Fraction | None
+    boxes: tuple[Box, ...]
+    policy: PolicySpec
+    budget: Budget
+    worst: Witness | None = None     # tightest: the global worst found (the target's anchor)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SubProof:
+    """A worker's answer: the proof subtree of each box and the leaves it left open."""
+
+    trees: tuple                     # certificate JSON per box; open leaves are leaves of their method
+    open: tuple = ()                 # (box index then child indices, box, float lo of R, exact bound or None)
+    proven: Fraction | None = None   # reward: the least bound a closed leaf proved
+    counterexample: Witness | None = None
+    worst: Witness | None = None
+    nodes: int = 0
+    smt_calls: int = 0
+
+
+@lru_cache(maxsize=8)
+def _problem(ref: DomainRef, plan: str):
+    """The unrolled plan and its evaluators, built once per worker process."""
+    u = unroll(ref.load(), _plan(ref, plan))
+    ev = GoalEvaluator(u)
+    return u, ev, Sensitivity(u)
+
+
+@lru_cache(maxsize=8)
+def _lp(ref: DomainRef, plan: str):
+    """The plan's LP bounder (`lp` leaves), built once per worker process."""
+    from prover.bounds.lp_leaf import LpBounder
+    return LpBounder(_problem(ref, plan)[0])
+
+
+def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, boxes=None,
+             lp=None) -> Search:
+    """A Search set up as `verify_search` sets up its plain searches (SMT and LP per strategy)."""
+    use_smt = strategy in ("heuristic", "learned")
+    linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
+    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
+    ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt,
+                  smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
+    return Search(ev, tracker, policy, ctx, kind, bound, budget, smt_tactic(u, per_call) if use_smt else None,
+                  lp=lp if strategy in LP_STRATEGIES else None, boxes=boxes)
+
+
+def run_subgoal(job: SubGoal) -> SubProof:
+    """A worker's search of one sub-goal."""
+    u, ev, sens = _problem(job.domain, job.plan)
+    tracker = WorstTracker(u, ev)
+    tracker.lowest = job.worst
+    if job.bound is None and job.kind == "reward":     # tightest: a lower worst in this box lowers the target
+        for i, box in enumerate(job.boxes):
+            explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
+    lp = _lp(job.domain, job.plan) if job.policy.name in LP_STRATEGIES else None
+    r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.kind, job.bound, job.budget,
+                 job.boxes, lp).run()
+    trees, opened, proven = subtrees(r.root, u.variables)
+    cex = r.counterexample if r.status is Status.REFUTED else None
+    return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo, _value(n)) for p, n in opened), proven, cex,
+                    tracker.lowest, r.nodes, r.smt_calls)
+
+
+def _value(leaf: Node) -> Fraction | None:
+    """What an open leaf certifies about R (None: nothing finite)."""
+    if leaf.method == "lp" and leaf.lp_bound is not None:
+        return _leaf_bound(leaf)
+    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
+
+
+def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
+    """The proof tree of each root box (`root`, or the children of its Forest) as certificate
+    JSON, the open leaves with their paths (root index first), and the least bound the closed
+    leaves proved about R."""
+    roots = root.children if isinstance(root.split, Forest) else [root]
+    trees: list = [{} for _ in roots]
+    opened, proven = [], None
+    stack = [(r, t, (i,)) for i, (r, t) in enumerate(zip(roots, trees))]
+    while stack:
+        node, slot, path = stack.pop()
+        if node.is_leaf:
+            slot.update(tree_json(node, variables))      # its method, and an `lp` leaf's duals
+            if node.closed_by is None:
+                opened.append((path, node))
+            elif node.proven is not None:
+                proven = node.proven if proven is None else min(proven, node.proven)
+            continue
+        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
+        slot["children"] = [{}, {}]
+        stack.extend((c, s, path + (i,)) for i, (c, s) in enumerate(zip(node.children, slot["children"])))
+    return trees, opened, proven
+
+
+def _at(trees, path) -> dict:
+    tree = trees[path[0]]
+    for i in path[1:]:
+        tree = tree["children"][i]
+    return tree
+
+
+@dataclass
+class ClaimRun:
+    """The merged proof of one claim while its sub-goals are out."""
+
+    tree: dict
+    queue: list                                   # open leaves: (slot in tree, box, float lo, exact bound)
+    proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
+    lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
+    stuck: list = field(default_factory=list)     # open leaves a worker could not expand (no tactic applies)
+    counterexample: Witness | None = None
+    shipped: int = 0
+
+
+class Driver:
+    """The state of one split verification: the problem, the global worst, the node count."""
+
+    def __init__(self, domain: Domain, plan: Plan, spec: PolicySpec, budget: Budget, executor, seed: int, task,
+                 lead_nodes: int | None = None):
+        self.domain, self.plan, self.spec, self.budget = domain, plan, spec, budget
+        self.lead_nodes = LEAD_NODES * executor.workers if lead_nodes is None else lead_nodes
+        self.executor, self.seed, self.task = executor, seed, task
+        self.ref, self.plan_text = DomainRef.of(domain), plan_str(plan)
+        self.u, self.ev, self.sens = _problem(self.ref, self.plan_text)
+        self.tracker = WorstTracker(self.u, self.ev)
+        explore(self.tracker, seed=seed)
+        self.policy = spec.make()
+        self.start = time.monotonic()
+        self.deadline = self.start + SEARCH_SHARE * budget.seconds
+        self.nodes = self.smt_calls = self.shipped = 0
+
+    def prove(self, kind: str, bound: Fraction | None) -> ClaimRun:
+        """The lead search, then its open leaves shipped until none is left or the budget ends."""
+        lead_nodes = min(self.budget.nodes, self.lead_nodes)
+        lp = _lp(self.ref, self.plan_text) if self.spec.name in LP_STRATEGIES else None
+        r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
+                     Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
+        self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
+        trees, opened, proven = subtrees(r.root, self.u.variables)
+        run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo, _value(n)) for p, n in opened],
+                       [] if proven is None else [proven])
+        if r.status is Status.REFUTED:
+            run.counterexample = self._confirmed(r.counterexample)
+            return run
+        self._ship(run, kind, bound)
+        return run
+
+    def _ship(self, run: ClaimRun, kind: str, bound) -> None:
+        out: dict = {}                                   # ticket → (leaves shipped, nodes reserved)
+        reserved = 0
+        while run.counterexample is None and (run.queue or out):
+            run.queue.sort(key=lambda e: e[2])           # the lowest bound of R first
+            while run.queue and len(out) < self.executor.workers and self._room(reserved):
+                k = min(BATCH, -(-len(run.queue) // (self.executor.workers - len(out))))   # a fair share
+                leaves, run.queue = run.queue[:k], run.queue[k:]
+                alloc = (self.budget.nodes - self.nodes - reserved) // (SLICES * self.executor.workers)
+                alloc = max(MIN_SLICE, min(SLICE_CAP, alloc))
+                alloc = min(alloc, self.budget.nodes - self.nodes - reserved)
+                out[self.executor.submit(self.task, self._job(run, kind, bound, leaves, alloc))] = (leaves, alloc)
+                reserved += alloc
+            if not out:
+                break                                    # no room left: the queue stays open
+            grace = min(GRACE_S, 0.15 * self.budget.seconds)
+            done = self.executor.wait(list(out), timeout=max(0.1, self.deadline + grace - time.monotonic()))
+            if not done:                                 # hung past the deadline: give its sub-goals up
+                self.executor.cancel(list(out))
+                run.lost += [leaf for leaves, _ in out.values() for leaf in leaves]
+                return
+            for t in done:
+                leaves, alloc = out.pop(t)
+                reserved -= alloc
+                self._merge(run, t, leaves, bound)
+        if run.counterexample is not None:
+            self.executor.cancel(list(out))
+
+    def _job(self, run: ClaimRun, kind: str, bound, leaves: list, alloc: int) -> SubGoal:
+        run.shipped += 1
+        self.shipped += len(leaves)
+        worst = self.tracker.lowest if bound is None and kind == "reward" else None
+        return SubGoal(self.ref, self.plan_text, kind, bound, tuple(leaf[1] for leaf in leaves), self.spec,
+                       Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
+                       self.seed + run.shipped)
+
+    def _room(self, reserved: int) -> bool:
+        return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline
+
+    def _merge(self, run: ClaimRun, ticket, leaves: list, bound) -> None:
+        from prover.search.executor import WorkerLost
+        try:
+            sub: SubProof = self.executor.result(ticket)
+        except WorkerLost:
+            run.lost += leaves
+            return
+        # the sub-search's roots are the leaves they replace: counted once, as the tree's nodes
+        self.nodes, self.smt_calls = self.nodes + sub.nodes - len(leaves), self.smt_calls + sub.smt_calls
+        slots = [leaf[0] for leaf in leaves]
+        for slot, tree in zip(slots, sub.trees):
+            slot.clear()
+            slot.update(tree)
+        if sub.worst is not None and (self.tracker.value is None or sub.worst.outcome.reward < self.tracker.value):
+            confirmed = self._confirmed(sub.worst)
+            if confirmed is not None and confirmed.outcome.valid:
+                self.tracker.lowest = confirmed
+        cex = self._confirmed(sub.counterexample)
+        if cex is not None and (not cex.outcome.valid or (bound is not None and cex.outcome.reward < bound)):
+            run.counterexample = cex
+        if sub.proven is not None:
+            run.proven.append(sub.proven)
+        opened = [(_at(slots, p), b, lo, v) for p, b, lo, v in sub.open]
+        if sub.nodes <= len(leaves):    # the search could not expand its boxes: shipping them again would loop
+            run.stuck += opened
+        else:
+            run.queue += opened
+
+    def _confirmed(self, w: Witness | None) -> Witness | None:
+        """A worker's scenario, replayed again by this process's exact interpreter."""
+        from dsl.interp import run
+        from dsl.scenario import failed_assumes
+        if w is None or failed_assumes(self.domain, w.scenario):
+            return None
+        return Witness(w.scenario, run(self.domain, self.plan, w.scenario))
+
+
+def verify_split(domain: Domain, plan: Plan, bound: Fraction | None, spec: PolicySpec, budget: Budget,
+                 executor, seed: int = 0, task=run_subgoal, lead_nodes: int | None = None) -> VerifyResult:
+    """Prove `valid(π) ∧ R(π) ≥ bound` (None: tightest) with sub-goals on `executor`'s workers;
+    `task` runs one SubGoal in a worker (tests wrap it to kill a worker); `lead_nodes`: the
+    lead search's nodes per claim (default LEAD_NODES per worker)."""
+    d = Driver(domain, plan, spec, budget, executor, seed, task, lead_nodes)
+    valid = d.prove("valid", None)
+    reward = d.prove("reward", bound) if _closed(valid) else None
+    return _result(d, bound, valid, reward)
+
+
+def _closed(run: ClaimRun) -> bool:
+    return run.counterexample is None and not run.queue and not run.lost and not run.stuck
+
+
+def _certified(run: ClaimRun, bound) -> Fraction | None:
+    """The bound the merged reward tree proves: `bound`, or (tightest) the least over all leaves."""
+    if bound is not None:
+        return bound if _closed(run) else None
+    values = [v for *_, v in run.queue + run.stuck]
+    if run.counterexample is not None or run.lost or None in values:
+        return None
+    values += run.proven
+    return min(values) if values else None
+
+
+def _result(d: Driver, bound, valid: ClaimRun, reward: ClaimRun | None) -> VerifyResult:
+    base = dict(plan=d.plan, bound=bound, worst_found=d.tracker.lowest, nodes=d.nodes, smt_calls=d.smt_calls,
+                strategy=d.spec.name)
+    cex = valid.counterexample or (reward.counterexample if reward else None)
+    if cex is None and bound is not None and d.tracker.value is not None and d.tracker.value < bound:
+        cex = d.tracker.lowest
+    if cex is not None:
+        worst = None if cex.outcome.violation else d.tracker.lowest
+        return VerifyResult("refuted", lower_bound=None, counterexample=cex, time_s=time.monotonic() - d.start,
+                            **{**base, "worst_found": worst})
+    lower = _certified(reward, bound) if reward is not None else None
+    if lower is None:
+        return VerifyResult("unknown", lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
+                            note=_partial_note(valid, reward), **base)
+    stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers, "sub_goals": d.shipped}
+    cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats)
+    elapsed = time.monotonic() - d.start        # the independent check is part of the time reported
+    return VerifyResult("proved", lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
+
+
+def _partial_note(valid: ClaimRun, reward: ClaimRun | None) -> str:
+    """What a run that ended short proved, and what it left open."""
+    def left(run: ClaimRun) -> str:
+        lost = f", {len(run.lost)} of them lost with their workers" if run.lost else ""
+        return f"{len(run.queue) + len(run.lost) + len(run.stuck)} sub-goal(s) open{lost}"
+    if reward is None:
+        return f"partial: validity not proved within budget ({left(valid)})"
+    return f"partial: validity proved; the reward bound not proved within budget ({left(reward)})"

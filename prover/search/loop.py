@@ -1,0 +1,363 @@
+"""Best-first proof search over the AND tree of splits, with anytime bounds.
+
+One loop: pop the most urgent open leaf, ask the policy for a tactic, expand, evaluate the
+children in one batch (interval facts, then the mean-value bound of R for the children those
+leave open; a validity search tries the mean-value form on a leaf when it pops it), close what
+they prove, back up, offer the children's
+midpoints to the worst-found tracker, check the budget. A reward search with a fixed bound
+closes leaves whose interval lower bound reaches it; a `--tightest` search chases a target
+just below the worst found, and its certified bound is the minimum over all leaves.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import numpy as np
+
+from dsl.exact import approx, to_float
+from prover.bounds.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
+from prover.calculus.goals import Claim, Goal, midpoint, root_box
+from prover.bounds.lp_leaf import float_below
+from prover.policy.hand import Context, Policy
+from prover.calculus.progress import Progress, Reporter, silent
+from prover.search.tree import Node, Status, back_up
+from prover.calculus.tactics import Smt
+from prover.search.worst import Witness, WorstTracker, explore
+
+
+BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
+PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
+TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
+TIGHTEN_SHARE = 0.8 # ... with at most this share of the search's remaining time
+SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
+
+
+@dataclass(frozen=True)
+class Forest:
+    """The `split` of the node above a search's several root boxes (never in a certificate)."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    nodes: int = 20_000
+    seconds: float = 60.0
+    gap: Fraction = Fraction(1, 100)      # --tightest stops when (worst − L) ≤ gap · |worst|
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    status: Status                         # PROVED, REFUTED or UNKNOWN
+    claim: Claim                           # for --tightest: R ≥ the certified bound
+    lower_bound: Fraction | None           # certified (reward searches)
+    counterexample: Witness | None
+    nodes: int
+    smt_calls: int
+    time_s: float
+    root: Node = field(repr=False, compare=False)
+    dominated: bool = False                # stopped because a scenario earned ≤ stop_at_or_below
+
+
+class Search:
+    """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
+
+    def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
+                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 lp=None, progress: Reporter = silent, boxes=None):
+        self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
+        self.progress = progress
+        self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
+        self.stop = stop_at_or_below
+        self.boxes = boxes              # the root goals' boxes (default: the whole uncertainty box)
+        self.nodes = self.smt_calls = 0
+        self.heap: list = []
+        self.tie = itertools.count()
+        self.batch = BATCH
+        self.rounds = 0
+
+    def run(self) -> SearchResult:
+        start = time.monotonic()
+        self.deadline = start + self.budget.seconds
+        self._update_target()
+        root = self._roots(self.boxes or (root_box(self.ev.u.variables),))
+        self._report()
+        while root.status is not Status.PROVED:
+            cex = self._counterexample()
+            if cex is not None:
+                return self._result(root, start, cex)
+            # A split adds two nodes: stop before one would overrun the node budget.
+            if not self.heap or self.nodes + 2 > self.budget.nodes or time.monotonic() - start > self.budget.seconds:
+                break
+            if self._dominated():
+                return replace(self._result(root, start, None), dominated=True)
+            self._update_target()
+            batch = self._pop_batch()
+            if batch:
+                self._expand(batch)
+                self._probe(batch[0])
+            self._report()
+        return self._result(root, start, self._counterexample())
+
+    # ---- pieces of the loop -----------------------------------------------------------
+    def _report(self) -> None:
+        worst = self.tracker.value
+        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {approx(worst)}"
+        self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
+                               self.budget.nodes, detail))
+
+    def _pop_batch(self) -> list[Node]:
+        """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
+        out = []
+        limit = min(self.batch, (self.budget.nodes - self.nodes) // 2)
+        while self.heap and len(out) < limit:
+            node = heapq.heappop(self.heap)[2]
+            if node.closed_by or not node.is_leaf or self._close_if_done(node):
+                continue
+            out.append(node)
+        return self._settle_lp(self._settle_validity(out))
+
+    def _expand(self, nodes: list[Node]) -> None:
+        tactics = self.policy.choose_batch(nodes, self.ctx)
+        splits = []
+        for node, tactic in zip(nodes, tactics):
+            if isinstance(tactic, Smt):
+                self._try_smt(node)
+            else:
+                splits.append((node, tactic))
+        if not splits:
+            return
+        kids, los, his, known = [], [], [], []
+        for node, tactic in splits:
+            node.split = tactic
+            facts = self.policy.known_facts(node, tactic)       # strong branching evaluated them
+            for j, (goal, lo, hi) in enumerate(child_arrays(node, tactic, self.ev.u.variables)):
+                kids.append((node, goal))
+                los.append(lo)
+                his.append(hi)
+                known.append(None if facts is None else facts[j])
+        flo, fhi = np.array(los), np.array(his)                     # (2B, V)
+        todo = [i for i, f in enumerate(known) if f is None]
+        if todo:
+            for i, f in zip(todo, self.ev.facts(flo[todo], fhi[todo])):
+                known[i] = f
+        better = self._mean_values(known, flo, fhi)
+        for (parent, goal), facts, lo, hi, mv in zip(kids, known, flo, fhi, better):
+            parent.children.append(self._make(goal, parent, facts, lo, hi, mv))
+        for node, _ in splits:
+            back_up(node)
+        self.tracker.offer([midpoint(g.box, self.ev.u.variables) for _, g in kids])
+
+    def _probe(self, node: Node) -> None:
+        """Every few rounds, a short local search for bad scenarios inside the most urgent box:
+        the worst case hides where the interval bound is lowest."""
+        self.rounds += 1
+        if self.rounds % PROBE_EVERY == 0:
+            explore(self.tracker, box=node.goal.box, seed=self.rounds, samples=16, rounds=3)
+
+    def _try_smt(self, node: Node) -> None:
+        """Close the leaf with Z3 if it can; a model it returns is replayed as a candidate."""
+        node.smt_tried = True
+        if self.smt is None:
+            self._push(node)
+            return
+        self.smt_calls += 1
+        self.ctx.smt_left -= 1
+        # Tightest searches ask Z3 for the worst found itself: either it is the true minimum on
+        # this box (the leaf closes with no gap at all) or Z3's model is a new, lower worst case.
+        target = None if self.kind == "valid" else (self.bound if self.bound is not None else self.tracker.value)
+        if self.kind == "reward" and target is None:
+            self._push(node)
+            return
+        answer = self.smt(node.goal.box, self.kind, target)
+        if answer.status == "unsat":
+            node.closed_by, node.proven = "smt", target
+            self.ctx.smt_failures = 0
+            back_up(node)
+            return
+        before = self.tracker.value
+        if answer.status == "sat":
+            self.tracker.replay(answer.point)
+        lowered = self.kind == "reward" and self.bound is None and self.tracker.value is not None \
+            and (before is None or self.tracker.value < before)
+        node.smt_calls += 1
+        if lowered and node.smt_calls < SMT_RETRIES:
+            node.smt_tried = False      # a new, lower worst case: ask again with it as the target
+        else:
+            self.ctx.smt_failures += 1
+        self._push(node)
+
+    def _mean_values(self, facts: list[BoxFacts], flo, fhi) -> list:
+        """Reward searches: per box, the mean-value lower bound of R where it beats the interval
+        bound and that alone does not close the box (else None), in one batched call; the better
+        bound also orders the search. (Validity: see `_settle_validity`.)"""
+        out: list = [None] * len(facts)
+        if self.kind == "reward":
+            target = self._target()
+            todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
+            if todo:
+                for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
+                    if mv > facts[i].lo:
+                        out[i] = float(mv)
+        return out
+
+    def _settle_validity(self, nodes: list[Node]) -> list[Node]:
+        """Validity searches try the mean-value form on a leaf when it is about to be split (once
+        per leaf, one batched call): the form costs a gradient per comparison, so trying it on
+        every new child would double the cost where most children are split anyway. Leaves it
+        proves are closed; the others are returned for splitting with their interval facts
+        unchanged (steering smear by only the conditions the form left open made drone's
+        validity proofs 20x larger: the others still need the splits)."""
+        todo = [n for n in nodes if n.method == "interval" and n.undecided]
+        if self.kind != "valid" or not todo:
+            return nodes
+        lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
+        for n, left in zip(todo, self.ev.mean_value_undecided(lo, hi, [n.undecided for n in todo])):
+            n.method = "mean-value"
+            if not left:
+                n.undecided = left
+        return [n for n in nodes if not self._close_if_done(n)]
+
+    def _roots(self, boxes) -> Node:
+        """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
+        split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
+        claim = Claim(self.kind, self.bound)
+        flo, fhi = to_arrays(list(boxes))
+        facts = self.ev.facts(flo, fhi)
+        mvs = self._mean_values(facts, flo, fhi)
+        if len(boxes) == 1:
+            return self._make(Goal(boxes[0], claim), None, facts[0], flo[0], fhi[0], mvs[0])
+        forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
+        forest.children = [self._node(Goal(b, claim), forest, f, lo, hi, mv)
+                           for b, f, lo, hi, mv in zip(boxes, facts, flo, fhi, mvs)]
+        for node in forest.children:        # closed only once all are attached (see back_up)
+            self._settle(node)
+        return forest
+
+    def _settle_lp(self, nodes: list[Node]) -> list[Node]:
+        """With an LP bounder, a leaf about to be split first gets the bounds of its lifted
+        relaxation (once; exact from HiGHS's duals): of R for a reward claim, of every undecided
+        comparison's margin for validity. Leaves they prove are closed; a reward leaf keeps the
+        better bound (it orders the search and counts for --tightest). LP solutions are
+        scenarios worth replaying."""
+        if self.lp is None:
+            return nodes
+        for n in nodes:
+            if n.lp_tried or (self.kind == "valid" and not n.undecided):
+                continue
+            n.lp_tried = True
+            now = time.monotonic()
+            until = now + TIGHTEN_SHARE * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            if self.kind == "valid":
+                got = self.lp.validity(n.goal.box, n.undecided, until)
+                self.tracker.offer(list(got.points))
+                if got.proofs is not None:
+                    n.method, n.lp_duals, n.undecided, n.lp_tighten = "lp", got.proofs, (), got.tighten
+                continue
+            got = self.lp.bound(n.goal.box, self._target(), until)
+            if got is None:
+                continue
+            self.tracker.offer([got.point])
+            lo = float_below(got.bound)
+            if lo > n.lo:
+                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, "lp", got.duals, got.bound, got.tighten
+        return [n for n in nodes if not self._close_if_done(n)]
+
+    def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
+        return self._settle(self._node(goal, parent, facts, flo, fhi, mean_value))
+
+    def _node(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
+        self.nodes += 1
+        node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
+                    facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
+        if mean_value is not None:
+            node.lo, node.method = mean_value, "mean-value"
+        return node
+
+    def _settle(self, node: Node) -> Node:
+        if not self._close_if_done(node):
+            self._push(node)
+        return node
+
+    def _close_if_done(self, node: Node) -> bool:
+        """Close a leaf whose interval facts prove the claim (or whose box is inadmissible)."""
+        if node.infeasible:
+            node.closed_by = "infeasible"
+        elif self.kind == "valid" and not node.undecided:
+            node.closed_by = node.method
+        elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
+            node.closed_by = node.method
+            node.proven = self.bound if self.bound is not None else _leaf_bound(node)
+        else:
+            return False
+        back_up(node)
+        return True
+
+    def _push(self, node: Node) -> None:
+        if any(lo < hi for lo, hi in node.goal.box) or (self.smt and not node.smt_tried):
+            heapq.heappush(self.heap, (self.policy.priority(node, self.ctx), next(self.tie), node))
+
+    # ---- targets and results ----------------------------------------------------------
+    def _target(self) -> float | None:
+        return to_float(self.bound) if self.bound is not None else self.ctx.target
+
+    def _update_target(self) -> None:
+        """Tightest mode: aim just below the worst found (no bound above it can be proved)."""
+        if self.kind == "reward" and self.bound is None:
+            worst = self.tracker.value
+            w = None if worst is None else to_float(worst)
+            self.ctx.target = math.inf if w is None else w - to_float(self.budget.gap) * abs(w)
+
+    def _dominated(self) -> bool:
+        return self.stop is not None and self.tracker.value is not None and self.tracker.value <= self.stop
+
+    def _counterexample(self) -> Witness | None:
+        if self.tracker.invalid is not None:
+            return self.tracker.invalid
+        low = self.tracker.lowest
+        if self.kind == "reward" and self.bound is not None and low and low.outcome.reward < self.bound:
+            return low
+        return None
+
+    def _result(self, root: Node, start: float, cex: Witness | None) -> SearchResult:
+        lower = None if cex or self.kind == "valid" else self._certified(root)
+        if cex is not None:
+            status = Status.REFUTED
+        elif self.kind == "reward" and self.bound is None:
+            status = Status.PROVED if lower is not None else Status.UNKNOWN
+        else:
+            status = root.status if root.status is Status.PROVED else Status.UNKNOWN
+        claim = Claim(self.kind, lower if self.kind == "reward" and self.bound is None else self.bound)
+        return SearchResult(status, claim, lower, cex, self.nodes, self.smt_calls,
+                            time.monotonic() - start, root)
+
+    def _certified(self, root: Node) -> Fraction | None:
+        """The minimum over leaves of what each proves about R (None if some leaf proves nothing)."""
+        if self.bound is not None:
+            return self.bound if root.status is Status.PROVED else None
+        values = []
+        for leaf in root.leaves():
+            if leaf.closed_by == "infeasible":
+                continue
+            if leaf.proven is not None:
+                values.append(leaf.proven)
+            elif math.isfinite(leaf.lo):
+                values.append(_leaf_bound(leaf))
+            else:
+                return None
+        return min(values) if values else None
+
+
+def _leaf_bound(leaf: Node) -> Fraction:
+    """What an open or closed leaf certifies about R: an `lp` leaf its exact dual bound (when it
+    is short: LP duals make linear goals exact), any other a short rational below its float `lo`."""
+    if leaf.method == "lp" and leaf.lp_bound is not None:
+        return leaf.lp_bound if leaf.lp_bound.denominator <= SHORT else round_down(leaf.lp_bound)
+    return round_down(leaf.lo)
+
+
+SHORT = 10 ** 6     # denominators up to this are printed and certified as they are

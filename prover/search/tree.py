@@ -1,0 +1,94 @@
+"""The AND tree of a proof search: nodes, their status, and the one place status is backed up.
+
+Each node holds a goal. A leaf is closed by a leaf tactic (`interval`, `smt`) or left open;
+an expanded node has the children of one `Split`. A node is PROVED when it is a closed leaf or
+all its children are PROVED. The certified lower bound of a reward search is the minimum of
+the leaves' proven values (interval lower bounds, or the bound an SMT call proved).
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from prover.calculus.goals import Goal
+from prover.calculus.tactics import Split
+
+
+class Status(enum.Enum):
+    OPEN = "open"
+    PROVED = "proved"
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(eq=False)
+class Node:
+    goal: Goal
+    parent: "Node | None"
+    depth: int
+    lo: float = -math.inf            # lower bound of R on the box (reward searches), by `method`
+    hi: float = math.inf
+    undecided: tuple[int, ...] = ()  # conditions not proved true on the box (validity searches)
+    infeasible: bool = False         # some assume is false on the whole box
+    closed_by: str | None = None     # "interval" | "mean-value" | "smt" | "infeasible" for closed leaves
+    proven: Fraction | None = None   # bound proved for R on this leaf (reward searches)
+    split: Split | None = None
+    children: list["Node"] = field(default_factory=list)
+    status: Status = Status.OPEN
+    smt_tried: bool = False
+    smt_calls: int = 0
+    flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
+    fhi: object = None
+    method: str = "interval"         # the leaf method behind `lo` / `undecided`: "interval" | "mean-value" | "lp"
+    lp_tried: bool = False
+    lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
+    lp_bound: Fraction | None = None # ... and the exact bound they give
+    lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.split is None
+
+    def leaves(self):
+        """Every leaf below (and including) this node, iteratively."""
+        stack = [self]
+        while stack:
+            n = stack.pop()
+            if n.is_leaf:
+                yield n
+            else:
+                stack.extend(n.children)
+
+
+def back_up(node: Node) -> None:
+    """Propagate PROVED upward from a node whose status just changed."""
+    while node is not None:
+        if node.is_leaf:
+            proved = node.closed_by is not None
+        else:
+            proved = all(c.status is Status.PROVED for c in node.children)
+        new = Status.PROVED if proved else Status.OPEN
+        if new is node.status:
+            return
+        node.status = new
+        node = node.parent
+
+
+def check_invariants(root: Node) -> None:
+    """Assert the tree is consistent; tests call this after searches."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_leaf:
+            assert not n.children, "a leaf has no children"
+            want = Status.PROVED if n.closed_by else Status.OPEN
+        else:
+            assert len(n.children) == 2, "a split has exactly two children"
+            assert n.closed_by is None, "an expanded node is not a closed leaf"
+            for c in n.children:
+                assert c.parent is n and c.depth == n.depth + 1, "child links are consistent"
+            want = Status.PROVED if all(c.status is Status.PROVED for c in n.children) else Status.OPEN
+        assert n.status is want, f"node at depth {n.depth} has status {n.status}, expected {want}"
+        stack.extend(n.children)

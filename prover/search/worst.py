@@ -1,0 +1,203 @@
+"""The worst found: concrete scenarios with low reward or broken validity, replayed exactly.
+
+Candidates come from box midpoints, random corners and points, and a coordinate descent;
+they are screened in float by the batched evaluator, and only the promising ones are
+replayed by the exact reference interpreter. Nothing unreplayed is ever reported.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from dsl.exact import to_float
+from dsl.interp import Outcome, run
+from dsl.errors import InputError
+from dsl.scenario import Scenario, validate
+from prover.bounds.evaluation import GoalEvaluator
+from prover.calculus.goals import Box, root_box
+from prover.calculus.unroll import Unrolled, point_scenario
+
+Point = tuple[Fraction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """An admissible scenario and its exact outcome (valid with reward R, or a violation)."""
+
+    scenario: Scenario
+    outcome: Outcome
+
+
+class WorstTracker:
+    """Keeps the lowest exact reward seen and the first exact violation seen."""
+
+    def __init__(self, u: Unrolled, ev: GoalEvaluator):
+        self.u, self.ev = u, ev
+        self.lowest: Witness | None = None
+        self.invalid: Witness | None = None
+        self.replays = 0
+
+    @property
+    def value(self) -> Fraction | None:
+        return self.lowest.outcome.reward if self.lowest else None
+
+    def offer(self, points, floats: np.ndarray | None = None):
+        """Screen points in float (`floats`: their (N, V) float array, when already built);
+        replay exactly the lowest and any that look invalid. Returns the float facts."""
+        if not len(points):
+            return None
+        facts = self.ev.points(_floats(points) if floats is None else floats)
+        ok = facts.admissible
+        suspicious = np.flatnonzero(ok & ~facts.valid)
+        for i in suspicious[:2]:
+            self.replay(points[i])
+        rewards = np.where(ok & facts.valid, facts.reward, np.inf)
+        i = int(np.argmin(rewards))
+        if np.isfinite(rewards[i]) and (self.lowest is None or rewards[i] < to_float(self.value) + 1e-9):
+            self.replay(points[i])
+        return facts
+
+    def replay(self, point: Point) -> Witness | None:
+        """Exact replay of one point: records it when admissible (inside every declared range,
+        integral where declared int, every assume true) and new-worst or invalid."""
+        s = point_scenario(self.u, point)
+        if not admissible(self.u.domain, s):
+            return None
+        self.replays += 1
+        w = Witness(s, run(self.u.domain, self.u.plan, s))
+        if not w.outcome.valid:
+            self.invalid = self.invalid or w
+        elif self.lowest is None or w.outcome.reward < self.value:
+            self.lowest = w
+        return w
+
+
+def admissible(domain, s: Scenario) -> bool:
+    """Whether `s` is a scenario of `domain`: what `warrant simulate` accepts (ranges, int-ness,
+    assumes), so that no witness is ever outside the uncertainty the claim quantifies over."""
+    try:
+        validate(domain, s, "replayed point")
+    except InputError:
+        return False
+    return True
+
+
+class FloatTracker:
+    """The tracker of a sub-problem that is not a scenario of the plan (the children of a cut):
+    it keeps the lowest float reward at admissible points as a target for tightest searches,
+    and never reports a witness (a point of a cut's tail is not a replayable scenario)."""
+
+    lowest = None
+    invalid = None
+
+    def __init__(self, u: Unrolled, ev: GoalEvaluator):
+        self.u, self.ev = u, ev
+        self.low: float | None = None
+        self.replays = 0
+
+    @property
+    def value(self) -> Fraction | None:
+        return None if self.low is None else Fraction(self.low)
+
+    def offer(self, points, floats: np.ndarray | None = None):
+        if not len(points):
+            return None
+        facts = self.ev.points(_floats(points) if floats is None else floats)
+        rewards = np.where(facts.admissible, facts.reward, np.inf)
+        low = float(np.min(rewards))
+        if np.isfinite(low) and (self.low is None or low < self.low):
+            self.low = low
+        return facts
+
+    def replay(self, point: Point) -> None:
+        self.offer([point])
+
+
+POINT_BUDGET = 2 ** 17  # floats per screened batch: with thousands of variables (long horizons)
+                        # explore draws fewer points and moves fewer coordinates per round
+
+
+def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, samples: int = 256,
+            rounds: int = 8) -> None:
+    """Corners, random points, then coordinate descent from the best admissible point."""
+    u = tracker.u
+    box = box or root_box(u.variables)
+    rng = random.Random(seed)
+    per_batch = max(16, POINT_BUDGET // max(1, len(box)))
+    samples = min(samples, per_batch // 2)
+    nominal = tuple(_nominal(u))
+    corners = [tuple(b[rng.random() < 0.5] for b in box) for _ in range(samples)]
+    inner = [tuple(_draw(b, v.vtype, rng) for b, v in zip(box, u.variables)) for _ in range(samples)]
+    start = [nominal] + corners + inner
+    current = _best_admissible(start, tracker.offer(start))
+    for _ in range(rounds):
+        moves = Moves(current, _moves(box, u.variables, rng, per_batch))
+        nxt = _best_admissible(moves, tracker.offer(moves, moves.floats()))
+        if nxt == current:
+            break
+        current = nxt
+
+
+def _moves(box: Box, variables, rng: random.Random, cap: int) -> list:
+    """(coordinate, value) of each move of one descent round: every end (and a real's middle),
+    a random `cap` of them when there are more (the order is the old one either way)."""
+    out = [(i, x) for i, b in enumerate(box)
+           for x in (b[0], b[1], (b[0] + b[1]) / 2 if variables[i].vtype == "real" else b[0])]
+    if len(out) > cap:
+        out = [out[k] for k in sorted(rng.sample(range(len(out)), cap))]
+    return out
+
+
+class Moves:
+    """The points of one descent round, built only when asked for: `base` with one coordinate
+    moved per entry, then `base` itself last (an (N, V) list of tuples would be quadratic)."""
+
+    def __init__(self, base: Point, moves: list):
+        self.base, self.moves = base, moves
+
+    def __len__(self) -> int:
+        return len(self.moves) + 1
+
+    def __getitem__(self, k: int) -> Point:
+        if k == len(self.moves):
+            return self.base
+        i, x = self.moves[k]
+        return self.base[:i] + (x,) + self.base[i + 1:]
+
+    def floats(self) -> np.ndarray:
+        out = np.tile(_floats([self.base])[0], (len(self), 1))
+        if self.moves:
+            rows = np.arange(len(self.moves))
+            out[rows, [i for i, _ in self.moves]] = [to_float(x) for _, x in self.moves]
+        return out
+
+
+def _floats(points) -> np.ndarray:
+    return np.array([[to_float(x) for x in p] for p in points], dtype=np.float64)
+
+
+def _best_admissible(points, facts) -> Point:
+    score = np.where(facts.admissible, np.where(facts.valid, facts.reward, -np.inf), np.inf)
+    return points[int(np.argmin(score))]
+
+
+def _nominal(u: Unrolled):
+    d = u.domain
+    for v in u.variables:
+        if v.kind == "cut":        # a cut's fresh state: the middle of its box
+            yield Fraction(0) if v.vtype == "bool" else Fraction(math.floor((v.lo + v.hi) / 2)) \
+                if v.vtype == "int" else (v.lo + v.hi) / 2
+            continue
+        decl = d.var(v.source)
+        yield Fraction(int(decl.nominal)) if v.vtype == "bool" else decl.nominal
+
+
+def _draw(b, vtype: str, rng: random.Random) -> Fraction:
+    lo, hi = b
+    if vtype != "real":
+        return Fraction(rng.randint(int(lo), int(hi)))
+    return lo + (hi - lo) * Fraction(rng.randint(0, 1000), 1000)

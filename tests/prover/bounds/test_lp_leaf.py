@@ -1,0 +1,204 @@
+"""The `lp` leaf: the lifted relaxation holds at every point of its box, its exact dual bound is
+a lower bound whatever the duals, certificates with lp leaves re-check, and every mutation of
+one is rejected."""
+from __future__ import annotations
+
+import copy
+import random
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from corpus import domain_files, known_plan
+from dsl.errors import InternalError
+from dsl.interp import Evaluator, run
+from dsl.load import load_domain, load_text
+from dsl.plan import parse_plan
+from dsl.scenario import random_scenario
+from prover.check.checker import CertificateRejected, check_certificate
+from prover.bounds.interval_exact import MemoRangeEvaluator, to_fraction
+from prover.bounds.relaxation import EQ, GE, dual_bound, relax
+from prover.search.loop import Budget
+from prover.search.verify import verify_search
+
+from tests.prover.strategies import VARS, box_and_point, numeric
+
+PORTFOLIO = next(p for p in domain_files() if p.stem == "portfolio")
+
+LINEAR = """domain lin
+horizon 4
+disturbance demand : real in [0, 3]
+assume sum(demand) <= 5
+state stock : real in [-20, 20] init 6
+action restock(k : int in 0..2) {
+  stock' = stock + k - demand
+  reward -k / 2
+}
+reward step = stock / 3 - 1
+"""
+
+
+def _relaxation(e, box):
+    bounds = {v.name: ((b[0] == 0, b[1] == 1) if v.vtype == "bool" else b) for v, b in zip(VARS, box)}
+    return relax(SimpleNamespace(assumes=()), MemoRangeEvaluator(bounds), [e])
+
+
+def _q(x) -> Fraction:
+    return Fraction(x) if isinstance(x, (int, Fraction)) else to_fraction(x)
+
+
+def _values(rel, point):
+    """Each column's node evaluated by the interpreter at `point` (None: undefined there)."""
+    out = []
+    for node in rel.columns:
+        try:
+            out.append(Evaluator(point).eval(node))
+        except (InternalError, ZeroDivisionError):
+            out.append(None)
+    return out
+
+
+def _holds(row, x) -> bool:
+    lhs = sum(_q(a) * x[c] for c, a in row.coeffs)
+    return lhs == _q(row.rhs) if row.sense == EQ else lhs >= _q(row.rhs)
+
+
+@settings(max_examples=400, deadline=None)
+@given(e=numeric(3), bp=box_and_point(), seed=st.integers(0, 10 ** 6))
+def test_the_relaxation_holds_at_every_point_and_its_dual_bound_is_below_the_value(e, bp, seed):
+    box, point = bp
+    rel = _relaxation(e, box)
+    if rel.objectives[0] is None:
+        return
+    x = _values(rel, point)
+    for c, value in enumerate(x):
+        assert value is not None, "a column with finite bounds is defined on the whole box"
+        assert _q(rel.lo[c]) <= value <= _q(rel.hi[c])
+    for row in rel.rows:
+        assert _holds(row, x), row
+    rng = random.Random(seed)      # any admissible duals give a lower bound of the objective
+    duals = {i: Fraction(rng.randint(0 if r.sense == GE else -3, 3), rng.randint(1, 4))
+             for i, r in enumerate(rel.rows) if rng.random() < 0.5}
+    assert dual_bound(rel, rel.objectives[0], duals) <= x[rel.objectives[0]]
+
+
+def test_duals_that_are_not_admissible_give_no_bound():
+    u_rel = _portfolio_relaxation()
+    ge = next(i for i, r in enumerate(u_rel.rows) if r.sense == GE)
+    assert dual_bound(u_rel, u_rel.objectives[0], {ge: Fraction(-1)}) is None
+    assert dual_bound(u_rel, u_rel.objectives[0], {len(u_rel.rows): Fraction(1)}) is None
+
+
+def _portfolio_relaxation():
+    from prover.calculus.goals import root_box
+    from prover.bounds.interval_exact import ExactBoxFacts
+    from prover.calculus.unroll import unroll
+    d = load_domain(PORTFOLIO)
+    u = unroll(d, parse_plan(known_plan(PORTFOLIO), d))
+    return relax(u, ExactBoxFacts(u).evaluator(root_box(u.variables)), [u.reward])
+
+
+@pytest.fixture(scope="module")
+def lp_proof():
+    d = load_domain(PORTFOLIO)
+    plan = parse_plan(known_plan(PORTFOLIO), d)
+    r = verify_search(d, plan, None, "heuristic", Budget(2000, 30), smt=False, use_lp=True)
+    assert r.verdict == "proved"
+    report = check_certificate(d, r.certificate)
+    assert report.leaves.get("lp"), "the relaxation closes part of the portfolio proof"
+    return d, plan, r
+
+
+def test_an_lp_proved_bound_holds_on_10000_sampled_scenarios(lp_proof):
+    d, plan, r = lp_proof
+    rng = random.Random(1)
+    for _ in range(10_000):
+        o = run(d, plan, random_scenario(d, rng))
+        assert o.valid and o.reward >= r.lower_bound
+
+
+def _lp_leaves(tree):
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if n.get("leaf") == "lp":
+            yield n
+        stack.extend(n.get("children", ()))
+
+
+def _mutations(cert):
+    def edit(f):
+        c = copy.deepcopy(cert)
+        f(c, next(_lp_leaves(c["proofs"]["reward"])))
+        return c
+
+    def scale(leaf, factor):
+        k = max(leaf["duals"], key=lambda k: abs(Fraction(leaf["duals"][k])))
+        leaf["duals"][k] = str(Fraction(leaf["duals"][k]) * factor)
+
+    yield "dual doubled", edit(lambda c, leaf: scale(leaf, 2))
+    yield "dual halved", edit(lambda c, leaf: scale(leaf, Fraction(1, 2)))
+    yield "duals dropped", edit(lambda c, leaf: leaf.update(duals={}))
+    yield "duals missing", edit(lambda c, leaf: leaf.pop("duals"))
+    yield "row shifted", edit(lambda c, leaf: leaf.update(duals={str(int(k) + 1): v for k, v in leaf["duals"].items()}))
+    yield "unknown row", edit(lambda c, leaf: leaf["duals"].update({"999999": "1"}))
+    yield "row not a number", edit(lambda c, leaf: leaf["duals"].update({"x1": "1"}))
+    yield "unicode digits", edit(lambda c, leaf: leaf["duals"].update({"\u0661": "1"}))
+    yield "bound one unit higher", edit(lambda c, leaf: c["claim"].update(
+        reward_at_least=str(Fraction(c["claim"]["reward_at_least"]) + 1)))
+    yield "lp leaf for validity", edit(lambda c, leaf: c["proofs"].update(valid={"leaf": "lp", "duals": {}}))
+
+
+def test_every_mutation_of_an_lp_leaf_is_rejected(lp_proof):
+    d, _, r = lp_proof
+    for name, cert in _mutations(r.certificate):
+        with pytest.raises(CertificateRejected):
+            check_certificate(d, cert)
+            pytest.fail(f"accepted the mutation: {name}")
+
+
+def test_linear_goals_get_their_exact_worst_case():
+    d = load_text(LINEAR, "lin.rwd")
+    plan = parse_plan("restock(1); restock(1); restock(1); restock(1)", d)
+    with_lp = verify_search(d, plan, None, "heuristic", Budget(1000, 30), smt=False, use_lp=True)
+    assert with_lp.verdict == "proved"
+    assert with_lp.lower_bound == with_lp.worst_found.outcome.reward == Fraction(-2, 3)
+    check_certificate(d, with_lp.certificate)
+    without = verify_search(d, plan, None, "heuristic", Budget(1000, 30), smt=False, use_lp=False)
+    assert without.lower_bound < with_lp.lower_bound
+
+
+DRONE = next(p for p in domain_files() if p.stem == "drone")
+
+
+def test_tightened_lp_leaves_recheck_and_their_mutations_are_rejected():
+    """Drone closes at the root: bound tightening (OBBT rounds with dual certificates) then the
+    relaxation prove validity and R; every mutation of a round or its duals is rejected."""
+    d = load_domain(DRONE)
+    plan = parse_plan(known_plan(DRONE), d)
+    r = verify_search(d, plan, None, "heuristic", Budget(3000, 60), smt=False, use_lp=True)
+    assert r.verdict == "proved"
+    assert check_certificate(d, r.certificate).leaves.get("lp")
+    for kind in ("valid", "reward"):
+        leaf = next(_lp_leaves(r.certificate["proofs"][kind]), None)
+        assert leaf is not None and leaf.get("tighten"), f"the {kind} proof has a tightened lp leaf"
+
+    def mutated(kind, f):
+        c = copy.deepcopy(r.certificate)
+        f(next(_lp_leaves(c["proofs"][kind])))
+        return c
+
+    def negate(leaf):              # a negative multiplier on an inequality row proves nothing
+        step = leaf["tighten"][0][0]
+        step["duals"] = {k: "-1" for k in step["duals"]}
+
+    mutations = (lambda leaf: leaf.pop("tighten"), lambda leaf: leaf["tighten"].pop(),
+                 negate, lambda leaf: leaf["tighten"][0][0].update(q=10 ** 6),
+                 lambda leaf: leaf["tighten"][0][0].update(side="up"),
+                 lambda leaf: leaf.update(tighten="all"))
+    for kind in ("valid", "reward"):
+        for mutation in mutations:
+            with pytest.raises(CertificateRejected):
+                check_certificate(d, mutated(kind, mutation))

@@ -1,0 +1,74 @@
+"""The time limit covers proof search, not set-up: a strategy whose policy is slow to build (the
+learned one imports torch and loads a checkpoint, seconds on a cold start) gets the same search
+time as one that is instant."""
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+
+from corpus import domain_files, known_plan
+from dsl.load import load_domain
+from dsl.plan import parse_plan
+from prover.policy import hand as policies
+from prover.search.loop import Budget
+from prover.search.verify import verify_search
+
+SIR = next(p for p in domain_files() if p.stem == "sir")
+
+
+def test_building_the_policy_does_not_spend_the_search_time_limit(monkeypatch):
+    offset = [0.0]
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
+
+    def slow_heuristic():
+        offset[0] += 3600.0          # an hour passes while the "network" loads
+        return policies.Heuristic()
+    monkeypatch.setitem(policies.POLICIES, "slow", slow_heuristic)
+    d = load_domain(SIR)
+    plan = parse_plan(known_plan(SIR), d)
+    r = verify_search(d, plan, None, "slow", Budget(2000, 30), smt=False)
+    assert offset[0] == 3600.0
+    assert r.verdict == "proved" and r.time_s < 3600
+
+
+PORTFOLIO = next(p for p in domain_files() if p.stem == "portfolio")
+
+
+@pytest.mark.parametrize("stem", ["portfolio", "drone"])
+@pytest.mark.parametrize("nodes", [2, 17, 60, 333])
+def test_node_budget_is_never_overrun(stem, nodes):
+    """Batches, cut attempts and their pieces all stay inside --node-budget (a batch of 16
+    splits used to add 32 nodes past it, and each cut piece took at least one node)."""
+    path = next(p for p in domain_files() if p.stem == stem)
+    d = load_domain(path)
+    r = verify_search(d, parse_plan(known_plan(path), d), None, "heuristic", Budget(nodes, 30, Fraction(0)))
+    assert 1 <= r.nodes <= nodes
+
+
+def test_tightest_says_when_the_gap_was_not_reached():
+    d = load_domain(PORTFOLIO)
+    plan = parse_plan(known_plan(PORTFOLIO), d)
+    short = verify_search(d, plan, None, "heuristic", Budget(60, 30, Fraction(0)))
+    assert short.verdict == "proved" and short.lower_bound < short.worst_found.outcome.reward
+    assert "gap not reached" in short.note
+    loose = verify_search(d, plan, None, "heuristic", Budget(60, 30, Fraction(1)))
+    assert loose.verdict == "proved" and loose.note == ""
+
+
+def test_reported_time_includes_the_independent_check(monkeypatch):
+    from prover.search.loop import verify
+    offset = [0.0]
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
+    checked = verify.checked_certificate
+
+    def slow_check(*args, **kwargs):
+        offset[0] += 100.0               # the checker takes 100 s
+        return checked(*args, **kwargs)
+    monkeypatch.setattr(verify, "checked_certificate", slow_check)
+    d = load_domain(SIR)
+    r = verify_search(d, parse_plan(known_plan(SIR), d), None, "heuristic", Budget(2000, 30), smt=False)
+    assert r.verdict == "proved" and r.time_s >= 100
