@@ -14,7 +14,8 @@ from fractions import Fraction
 import z3
 
 from dsl import ast
-from prover.calculus.goals import Box, Claim
+from prover.calculus.goals import Box
+from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.unroll import Unrolled
 
 
@@ -134,7 +135,7 @@ class Compiler:
         return [self.term(a) for a in self.u.assumes]
 
     def negated(self, claim: Claim) -> z3.BoolRef:
-        if claim.kind == "valid":
+        if not claim.bounds_reward:
             return z3.Not(z3.And([self.term(c.expr) for c in self.u.conditions] or [z3.BoolVal(True)]))
         return self.term(self.u.reward) < _val(claim.bound)
 
@@ -239,7 +240,7 @@ def smt2(u: Unrolled, box: Box, bound: Fraction) -> str:
     c = Compiler(u)
     s = z3.Solver()
     s.add(*c.box_constraints(box), *c.assumes(),
-          z3.Or(c.negated(Claim("valid")), c.negated(Claim("reward", bound))))
+          z3.Or(c.negated(Validity()), c.negated(AtLeast(bound))))
     head = (f"; warrant: domain {u.domain.name} (sha256 {u.domain.sha256}), horizon {u.domain.horizon}\n"
             f"; plan: {'; '.join(map(str, u.plan))}\n"
             f"; claim: valid(plan) and R(plan) >= {bound}; unsat proves it\n"

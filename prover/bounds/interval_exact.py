@@ -122,14 +122,15 @@ class ExactBoxFacts:
         ev = self.evaluator(box)
         return lambda e: _safe(ev, e, None)
 
-    def facts(self, box: Box, claim_kind: str | None = None) -> ExactFacts:
-        """Facts on `box`; with `claim_kind` "valid" the reward is not evaluated (lo None), with
-        "reward" the conditions are not (undecided empty): a leaf needs one or the other."""
+    def facts(self, box: Box, claim=None) -> ExactFacts:
+        """Facts on `box`; for a validity `claim` (prover.calculus.objective) the reward is not
+        evaluated (lo None), for a claim on R the conditions are not (undecided empty): a leaf
+        needs one or the other. Without a claim, both."""
         ev = self.evaluator(box)
         infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
-        undecided = () if claim_kind == "reward" else \
+        undecided = () if claim is not None and claim.bounds_reward else \
             tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])
-        r = None if claim_kind == "valid" else _safe(ev, self.u.reward, None)
+        r = None if claim is not None and not claim.bounds_reward else _safe(ev, self.u.reward, None)
         return ExactFacts(None if r is None else to_fraction(r[0]), undecided, infeasible)
 
 

@@ -29,7 +29,7 @@ def tree_json(root: "Node", variables) -> dict:
             if slot["leaf"] == "lp" and node.lp_tighten:
                 slot["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
                                     for t in steps] for steps in node.lp_tighten]
-            if slot["leaf"] == "lp" and node.goal.claim.kind == "valid":
+            if slot["leaf"] == "lp" and not node.goal.claim.bounds_reward:
                 slot["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
             elif slot["leaf"] == "lp":
                 slot["duals"] = _duals_json(node.lp_duals)

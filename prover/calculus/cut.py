@@ -33,7 +33,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from dsl import ast
-from prover.calculus.goals import Claim, Goal
+from prover.calculus.goals import Goal
+from prover.calculus.objective import AtLeast, Validity
 from prover.calculus.tactics import TacticError
 from prover.calculus.unroll import Condition, Unrolled, UVar, conditions_from, num, total, unroll_from, var_name
 
@@ -86,12 +87,12 @@ def cut_children(u: Unrolled, goal: Goal, cut: Cut) -> CutChildren:
     fresh = {s.name: ast.Name(v.name, _NOWHERE) for s, v in zip(states, cut_vars)}
     no_reward = {"rewards": (num(0),), "reward": num(0)}
     tail_box = goal.box + tuple(cut.box)
-    if goal.claim.kind == "valid":
+    if isinstance(goal.claim, Validity):
         early = tuple(c for c in u.conditions if c.step < cut.k or (c.step == cut.k and c.kind != "requires"))
         reach = replace(u, part="reach", conditions=early + tuple(reach_conditions), **no_reward)
         tail = replace(u, part="tail", variables=u.variables + cut_vars, conditions=conditions_from(u, cut.k, fresh),
                        **no_reward)
-        return CutChildren((reach, Goal(goal.box, Claim("valid"))), None, (tail, Goal(tail_box, Claim("valid"))))
+        return CutChildren((reach, Goal(goal.box, Validity())), None, (tail, Goal(tail_box, Validity())))
     reach = replace(u, part="reach", conditions=tuple(reach_conditions), **no_reward)
     head_rewards = u.rewards[:cut.k]
     head = replace(u, part="head", conditions=(), rewards=head_rewards, reward=total(head_rewards))
@@ -99,16 +100,16 @@ def cut_children(u: Unrolled, goal: Goal, cut: Cut) -> CutChildren:
     tail = replace(u, part="tail", variables=u.variables + cut_vars, conditions=(), rewards=tail_rewards,
                    reward=total(tail_rewards))
     b = goal.claim.bound
-    return CutChildren((reach, Goal(goal.box, Claim("valid"))),
-                       (head, Goal(goal.box, Claim("reward", cut.b1))),
-                       (tail, Goal(tail_box, Claim("reward", b - cut.b1))))
+    return CutChildren((reach, Goal(goal.box, Validity())),
+                       (head, Goal(goal.box, AtLeast(cut.b1))),
+                       (tail, Goal(tail_box, AtLeast(b - cut.b1))))
 
 
 def _check(u: Unrolled, goal: Goal, cut: Cut) -> None:
     H = u.domain.horizon
     if u.part != "plan":
         raise TacticError("a cut applies only to the plan's own goals, not inside another cut")
-    if goal.claim.kind == "valid":
+    if isinstance(goal.claim, Validity):
         if cut.b1 is not None:
             raise TacticError("a cut of the validity claim has no b1")
     elif goal.claim.bound is None or cut.b1 is None:

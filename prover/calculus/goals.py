@@ -8,33 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from prover.calculus.objective import Objective
 from prover.calculus.unroll import UVar
 
 Box = tuple[tuple[Fraction, Fraction], ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """`valid` — every validity condition of the plan holds; `reward` — R(π) ≥ bound.
-    A reward claim with bound None is a `--tightest` search's: the bound is what it certifies."""
-
-    kind: str                          # "valid" | "reward"
-    bound: Fraction | None = None      # for "reward"
-
-    def __post_init__(self):
-        assert self.kind in ("valid", "reward"), f"unknown claim kind {self.kind!r}"
-        assert self.kind == "reward" or self.bound is None, "a validity claim has no bound"
-
-    def __str__(self) -> str:
-        if self.kind == "valid":
-            return "valid(π)"
-        return f"R(π) >= {self.bound}" if self.bound is not None else "R(π) >= (tightest)"
-
-
-@dataclass(frozen=True, slots=True)
 class Goal:
+    """A box and what is claimed on it (a search node's goal carries the search's objective)."""
+
     box: Box
-    claim: Claim
+    claim: Objective
 
 
 def root_box(variables: tuple[UVar, ...]) -> Box:

@@ -20,7 +20,8 @@ from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
 from prover.calculus.cut import Cut, cut_children
-from prover.calculus.goals import Claim, Goal, root_box
+from prover.calculus.goals import Goal, root_box
+from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
@@ -130,11 +131,12 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Repo
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
     total = sum(_count_nodes(proofs[kind]) for kind in ("valid", "reward"))
-    for kind, claim in (("valid", Claim("valid")), ("reward", Claim("reward", bound))):
+    for claim in (Validity(), AtLeast(bound)):
+        kind = claim.kind
         tick = lambda n, before=nodes: progress(Progress("checking certificate", before + n, total))  # noqa: E731
         checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
         nodes += checked
-        if kind == "valid" and vacuous:
+        if isinstance(claim, Validity) and vacuous:
             raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
                                      f"proof is a box the assumes exclude, so the claim holds only vacuously")
     progress(Progress("checking certificate", nodes, total))
@@ -259,25 +261,25 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> boo
         if smt_check is None:
             raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
         if not smt_check(u, goal.box, goal.claim):
-            claim = "valid(π)" if goal.claim.kind == "valid" else f"R(π) >= {approx(goal.claim.bound)}"
+            claim = "valid(π)" if isinstance(goal.claim, Validity) else f"R(π) >= {approx(goal.claim.bound)}"
             raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
                                       _bound_values(goal))
         return False
     if method == "mean-value":
         return _check_mean_value(facts, goal, where)
-    f = facts.facts(goal.box, goal.claim.kind)
+    f = facts.facts(goal.box, goal.claim)
     if f.infeasible:
         return True
     if method == "infeasible":
         raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
-    if goal.claim.kind == "valid" and f.undecided:
+    if isinstance(goal.claim, Validity) and f.undecided:
         c = u.conditions[f.undecided[0]]
         raise CertificateRejected(f"{where}: interval evaluation does not prove the {c.kind} condition "
                                   f"'{c.text}' at step {c.step}")
-    if goal.claim.kind == "reward" and f.lo is None:
+    if isinstance(goal.claim, AtLeast) and f.lo is None:
         raise CertificateRejected(f"{where}: R has no finite interval lower bound on this box "
                                   f"(a divisor's interval contains 0)")
-    if goal.claim.kind == "reward" and not f.lo >= goal.claim.bound:
+    if isinstance(goal.claim, AtLeast) and not f.lo >= goal.claim.bound:
         raise CertificateRejected(f"{where}: interval lower bound of R is {approx(f.lo)}, below the claimed "
                                   f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(f.lo)})
     return False
@@ -288,8 +290,8 @@ def _check_mean_value(facts, goal: Goal, where: str) -> bool:
     enclosures G_i of R's partial derivatives over the box. Validity: every condition intervals
     leave undecided is decided true with its comparisons' margins enclosed the same way
     (intersected with intervals). See `prover.bounds.mean_value`."""
-    if goal.claim.kind == "valid":
-        f = facts.facts(goal.box, "valid")
+    if isinstance(goal.claim, Validity):
+        f = facts.facts(goal.box, goal.claim)
         if f.infeasible:
             return True
         left = facts.mean_value_undecided(goal.box, f.undecided)
@@ -318,14 +320,14 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
     weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
     R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
     leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
-    f = facts.facts(goal.box, "valid")
+    f = facts.facts(goal.box, Validity())
     if f.infeasible:
         return
     found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
     rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
     if rel is None:
         return                     # the proven bounds leave no admissible scenario
-    if goal.claim.kind == "reward":
+    if isinstance(goal.claim, AtLeast):
         value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
         if value is None:
             raise CertificateRejected(f"{where}: the lp leaf's duals do not fit the relaxation of this box "

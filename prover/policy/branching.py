@@ -29,7 +29,7 @@ def child_views(facts: list, lo: np.ndarray, hi: np.ndarray, ctx, target: float 
     bound the reward search must reach (None: not known yet, nothing closes)."""
     if not facts:
         return []
-    if ctx.claim_kind == "reward":
+    if ctx.objective.bounds_reward:
         score = [f.lo for f in facts]
         todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
         if todo:

@@ -45,7 +45,7 @@ def root_widths(variables) -> np.ndarray:
 
 def node_margin(node, target: float | None) -> float:
     """How far the node's interval bound is from closing it, scaled to about [-1, 1]."""
-    if node.goal.claim.kind == "valid":
+    if not node.goal.claim.bounds_reward:
         return -min(len(node.undecided), 10) / 10
     if target is None or not math.isfinite(node.lo) or not math.isfinite(target):
         return -1.0
@@ -73,7 +73,7 @@ def features(nodes, variables, smear: np.ndarray, target: float | None) -> tuple
     f[:, :, 4] = rank / max(V, 1)
     f[:, :, 5:12] = static_features(variables)[None, :, :]
     f[:, :, 12] = mask
-    f[:, :, 13] = np.array([n.goal.claim.kind == "reward" for n in nodes])[:, None]
+    f[:, :, 13] = np.array([n.goal.claim.bounds_reward for n in nodes])[:, None]
     margins = [node_margin(n, target if n.goal.claim.bound is None else float(n.goal.claim.bound)) for n in nodes]
     f[:, :, 14] = np.array(margins)[:, None]
     f[:, :, 15] = np.array([min(n.depth, 60) / 30 for n in nodes])[:, None]

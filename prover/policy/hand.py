@@ -25,7 +25,7 @@ class Context:
     variables: tuple
     evaluator: object          # prover.bounds.evaluation.GoalEvaluator
     sensitivity: object        # prover.bounds.sensitivity.Sensitivity
-    claim_kind: str            # "valid" | "reward"
+    objective: object          # prover.calculus.objective: Validity, AtLeast or Tightest
     target: float | None       # the bound the reward search is trying to reach
     smt: bool = False          # an SMT tactic is available to this search
     smt_failures: int = 0      # consecutive SMT calls that did not close their goal
@@ -38,7 +38,7 @@ class Policy:
 
     def priority(self, node: Node, ctx: Context) -> float:
         """Smaller is expanded first: the lowest interval bound for reward claims."""
-        return node.lo if ctx.claim_kind == "reward" else float(node.depth)
+        return node.lo if ctx.objective.bounds_reward else float(node.depth)
 
     def choose(self, node: Node, ctx: Context) -> Split | Smt:
         raise NotImplementedError
@@ -81,7 +81,7 @@ class Smear(Policy):
         """(B, V) smear scores; unsplittable variables get -1, flat objectives fall back to width."""
         lo = np.array([n.flo for n in nodes])                                          # (B, V)
         hi = np.array([n.fhi for n in nodes])                                          # (B, V)
-        undecided = [None if ctx.claim_kind == "reward" else n.undecided for n in nodes]
+        undecided = [None if ctx.objective.bounds_reward else n.undecided for n in nodes]
         s = ctx.sensitivity.scores_batch(lo, hi, undecided)                            # (B, V)
         ok = np.array([_splittable(n) for n in nodes])                                 # (B, V)
         flat = ~np.any((s > 0) & ok, axis=1)                                           # (B,)

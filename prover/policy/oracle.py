@@ -99,6 +99,6 @@ def harvest(goal, goal_id: int, policy: str | object, budget, per_goal: int, see
         sizes = subtree_sizes(root)
         pool = [n for n in sizes if (not n.is_leaf or not n.closed_by) and any(a < b for a, b in n.goal.box)]
         pool = rng.sample(pool, min(len(pool), per_goal // max(1, len(r.searches))))
-        ctx = Context(u.variables, ev, sens, root.goal.claim.kind, None)
+        ctx = Context(u.variables, ev, sens, root.goal.claim, None)
         samples += label_nodes(pool, ctx, goal_id, sizes)
     return samples, r.verdict, r.nodes

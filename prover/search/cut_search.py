@@ -20,7 +20,8 @@ import numpy as np
 
 from prover.calculus.cut import Cut, cut_children
 from prover.bounds.evaluation import GoalEvaluator, round_down
-from prover.calculus.goals import Claim, Goal, root_box
+from prover.calculus.goals import Goal, root_box
+from prover.calculus.objective import AtLeast, Objective, Tightest, Validity
 from prover.bounds.interval import BoxEvaluator
 from prover.policy.hand import Context
 from prover.search.loop import Budget, Search, SearchResult
@@ -77,10 +78,10 @@ def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fracti
     return tuple(out)
 
 
-def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, smt_factory=None,
-               k: int | None = None, smt_left: float = math.inf, kind: str = "reward") -> CutResult:
-    """Try `cut k, S, b1` on `R(π) ≥ bound` (bound None: tightest), or `cut k, S` on `valid(π)`
-    (kind "valid"), k = H // 2 by default. `tree` is an earlier search tree over the root box,
+def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_factory=None,
+               k: int | None = None, smt_left: float = math.inf) -> CutResult:
+    """Try `cut k, S, b1` on `R(π) ≥ b` (AtLeast(b); Tightest: the tightest b), or `cut k, S` on
+    `valid(π)` (Validity), k = H // 2 by default. `tree` is an earlier search tree over the root box,
     whose leaves shape S. Reward: the reach search takes up to 30% of the budget, the head 45%
     of what is left, the tail the rest; validity: the reach half, the tail the rest."""
     start = time.monotonic()
@@ -90,14 +91,15 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
     if H < 2 or not leaves:
         return CutResult(Status.UNKNOWN, None, None)
     S = reachable_box(u, k, leaves)
-    if kind == "valid":
-        probe, claim = Cut(k, S, None), Claim("valid")
+    bound = objective.bound
+    if not objective.bounds_reward:
+        probe, claim = Cut(k, S, None), Validity()
     else:
-        probe, claim = Cut(k, S, Fraction(0)), Claim("reward", bound if bound is not None else Fraction(0))
+        probe, claim = Cut(k, S, Fraction(0)), AtLeast(bound if bound is not None else Fraction(0))
     children = cut_children(u, Goal(root_box(u.variables), claim), probe)
     nodes = smt_calls = 0
 
-    def run(problem, kind, b, share) -> SearchResult | None:
+    def run(problem, piece: Objective, share) -> SearchResult | None:
         """One piece's search, or None when the node budget has no room for it."""
         nonlocal nodes, smt_calls
         if nodes >= budget.nodes:
@@ -105,10 +107,10 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         left_s = budget.seconds - (time.monotonic() - start)
         sub = Budget(max(1, int(share * (budget.nodes - nodes))), max(0.0, share * left_s), budget.gap)
         ev = GoalEvaluator(problem)
-        ctx = Context(problem.variables, ev, Sensitivity(problem), kind, None, smt=smt_factory is not None,
+        ctx = Context(problem.variables, ev, Sensitivity(problem), piece, None, smt=smt_factory is not None,
                       smt_left=smt_left)
         smt = smt_factory(problem) if smt_factory else None
-        r = Search(ev, FloatTracker(problem, ev), policy, ctx, kind, b, sub, smt).run()
+        r = Search(ev, FloatTracker(problem, ev), policy, ctx, piece, sub, smt).run()
         nodes += r.nodes
         smt_calls += r.smt_calls
         return r
@@ -117,22 +119,22 @@ def cut_search(u, policy, tree: Node, bound: Fraction | None, budget: Budget, sm
         return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
 
     (ru, _), (tu, _) = children.reach, children.tail
-    if kind == "valid":
+    if not objective.bounds_reward:
         searches = []
         for problem, share in ((ru, 0.5), (tu, 1.0)):
-            searches.append(run(problem, "valid", None, share))
+            searches.append(run(problem, Validity(), share))
             if not _proved(searches[-1]):
                 return failed()
         return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
     hu = children.head[0]
-    reach = run(ru, "valid", None, 0.3)
+    reach = run(ru, Validity(), 0.3)
     if not _proved(reach):
         return failed()
-    head = run(hu, "reward", None, 0.45)
+    head = run(hu, Tightest(budget.gap), 0.45)
     if not _proved(head) or head.lower_bound is None:
         return failed()
     b1 = head.lower_bound
-    tail = run(tu, "reward", None if bound is None else bound - b1, 1.0)
+    tail = run(tu, Tightest(budget.gap) if bound is None else AtLeast(bound - b1), 1.0)
     if not _proved(tail) or tail.lower_bound is None:
         return failed()
     lower = bound if bound is not None else b1 + tail.lower_bound

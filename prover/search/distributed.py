@@ -27,6 +27,7 @@ from dsl.model import Domain, Plan, plan_str
 from prover.calculus.certificate import checked_certificate, tree_json
 from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
+from prover.calculus.objective import Objective, Validity, reward_objective
 from prover.search.jobs import DomainRef, _plan
 from prover.policy.hand import Context
 from prover.policy.spec import PolicySpec
@@ -47,13 +48,12 @@ GRACE_S = 10.0           # seconds past the deadline (at most 15% of the limit) 
 
 @dataclass(frozen=True)
 class SubGoal:
-    """A job: prove `kind` (bound None: tightest) on each of `boxes` within `budget` (one
-    search over all of them: its batches stay full from the start)."""
+    """A job: prove `objective` on each of `boxes` within `budget` (one search over all of
+    them: its batches stay full from the start)."""
 
     domain: DomainRef
     plan: str
-    kind: str                        # "valid" | "reward"
-    bound: Fraction | None
+    objective: Objective
     boxes: tuple[Box, ...]
     policy: PolicySpec
     budget: Budget
@@ -89,15 +89,15 @@ def _lp(ref: DomainRef, plan: str):
     return LpBounder(_problem(ref, plan)[0])
 
 
-def searcher(u, ev, sens, tracker, policy, strategy: str, kind: str, bound, budget: Budget, boxes=None,
+def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, budget: Budget, boxes=None,
              lp=None) -> Search:
     """A Search set up as `verify_search` sets up its plain searches (SMT and LP per strategy)."""
     use_smt = strategy in ("heuristic", "learned")
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
-    ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt,
+    ctx = Context(u.variables, ev, sens, objective, None, smt=use_smt,
                   smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
-    return Search(ev, tracker, policy, ctx, kind, bound, budget, smt_tactic(u, per_call) if use_smt else None,
+    return Search(ev, tracker, policy, ctx, objective, budget, smt_tactic(u, per_call) if use_smt else None,
                   lp=lp if strategy in LP_STRATEGIES else None, boxes=boxes)
 
 
@@ -106,11 +106,11 @@ def run_subgoal(job: SubGoal) -> SubProof:
     u, ev, sens = _problem(job.domain, job.plan)
     tracker = WorstTracker(u, ev)
     tracker.lowest = job.worst
-    if job.bound is None and job.kind == "reward":     # tightest: a lower worst in this box lowers the target
+    if job.objective.chases_worst:     # tightest: a lower worst in this box lowers the target
         for i, box in enumerate(job.boxes):
             explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
     lp = _lp(job.domain, job.plan) if job.policy.name in LP_STRATEGIES else None
-    r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.kind, job.bound, job.budget,
+    r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
                  job.boxes, lp).run()
     trees, opened, proven = subtrees(r.root, u.variables)
     cex = r.counterexample if r.status is Status.REFUTED else None
@@ -185,11 +185,11 @@ class Driver:
         self.deadline = self.start + SEARCH_SHARE * budget.seconds
         self.nodes = self.smt_calls = self.shipped = 0
 
-    def prove(self, kind: str, bound: Fraction | None) -> ClaimRun:
+    def prove(self, objective: Objective) -> ClaimRun:
         """The lead search, then its open leaves shipped until none is left or the budget ends."""
         lead_nodes = min(self.budget.nodes, self.lead_nodes)
         lp = _lp(self.ref, self.plan_text) if self.spec.name in LP_STRATEGIES else None
-        r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, kind, bound,
+        r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, objective,
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
         trees, opened, proven = subtrees(r.root, self.u.variables)
@@ -198,10 +198,10 @@ class Driver:
         if r.status is Status.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
             return run
-        self._ship(run, kind, bound)
+        self._ship(run, objective)
         return run
 
-    def _ship(self, run: ClaimRun, kind: str, bound) -> None:
+    def _ship(self, run: ClaimRun, objective: Objective) -> None:
         out: dict = {}                                   # ticket → (leaves shipped, nodes reserved)
         reserved = 0
         while run.counterexample is None and (run.queue or out):
@@ -212,7 +212,7 @@ class Driver:
                 alloc = (self.budget.nodes - self.nodes - reserved) // (SLICES * self.executor.workers)
                 alloc = max(MIN_SLICE, min(SLICE_CAP, alloc))
                 alloc = min(alloc, self.budget.nodes - self.nodes - reserved)
-                out[self.executor.submit(self.task, self._job(run, kind, bound, leaves, alloc))] = (leaves, alloc)
+                out[self.executor.submit(self.task, self._job(run, objective, leaves, alloc))] = (leaves, alloc)
                 reserved += alloc
             if not out:
                 break                                    # no room left: the queue stays open
@@ -225,22 +225,22 @@ class Driver:
             for t in done:
                 leaves, alloc = out.pop(t)
                 reserved -= alloc
-                self._merge(run, t, leaves, bound)
+                self._merge(run, t, leaves, objective)
         if run.counterexample is not None:
             self.executor.cancel(list(out))
 
-    def _job(self, run: ClaimRun, kind: str, bound, leaves: list, alloc: int) -> SubGoal:
+    def _job(self, run: ClaimRun, objective: Objective, leaves: list, alloc: int) -> SubGoal:
         run.shipped += 1
         self.shipped += len(leaves)
-        worst = self.tracker.lowest if bound is None and kind == "reward" else None
-        return SubGoal(self.ref, self.plan_text, kind, bound, tuple(leaf[1] for leaf in leaves), self.spec,
+        worst = self.tracker.lowest if objective.chases_worst else None
+        return SubGoal(self.ref, self.plan_text, objective, tuple(leaf[1] for leaf in leaves), self.spec,
                        Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
                        self.seed + run.shipped)
 
     def _room(self, reserved: int) -> bool:
         return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline
 
-    def _merge(self, run: ClaimRun, ticket, leaves: list, bound) -> None:
+    def _merge(self, run: ClaimRun, ticket, leaves: list, objective: Objective) -> None:
         from prover.search.executor import WorkerLost
         try:
             sub: SubProof = self.executor.result(ticket)
@@ -258,7 +258,7 @@ class Driver:
             if confirmed is not None and confirmed.outcome.valid:
                 self.tracker.lowest = confirmed
         cex = self._confirmed(sub.counterexample)
-        if cex is not None and (not cex.outcome.valid or (bound is not None and cex.outcome.reward < bound)):
+        if cex is not None and objective.refutes(cex.outcome):
             run.counterexample = cex
         if sub.proven is not None:
             run.proven.append(sub.proven)
@@ -283,37 +283,35 @@ def verify_split(domain: Domain, plan: Plan, bound: Fraction | None, spec: Polic
     `task` runs one SubGoal in a worker (tests wrap it to kill a worker); `lead_nodes`: the
     lead search's nodes per claim (default LEAD_NODES per worker)."""
     d = Driver(domain, plan, spec, budget, executor, seed, task, lead_nodes)
-    valid = d.prove("valid", None)
-    reward = d.prove("reward", bound) if _closed(valid) else None
-    return _result(d, bound, valid, reward)
+    valid = d.prove(Validity())
+    target = reward_objective(bound, budget.gap)
+    reward = d.prove(target) if _closed(valid) else None
+    return _result(d, target, valid, reward)
 
 
 def _closed(run: ClaimRun) -> bool:
     return run.counterexample is None and not run.queue and not run.lost and not run.stuck
 
 
-def _certified(run: ClaimRun, bound) -> Fraction | None:
-    """The bound the merged reward tree proves: `bound`, or (tightest) the least over all leaves."""
-    if bound is not None:
-        return bound if _closed(run) else None
-    values = [v for *_, v in run.queue + run.stuck]
-    if run.counterexample is not None or run.lost or None in values:
+def _certified(run: ClaimRun, objective: Objective) -> Fraction | None:
+    """The bound the merged reward tree proves: the claim's, or (tightest) the least over all leaves."""
+    if run.counterexample is not None or run.lost:
         return None
-    values += run.proven
-    return min(values) if values else None
+    return objective.certified(_closed(run), lambda: [*(v for *_, v in run.queue + run.stuck), *run.proven])
 
 
-def _result(d: Driver, bound, valid: ClaimRun, reward: ClaimRun | None) -> VerifyResult:
+def _result(d: Driver, target: Objective, valid: ClaimRun, reward: ClaimRun | None) -> VerifyResult:
+    bound = target.bound
     base = dict(plan=d.plan, bound=bound, worst_found=d.tracker.lowest, nodes=d.nodes, smt_calls=d.smt_calls,
                 strategy=d.spec.name)
     cex = valid.counterexample or (reward.counterexample if reward else None)
-    if cex is None and bound is not None and d.tracker.value is not None and d.tracker.value < bound:
+    if cex is None and d.tracker.lowest is not None and target.refutes(d.tracker.lowest.outcome):
         cex = d.tracker.lowest
     if cex is not None:
         worst = None if cex.outcome.violation else d.tracker.lowest
         return VerifyResult("refuted", lower_bound=None, counterexample=cex, time_s=time.monotonic() - d.start,
                             **{**base, "worst_found": worst})
-    lower = _certified(reward, bound) if reward is not None else None
+    lower = _certified(reward, target) if reward is not None else None
     if lower is None:
         return VerifyResult("unknown", lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
                             note=_partial_note(valid, reward), **base)

@@ -19,9 +19,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from dsl.exact import approx, to_float
+from dsl.exact import approx
 from prover.bounds.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
-from prover.calculus.goals import Claim, Goal, midpoint, root_box
+from prover.calculus.goals import Goal, midpoint, root_box
+from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.hand import Context, Policy
 from prover.calculus.progress import Progress, Reporter, silent
@@ -52,7 +53,8 @@ class Budget:
 @dataclass(frozen=True)
 class SearchResult:
     status: Status                         # PROVED, REFUTED or UNKNOWN
-    claim: Claim                           # for --tightest: R ≥ the certified bound
+    objective: Objective                   # what was searched for
+    claim: Objective                       # what was proved (for --tightest: R ≥ the certified bound)
     lower_bound: Fraction | None           # certified (reward searches)
     counterexample: Witness | None
     nodes: int
@@ -63,14 +65,15 @@ class SearchResult:
 
 
 class Search:
-    """One proof search for `valid(π)` or `R(π) ≥ b` (b None: tightest)."""
+    """One proof search for an objective: `valid(π)`, `R(π) ≥ b` or the tightest such b."""
 
     def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 kind: str, bound: Fraction | None, budget: Budget, smt=None, stop_at_or_below=None,
+                 objective: Objective, budget: Budget, smt=None, stop_at_or_below=None,
                  lp=None, progress: Reporter = silent, boxes=None):
         self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
         self.progress = progress
-        self.kind, self.bound, self.budget, self.smt = kind, bound, budget, smt
+        self.objective, self.budget, self.smt = objective, budget, smt
+        self.target: float | None = None
         self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
         self.stop = stop_at_or_below
         self.boxes = boxes              # the root goals' boxes (default: the whole uncertainty box)
@@ -106,9 +109,8 @@ class Search:
     # ---- pieces of the loop -----------------------------------------------------------
     def _report(self) -> None:
         worst = self.tracker.value
-        detail = "" if self.kind == "valid" or worst is None else f"worst found ≈ {approx(worst)}"
-        self.progress(Progress(f"{'validity' if self.kind == 'valid' else 'reward'} search", self.nodes,
-                               self.budget.nodes, detail))
+        detail = "" if not self.objective.bounds_reward or worst is None else f"worst found ≈ {approx(worst)}"
+        self.progress(Progress(f"{self.objective.stage} search", self.nodes, self.budget.nodes, detail))
 
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
@@ -167,22 +169,20 @@ class Search:
             return
         self.smt_calls += 1
         self.ctx.smt_left -= 1
-        # Tightest searches ask Z3 for the worst found itself: either it is the true minimum on
-        # this box (the leaf closes with no gap at all) or Z3's model is a new, lower worst case.
-        target = None if self.kind == "valid" else (self.bound if self.bound is not None else self.tracker.value)
-        if self.kind == "reward" and target is None:
+        claim = self.objective.smt_claim(self.tracker.value)
+        if claim is None:
             self._push(node)
             return
-        answer = self.smt(node.goal.box, self.kind, target)
+        answer = self.smt(node.goal.box, claim)
         if answer.status == "unsat":
-            node.closed_by, node.proven = "smt", target
+            node.closed_by, node.proven = "smt", claim.bound
             self.ctx.smt_failures = 0
             back_up(node)
             return
         before = self.tracker.value
         if answer.status == "sat":
             self.tracker.replay(answer.point)
-        lowered = self.kind == "reward" and self.bound is None and self.tracker.value is not None \
+        lowered = self.objective.chases_worst and self.tracker.value is not None \
             and (before is None or self.tracker.value < before)
         node.smt_calls += 1
         if lowered and node.smt_calls < SMT_RETRIES:
@@ -196,8 +196,8 @@ class Search:
         bound and that alone does not close the box (else None), in one batched call; the better
         bound also orders the search. (Validity: see `_settle_validity`.)"""
         out: list = [None] * len(facts)
-        if self.kind == "reward":
-            target = self._target()
+        if self.objective.bounds_reward:
+            target = self.target
             todo = [i for i, f in enumerate(facts) if not f.infeasible and (target is None or f.lo < target)]
             if todo:
                 for i, mv in zip(todo, self.ev.mean_value(flo[todo], fhi[todo])):
@@ -213,7 +213,7 @@ class Search:
         unchanged (steering smear by only the conditions the form left open made drone's
         validity proofs 20x larger: the others still need the splits)."""
         todo = [n for n in nodes if n.method == "interval" and n.undecided]
-        if self.kind != "valid" or not todo:
+        if self.objective.bounds_reward or not todo:
             return nodes
         lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
         for n, left in zip(todo, self.ev.mean_value_undecided(lo, hi, [n.undecided for n in todo])):
@@ -225,7 +225,7 @@ class Search:
     def _roots(self, boxes) -> Node:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
         split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
-        claim = Claim(self.kind, self.bound)
+        claim = self.objective
         flo, fhi = to_arrays(list(boxes))
         facts = self.ev.facts(flo, fhi)
         mvs = self._mean_values(facts, flo, fhi)
@@ -247,18 +247,18 @@ class Search:
         if self.lp is None:
             return nodes
         for n in nodes:
-            if n.lp_tried or (self.kind == "valid" and not n.undecided):
+            if n.lp_tried or (not self.objective.bounds_reward and not n.undecided):
                 continue
             n.lp_tried = True
             now = time.monotonic()
             until = now + TIGHTEN_SHARE * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
-            if self.kind == "valid":
+            if not self.objective.bounds_reward:
                 got = self.lp.validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
                     n.method, n.lp_duals, n.undecided, n.lp_tighten = "lp", got.proofs, (), got.tighten
                 continue
-            got = self.lp.bound(n.goal.box, self._target(), until)
+            got = self.lp.bound(n.goal.box, self.target, until)
             if got is None:
                 continue
             self.tracker.offer([got.point])
@@ -287,11 +287,9 @@ class Search:
         """Close a leaf whose interval facts prove the claim (or whose box is inadmissible)."""
         if node.infeasible:
             node.closed_by = "infeasible"
-        elif self.kind == "valid" and not node.undecided:
+        elif self.objective.closes(node.lo, node.undecided, self.target):
             node.closed_by = node.method
-        elif self.kind == "reward" and self._target() is not None and node.lo >= self._target():
-            node.closed_by = node.method
-            node.proven = self.bound if self.bound is not None else _leaf_bound(node)
+            node.proven = self.objective.proven(lambda: _leaf_bound(node))
         else:
             return False
         back_up(node)
@@ -302,15 +300,9 @@ class Search:
             heapq.heappush(self.heap, (self.policy.priority(node, self.ctx), next(self.tie), node))
 
     # ---- targets and results ----------------------------------------------------------
-    def _target(self) -> float | None:
-        return to_float(self.bound) if self.bound is not None else self.ctx.target
-
     def _update_target(self) -> None:
-        """Tightest mode: aim just below the worst found (no bound above it can be proved)."""
-        if self.kind == "reward" and self.bound is None:
-            worst = self.tracker.value
-            w = None if worst is None else to_float(worst)
-            self.ctx.target = math.inf if w is None else w - to_float(self.budget.gap) * abs(w)
+        """The bound leaves must reach: the claim's, or just below the worst found (tightest)."""
+        self.target = self.ctx.target = self.objective.target(self.tracker.value)
 
     def _dominated(self) -> bool:
         return self.stop is not None and self.tracker.value is not None and self.tracker.value <= self.stop
@@ -319,37 +311,30 @@ class Search:
         if self.tracker.invalid is not None:
             return self.tracker.invalid
         low = self.tracker.lowest
-        if self.kind == "reward" and self.bound is not None and low and low.outcome.reward < self.bound:
+        if low and self.objective.refutes(low.outcome):
             return low
         return None
 
     def _result(self, root: Node, start: float, cex: Witness | None) -> SearchResult:
-        lower = None if cex or self.kind == "valid" else self._certified(root)
+        proved = root.status is Status.PROVED
+        lower = None if cex else self.objective.certified(proved, lambda: _leaf_values(root))
         if cex is not None:
             status = Status.REFUTED
-        elif self.kind == "reward" and self.bound is None:
-            status = Status.PROVED if lower is not None else Status.UNKNOWN
         else:
-            status = root.status if root.status is Status.PROVED else Status.UNKNOWN
-        claim = Claim(self.kind, lower if self.kind == "reward" and self.bound is None else self.bound)
-        return SearchResult(status, claim, lower, cex, self.nodes, self.smt_calls,
-                            time.monotonic() - start, root)
+            status = Status.PROVED if self.objective.settled(proved, lower) else Status.UNKNOWN
+        return SearchResult(status, self.objective, self.objective.proved_claim(lower), lower, cex, self.nodes,
+                            self.smt_calls, time.monotonic() - start, root)
 
-    def _certified(self, root: Node) -> Fraction | None:
-        """The minimum over leaves of what each proves about R (None if some leaf proves nothing)."""
-        if self.bound is not None:
-            return self.bound if root.status is Status.PROVED else None
-        values = []
-        for leaf in root.leaves():
-            if leaf.closed_by == "infeasible":
-                continue
-            if leaf.proven is not None:
-                values.append(leaf.proven)
-            elif math.isfinite(leaf.lo):
-                values.append(_leaf_bound(leaf))
-            else:
-                return None
-        return min(values) if values else None
+
+def _leaf_values(root: Node):
+    """What each leaf proves about R (None: nothing finite); inadmissible leaves are skipped."""
+    for leaf in root.leaves():
+        if leaf.closed_by == "infeasible":
+            continue
+        if leaf.proven is not None:
+            yield leaf.proven
+        else:
+            yield _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
 
 
 def _leaf_bound(leaf: Node) -> Fraction:

@@ -16,6 +16,7 @@ from dsl.errors import InputError
 from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.calculus.certificate import checked_certificate, tree_json
+from prover.calculus.objective import Claim, Objective, Tightest, Validity, reward_objective
 from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
 from prover.bounds.evaluation import GoalEvaluator
@@ -60,16 +61,14 @@ NONLINEAR_SMT_CALLS = 0 # per search. Z3 rarely closes nonlinear boxes within a 
 
 
 def smt_tactic(u, seconds: float = SMT_SECONDS):
-    """The `smt` tactic for the search: (box, kind, target) → z3_backend.SmtAnswer. The plan is
+    """The `smt` tactic for the search: (box, claim) → z3_backend.SmtAnswer. The plan is
     compiled to Z3 on the first call (nonlinear searches may make none: 0.17 s saved on drone)."""
     from prover.backends import z3_backend as zb
-    from prover.calculus.goals import Claim
     compiler = []
 
-    def call(box, kind: str, target):
+    def call(box, claim: Claim):
         if not compiler:
             compiler.append(zb.Compiler(u))
-        claim = Claim("valid") if kind == "valid" else Claim("reward", target)
         return zb.check(u, box, claim, seconds, compiler[0])
     return call
 
@@ -102,13 +101,13 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
     lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
 
-    def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0,
+    def search(objective: Objective, spent_nodes: int, spent_s: float, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
         # The searches get 70% of the time: the independent check of the certificate follows.
         seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
         left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
-        ctx = Context(u.variables, ev, sens, kind, None, smt=use_smt, smt_left=smt_left)
-        result = Search(ev, tracker, policy, ctx, kind, b, left, tactic, stop_at_or_below, lp, progress).run()
+        ctx = Context(u.variables, ev, sens, objective, None, smt=use_smt, smt_left=smt_left)
+        result = Search(ev, tracker, policy, ctx, objective, left, tactic, stop_at_or_below, lp, progress).run()
         limits[id(result)] = left
         return result
 
@@ -118,19 +117,20 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     # on piecewise-linear goals Z3 closes what splitting leaves open.
     cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
     factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
-    valid = plain = search("valid", None, 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
+    target = reward_objective(bound, budget.gap)
+    valid = plain = search(Validity(), 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
                            VALID_PLAIN_TIME if cuts else 1.0)
     if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
                          f"uncertainty box, so every claim would hold vacuously")
     parts = [valid]
 
-    def try_cuts(kind: str, b, plain: SearchResult, positions, share_of_budget: float):
+    def try_cuts(objective: Objective, plain: SearchResult, positions, share_of_budget: float):
         """Cut attempts at `positions` while the claim stays unproved, each with an equal share of
         what is left of `share_of_budget` of the budget; the best proof found (or `plain`)."""
         best = plain
         for i, k in enumerate(positions):
-            if not _worth_a_cut(best, kind, tracker, b, budget):
+            if not _worth_a_cut(best, objective, tracker):
                 break
             spent, used = sum(p.nodes for p in parts), time.monotonic() - start
             share = 1.0 / (len(positions) - i)
@@ -139,28 +139,28 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
             if share * nodes_left < MIN_CUT_NODES:
                 continue                # no room for the pieces' searches within the node budget
             left = Budget(int(share * nodes_left), max(0.0, seconds), budget.gap)
-            cut = cut_search(u, policy, plain.root, b, left, factory, k, smt_left, kind)
+            cut = cut_search(u, policy, plain.root, objective, left, factory, k, smt_left)
             parts.append(cut)
             if cut.status is Status.PROVED and (best.status is not Status.PROVED or
-                                                (kind == "reward" and cut.lower_bound > best.lower_bound)):
+                                                (objective.bounds_reward and cut.lower_bound > best.lower_bound)):
                 best = cut
         return best
 
     H = domain.horizon
     if cuts:
-        valid = try_cuts("valid", None, plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
+        valid = try_cuts(Validity(), plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
                          VALID_SHARE)
         if valid.status is not Status.PROVED:
             # The reward search needs validity first: what was kept for it goes to one more cut.
-            valid = try_cuts("valid", None, plain, (H // 2,), 1.0)
+            valid = try_cuts(Validity(), plain, (H // 2,), 1.0)
     reward = None
     if valid.status is Status.PROVED:
-        plain = search("reward", bound, sum(p.nodes for p in parts), time.monotonic() - start,
+        plain = search(target, sum(p.nodes for p in parts), time.monotonic() - start,
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
-        reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    valid, reward = _spend_the_rest(search, valid, reward, bound, parts, limits, budget, start, tracker)
-    result = _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
+        reward = try_cuts(target, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
+    valid, reward = _spend_the_rest(search, valid, reward, target, parts, limits, budget, start, tracker)
+    result = _combine(u, target, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
     stats = getattr(policy, "stats", None)
     return result if stats is None else replace(result, policy_stats=dict(stats))
 
@@ -168,25 +168,26 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
 RERUN_GAIN = 6 / 5      # a last search over what the stages left runs only with this much more room
 
 
-def _spend_the_rest(search, valid, reward, bound, parts, limits, budget: Budget, start, tracker):
+def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, budget: Budget, start, tracker):
     """The staged searches keep shares of the budget for each other; when a claim is still open
     and what is left is clearly more than its plain search had, search it once more with all of it."""
-    open_kind = "valid" if valid.status is not Status.PROVED else "reward"
-    last = valid if open_kind == "valid" else reward
+    validity_open = valid.status is not Status.PROVED
+    wanted, last = (Validity(), valid) if validity_open else (target, reward)
     if last is None or (last.status is Status.PROVED and not (
-            bound is None and tracker.value is not None and _short_of_gap(last.lower_bound, tracker.value, budget.gap))):
+            isinstance(wanted, Tightest) and tracker.value is not None
+            and wanted.short_of_gap(last.lower_bound, tracker.value))):
         return valid, reward
     if last.counterexample is not None or any(p.dominated for p in parts):
         return valid, reward
-    plains = [p for p in parts if id(p) in limits and p.claim.kind == open_kind]
+    plains = [p for p in parts if id(p) in limits and p.objective == wanted]
     biggest = max(plains, key=lambda p: p.nodes, default=None)
     used_s = time.monotonic() - start
     nodes_left, seconds_left = budget.nodes - sum(p.nodes for p in parts), SEARCH_SHARE * budget.seconds - used_s
     if biggest is None or nodes_left < RERUN_GAIN * biggest.nodes or seconds_left < RERUN_GAIN * biggest.time_s:
         return valid, reward
-    again = search(open_kind, bound, sum(p.nodes for p in parts), used_s)
+    again = search(wanted, sum(p.nodes for p in parts), used_s)
     parts.append(again)
-    if open_kind == "valid":
+    if validity_open:
         return (again, reward) if again.status is Status.PROVED or again.counterexample else (valid, reward)
     better = again.status is Status.PROVED and (last.status is not Status.PROVED or again.lower_bound > last.lower_bound)
     return valid, (again if better or again.counterexample else reward)
@@ -202,21 +203,16 @@ PLAIN_SHARE = 0.85      # of the reward search's budget, before cuts are tried (
                         # mean-value leaves the plain search rarely needs them (docs/benchmarks.md)
 
 
-def _worth_a_cut(result, kind: str, tracker: WorstTracker, bound, budget: Budget) -> bool:
+def _worth_a_cut(result, objective: Objective, tracker: WorstTracker) -> bool:
     """The search stalled: validity or a bound it did not prove (and did not refute), or a
     tightest bound still further than the gap from the worst found."""
     if result.counterexample is not None or result.dominated:
         return False
-    if bound is not None or kind == "valid":
+    if not isinstance(objective, Tightest):
         return result.status is not Status.PROVED
     if result.lower_bound is None or tracker.value is None:
         return True
-    return _short_of_gap(result.lower_bound, tracker.value, budget.gap)
-
-
-def _short_of_gap(lower: Fraction, worst: Fraction, gap: Fraction) -> bool:
-    """The certified bound is further than `gap` (relative) below the worst found."""
-    return worst - lower > gap * abs(worst)
+    return objective.short_of_gap(result.lower_bound, tracker.value)
 
 
 def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budget) -> str:
@@ -234,15 +230,15 @@ def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budge
     return "time limit" if result.time_s >= left.seconds else "search exhausted"
 
 
-def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | None,
+def _combine(u, target: Objective, strategy, valid: SearchResult, reward: SearchResult | None,
              tracker: WorstTracker, parts, start, budget: Budget, limits: dict,
              progress: Reporter = silent) -> VerifyResult:
-    gap = budget.gap
+    bound = target.bound
     plan = u.plan
     nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
     elapsed = time.monotonic() - start
     cex = valid.counterexample or (reward.counterexample if reward else None) or tracker.invalid
-    if cex is None and bound is not None and tracker.lowest and tracker.value < bound:
+    if cex is None and tracker.lowest and target.refutes(tracker.lowest.outcome):
         cex = tracker.lowest
     if cex is not None:
         # An invalid plan has no worst-case reward: a reward seen in some valid scenario would mislead.
@@ -259,7 +255,7 @@ def _combine(u, bound, strategy, valid: SearchResult, reward: SearchResult | Non
             note, lower, why = "dominated: a scenario earns no more than the best certified bound", None, "dominated"
         return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, stop_reason=why, searches=tuple(parts))
-    note = _gap_note(bound, lower, tracker.value, gap)
+    note = _gap_note(target, lower, tracker.value)
     why = "bound proved" if bound is not None else "gap reached"
     if note:
         why = _stop_reason(reward, limits, nodes, elapsed, budget)
@@ -283,13 +279,13 @@ def _spent(nodes: int, elapsed: float, budget: Budget) -> str:
             f"{SEARCH_SHARE:.0%} of which is for the search and the rest for checking a certificate")
 
 
-def _gap_note(bound, lower: Fraction, worst: Fraction | None, gap: Fraction) -> str:
+def _gap_note(target: Objective, lower: Fraction, worst: Fraction | None) -> str:
     """For --tightest: say so when the certified bound stopped short of the requested gap."""
-    if bound is not None or worst is None or not _short_of_gap(lower, worst, gap):
+    if not isinstance(target, Tightest) or worst is None or not target.short_of_gap(lower, worst):
         return ""
     rel = approx((worst - lower) / abs(worst), 3) if worst else "infinite"
     return (f"gap not reached within budget: the worst found is {approx(worst - lower)} above the "
-            f"certified bound (relative gap {rel}, asked {approx(gap, 3)})")
+            f"certified bound (relative gap {rel}, asked {approx(target.gap, 3)})")
 
 
 

@@ -20,7 +20,8 @@ from dsl.scenario import failed_assumes
 from prover.backends import z3_backend as zb
 from prover.calculus.certificate import checked_certificate, smt_leaf
 from prover.check.checker import CheckUnfinished
-from prover.calculus.goals import Claim, root_box
+from prover.calculus.goals import root_box
+from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.unroll import point_scenario, unroll
 from prover.search.verify import VerifyResult
 from prover.search.worst import Witness
@@ -32,7 +33,7 @@ def replay(u, answer: zb.SmtAnswer, claim: Claim) -> Witness | None:
     s = point_scenario(u, answer.point)
     bad_assumes = failed_assumes(u.domain, s)
     o = run(u.domain, u.plan, s)
-    confirmed = not bad_assumes and (not o.valid if claim.kind == "valid" else (not o.valid or o.reward < claim.bound))
+    confirmed = not bad_assumes and claim.refutes(o)
     if confirmed:
         return Witness(s, o)
     if answer.approximate:
@@ -64,10 +65,10 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
 
     # The queries get half the time: the certificate's check asks Z3 the reward query again.
     left = lambda: max(0.1, PROVE_SHARE * seconds - (time.monotonic() - start))   # noqa: E731
-    valid = zb.check(u, box, Claim("valid"), left(), compiler)
+    valid = zb.check(u, box, Validity(), left(), compiler)
     calls += 1
     if valid.status == "sat":
-        w = replay(u, valid, Claim("valid"))
+        w = replay(u, valid, Validity())
         return done("refuted", cex=w) if w else done("unknown", note="Z3's model was irrational and did not replay",
                                                      why="irrational model")
     if valid.status == "unknown":
@@ -81,8 +82,8 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
             calls += found.calls
             return _bisected(found, domain, plan, calls, done)
         target = value
-        worst = replay(u, zb.SmtAnswer("sat", point), Claim("reward", value + 1))
-    answer = zb.check(u, box, Claim("reward", target), left(), compiler)
+        worst = replay(u, zb.SmtAnswer("sat", point), AtLeast(value + 1))
+    answer = zb.check(u, box, AtLeast(target), left(), compiler)
     calls += 1
     if answer.status == "unsat":
         try:
@@ -92,7 +93,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
             return done("unknown", worst=worst, note=str(exc))
         return done("proved", lower=target, worst=worst, cert=cert)
     if answer.status == "sat":
-        w = replay(u, answer, Claim("reward", target))
+        w = replay(u, answer, AtLeast(target))
         if w is None:
             return done("unknown", worst=worst, note="Z3's model was irrational and did not replay",
                         why="irrational model")
@@ -135,13 +136,13 @@ def bisect_minimum(u, box, left, gap: Fraction) -> Bisection:
             break
         t = _next_target(lo, proved, cap, worst, exact_try)
         t0 = time.monotonic()
-        answer = zb.check(u, box, Claim("reward", t), min(left() - slowest, max(0.1, left() / 2)))
+        answer = zb.check(u, box, AtLeast(t), min(left() - slowest, max(0.1, left() / 2)))
         calls += 1
         if answer.status == "unsat":
             proved, slowest = t, max(slowest, time.monotonic() - t0)
             exact_try = False
         elif answer.status == "sat":
-            w = replay(u, answer, Claim("reward", t))
+            w = replay(u, answer, AtLeast(t))
             if w is not None and (worst is None or w.outcome.reward < worst.outcome.reward):
                 worst = w
             cap = t if cap is None else min(cap, t)

@@ -197,9 +197,9 @@ def test_a_mean_value_leaf_over_an_if_on_an_uncertain_variable_is_rejected():
                   "action go { s' = if a > 1/2 then 1 else 0 }\nreward step = s\n")
     u = unroll(d, parse_plan("go", d))
     from prover.check.checker import _check_tree
-    from prover.calculus.goals import Claim
+    from prover.calculus.objective import AtLeast
     with pytest.raises(CertificateRejected, match="no mean-value bound"):
-        _check_tree(u, ExactBoxFacts(u), Claim("reward", Fraction(0)), {"leaf": "mean-value"}, "reward", {}, None)
+        _check_tree(u, ExactBoxFacts(u), AtLeast(Fraction(0)), {"leaf": "mean-value"}, "reward", {}, None)
 
 
 def test_mean_value_leaves_shrink_smears_proofs():

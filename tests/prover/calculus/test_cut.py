@@ -18,7 +18,8 @@ from prover.calculus.certificate import certificate
 from prover.check.checker import CertificateRejected, check_certificate
 from prover.calculus.cut import Cut, cut_children
 from prover.search.cut_search import cut_search
-from prover.calculus.goals import Claim, Goal, root_box
+from prover.calculus.goals import Goal, root_box
+from prover.calculus.objective import AtLeast, Tightest
 from prover.policy.hand import make_policy
 from prover.search.loop import Budget
 from prover.calculus.tactics import TacticError
@@ -52,7 +53,8 @@ def cut_proof():
     plan = parse_plan(known_plan(THERMO), d)
     base = verify_search(d, plan, None, "smear", Budget(3000, 20))
     u = unroll(d, plan)
-    c = cut_search(u, make_policy("smear"), base.searches[1].root, None, Budget(20_000, 20, Fraction(1, 20)), k=3)
+    c = cut_search(u, make_policy("smear"), base.searches[1].root, Tightest(Fraction(1, 20)),
+                   Budget(20_000, 20, Fraction(1, 20)), k=3)
     assert c.cut is not None and c.lower_bound is not None
     cert = certificate(d, plan, c.lower_bound, tree_json(base.searches[0].root, u.variables), c.tree(), "smear", {})
     return d, plan, u, c, cert, base
@@ -72,7 +74,7 @@ def test_cut_certificate_checks_and_its_bound_holds(cut_proof):
 def test_the_cut_children_cover_the_parent_at_random_scenarios(cut_proof):
     """At real scenarios: s_k ∈ S, and head + tail (tail at the true s_k) = R exactly."""
     d, plan, u, c, _, _ = cut_proof
-    goal = Goal(root_box(u.variables), Claim("reward", c.lower_bound))
+    goal = Goal(root_box(u.variables), AtLeast(c.lower_bound))
     (ru, _), (hu, _), (tu, tgoal) = cut_children(u, goal, c.cut)
     rng = random.Random(2)
     for _ in range(300):
@@ -102,7 +104,7 @@ def test_every_false_cut_mutation_is_rejected(cut_proof):
     far = str(d.states[0].hi + 1)
     # the head's reward at the worst scenario found: a b1 above it is a false head claim
     head_at_worst = Evaluator(scenario_env(u, base.worst_found.scenario)).eval(
-        cut_children(u, Goal(root_box(u.variables), Claim("reward", c.lower_bound)), c.cut).head[0].reward)
+        cut_children(u, Goal(root_box(u.variables), AtLeast(c.lower_bound)), c.cut).head[0].reward)
     mutations = {
         "bound above the worst found": _mutate(cert, lambda t, m: _bound_of(m, worst - c.lower_bound + Fraction(1, 100))),
         "S excludes every reachable state": _mutate(cert, lambda t, m: t["cut"]["box"].__setitem__(state, [far, far])),
@@ -121,7 +123,7 @@ def test_every_false_cut_mutation_is_rejected(cut_proof):
 
 def test_a_cut_is_not_allowed_inside_a_cut(cut_proof):
     d, plan, u, c, cert, _ = cut_proof
-    goal = Goal(root_box(u.variables), Claim("reward", c.lower_bound))
+    goal = Goal(root_box(u.variables), AtLeast(c.lower_bound))
     tail_u, tail_goal = cut_children(u, goal, c.cut).tail
     with pytest.raises(TacticError):
         cut_children(tail_u, tail_goal, Cut(4, c.cut.box, Fraction(0)))
@@ -163,6 +165,6 @@ def test_an_interval_leaf_over_a_possibly_zero_divisor_is_rejected_not_crashed()
     d = load_text("domain divs\nhorizon 2\ndisturbance g : real in [-1, 1]\n"
                   "state s : real in [1, 3] init 2\naction go { s' = s + g }\nreward step = 1 / s\n")
     u = unroll(d, parse_plan("go; go", d))
-    assert ExactBoxFacts(u).facts(root_box(u.variables), "reward").lo is None
+    assert ExactBoxFacts(u).facts(root_box(u.variables), AtLeast(Fraction(-100))).lo is None
     with pytest.raises(CertificateRejected, match="no finite interval lower bound"):
-        _check_tree(u, ExactBoxFacts(u), Claim("reward", Fraction(-100)), {"leaf": "interval"}, "reward", {}, None)
+        _check_tree(u, ExactBoxFacts(u), AtLeast(Fraction(-100)), {"leaf": "interval"}, "reward", {}, None)

@@ -13,6 +13,7 @@ from dsl.plan import parse_plan
 from prover.policy.branching import CLOSED, child_views, pair_score
 from prover.bounds.evaluation import GoalEvaluator, child_arrays, to_arrays
 from prover.calculus.goals import root_box
+from prover.calculus.objective import AtLeast, Validity
 from prover.policy.hand import Context, Heuristic, Smear, mid_split
 from prover.search.loop import Budget, Search
 from prover.bounds.sensitivity import Sensitivity
@@ -27,17 +28,17 @@ SIR_PLAN = "distance(2); open; distance(1); open; distance(2); distance(1); dist
 SIR_BOUND = Fraction(-171051, 10000)
 
 
-def _setup(stem, plan, kind, bound):
+def _setup(stem, plan, objective):
     d = load_domain(DOMAINS[stem])
     u = unroll(d, parse_plan(plan, d))
     ev = GoalEvaluator(u)
-    return u, ev, Context(u.variables, ev, Sensitivity(u), kind, None)
+    return u, ev, Context(u.variables, ev, Sensitivity(u), objective, None)
 
 
 def test_reward_views_take_the_better_of_interval_and_mean_value_bounds():
     bound = SIR_BOUND                    # SIR's reward proofs close by the mean-value form
-    u, ev, ctx = _setup("sir", SIR_PLAN, "reward", bound)
-    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, "reward", bound, Budget(200, 30))
+    u, ev, ctx = _setup("sir", SIR_PLAN, AtLeast(bound))
+    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, AtLeast(bound), Budget(200, 30))
     nodes = list(_walk(search.run().root))
     lo, hi = np.array([n.flo for n in nodes]), np.array([n.fhi for n in nodes])
     facts = ev.facts(lo, hi)
@@ -51,7 +52,7 @@ def test_reward_views_take_the_better_of_interval_and_mean_value_bounds():
 
 
 def test_validity_views_count_the_conditions_the_mean_value_form_leaves_open():
-    u, ev, ctx = _setup("sir", SIR_PLAN, "valid", None)
+    u, ev, ctx = _setup("sir", SIR_PLAN, Validity())
     lo, hi = to_arrays([root_box(u.variables)])
     facts = ev.facts(lo, hi)
     left = ev.mean_value_undecided(lo, hi, [facts[0].undecided])[0]
@@ -61,8 +62,8 @@ def test_validity_views_count_the_conditions_the_mean_value_form_leaves_open():
 
 
 def test_heuristic_takes_the_best_midpoint_split_over_all_variables():
-    u, ev, ctx = _setup("drone", DRONE_PLAN, "reward", DRONE_BOUND)
-    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, "reward", DRONE_BOUND, Budget(60, 30))
+    u, ev, ctx = _setup("drone", DRONE_PLAN, AtLeast(DRONE_BOUND))
+    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, AtLeast(DRONE_BOUND), Budget(60, 30))
     nodes = [n for n in _walk(search.run().root) if any(a < b for a, b in n.goal.box)][:24]
     chosen = Heuristic()._splits(nodes, ctx)
     smear = Smear().scores_batch(nodes, ctx)

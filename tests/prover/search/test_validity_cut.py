@@ -19,7 +19,8 @@ from prover.calculus.certificate import certificate, tree_json
 from prover.check.checker import CertificateRejected, check_certificate
 from prover.calculus.cut import Cut, cut_children
 from prover.search.cut_search import cut_search
-from prover.calculus.goals import Claim, Goal, root_box
+from prover.calculus.goals import Goal, root_box
+from prover.calculus.objective import AtLeast, Validity
 from prover.policy.hand import make_policy
 from prover.search.loop import Budget
 from prover.search.tree import Status
@@ -48,7 +49,7 @@ def test_reach_and_tail_conditions_are_exactly_the_plans(name, seed, data):
     ev = Evaluator(scenario_env(u, random_scenario(d, random.Random(seed))))
     wide = tuple((Fraction(-10**9), Fraction(10**9)) if s.vtype != "bool" else (Fraction(0), Fraction(1))
                  for s in d.states)
-    (ru, _), (tu, _) = cut_children(u, Goal(root_box(u.variables), Claim("valid")), Cut(k, wide, None))
+    (ru, _), (tu, _) = cut_children(u, Goal(root_box(u.variables), Validity()), Cut(k, wide, None))
     early = [c for c in ru.conditions if c.kind != "reach"]
     later = conditions_from(u, k, u.states[k])
     assert len(early) + len(later) == len(u.conditions)
@@ -68,7 +69,7 @@ def valid_cut():
     base = verify_search(d, plan, None, "smear", Budget(400, 20))
     stalled = base.searches[0]
     assert stalled.status is not Status.PROVED          # splitting alone stalls within 400 nodes
-    c = cut_search(u, make_policy("heuristic"), stalled.root, None, Budget(4000, 60), k=2, kind="valid")
+    c = cut_search(u, make_policy("heuristic"), stalled.root, Validity(), Budget(4000, 60), k=2)
     assert c.status is Status.PROVED and c.cut.b1 is None
     reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 60)).searches[-1]
     cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u.variables), "heuristic", {})
@@ -89,7 +90,7 @@ def test_the_validity_cut_children_cover_the_parent_at_random_scenarios(valid_cu
     """At real scenarios: s_k ∈ S holds (the reach's last conditions) and the tail's conditions
     at the true s_k agree with the plan's later conditions."""
     d, plan, u, c, _ = valid_cut
-    (ru, _), (tu, _) = cut_children(u, Goal(root_box(u.variables), Claim("valid")), c.cut)
+    (ru, _), (tu, _) = cut_children(u, Goal(root_box(u.variables), Validity()), c.cut)
     later = [cond for cond in u.conditions if cond.step > c.cut.k or (cond.step == c.cut.k and cond.kind == "requires")]
     rng = random.Random(4)
     for _ in range(300):
@@ -129,7 +130,7 @@ def test_every_false_validity_cut_mutation_is_rejected(valid_cut):
 
 def test_a_validity_cut_is_not_allowed_inside_a_cut(valid_cut):
     d, plan, u, c, cert = valid_cut
-    tail_u, tail_goal = cut_children(u, Goal(root_box(u.variables), Claim("valid")), c.cut).tail
+    tail_u, tail_goal = cut_children(u, Goal(root_box(u.variables), Validity()), c.cut).tail
     with pytest.raises(TacticError):
         cut_children(tail_u, tail_goal, Cut(4, c.cut.box, None))
     nested = copy.deepcopy(cert)
@@ -143,7 +144,7 @@ def test_a_reward_cut_without_b1_is_rejected():
     u = unroll(d, parse_plan(SHORT_PLAN, d))
     box = tuple((s.lo, s.hi) for s in d.states)
     with pytest.raises(TacticError, match="b1"):
-        cut_children(u, Goal(root_box(u.variables), Claim("reward", Fraction(-100))), Cut(4, box, None))
+        cut_children(u, Goal(root_box(u.variables), AtLeast(Fraction(-100))), Cut(4, box, None))
 
 
 def test_verify_proves_validity_through_a_cut_where_splitting_stalls():
@@ -166,7 +167,7 @@ def test_the_reach_child_is_checked_against_s(valid_cut):
     d, plan, u, c, cert = valid_cut
     (h_lo, h_hi), rest = c.cut.box[0], c.cut.box[1:]
     narrow = Cut(c.cut.k, ((h_lo + (h_hi - h_lo) / 2, h_hi),) + rest, None)
-    root = Goal(root_box(u.variables), Claim("valid"))
+    root = Goal(root_box(u.variables), Validity())
     reach_tree = cert["proofs"]["valid"]["children"][0]
     ru, goal = cut_children(u, root, c.cut).reach
     _check_tree(ru, ExactBoxFacts(ru), goal.claim, reach_tree, "reach", {}, None)       # the true S: fine
