@@ -13,6 +13,7 @@ from fractions import Fraction
 from dsl import ast
 from dsl.exact import Q, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
+from prover.bounds.mean_value_exact import ConditionAtoms, ExactMeanValue, decide, margin
 from prover.calculus.goals import Box
 from prover.calculus.unroll import Unrolled
 
@@ -86,7 +87,6 @@ class ExactBoxFacts:
 
     def mean_value_lower(self, box: Box):
         """The exact mean-value lower bound of R on `box` (None: there is none)."""
-        from prover.bounds.mean_value import ExactMeanValue
         if self._reward_form is None:
             self._reward_form = ExactMeanValue(self, [self.u.reward])
         form = self._reward_form.enclosures(box, [0])[0]
@@ -95,7 +95,6 @@ class ExactBoxFacts:
     def mean_value_undecided(self, box: Box, undecided) -> tuple[int, ...]:
         """The conditions of `undecided` the exact mean-value form of their comparisons
         (intersected with intervals) does not decide true on `box`."""
-        from prover.bounds.mean_value import ConditionAtoms, ExactMeanValue, decide, margin
         if self._atoms is None:
             bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
             self._atoms = ConditionAtoms(self.u.conditions, bools)

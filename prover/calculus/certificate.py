@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:                      # the checker imports this module, never the search
+if TYPE_CHECKING:                      # the checker imports this module: no search imports at run time
     from prover.search.tree import Node
 
 FORMAT_VERSION = 1
@@ -48,29 +48,10 @@ def smt_leaf() -> dict:
     return {"leaf": "smt"}
 
 
-def checked_certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
-                        strategy: str, stats: dict, deadline: float | None = None) -> dict:
-    """The certificate of `valid(π) ∧ R(π) ≥ bound`, after the independent checker accepted it.
-    Nothing is reported as proved on the search's word alone: a rejection here is a bug in the
-    prover, raised as an InternalError naming the failing node — except a vacuous proof (no
-    admissible scenario), which is the domain's fault: an InputError, as `verify` reports it.
-    With `deadline` (time.monotonic) SMT leaves are re-checked within the time left, and
-    `checker.CheckUnfinished` is raised when they cannot be."""
-    from dsl.errors import InputError, InternalError
-    from prover.check.checker import CertificateRejected, VacuousCertificate, check_certificate, timed_smt_check
-    cert = certificate(domain, plan, bound, valid_tree, reward_tree, strategy, stats)
-    try:
-        check_certificate(domain, cert, "z3" if deadline is None else timed_smt_check(deadline))
-    except VacuousCertificate as exc:
-        raise InputError(str(exc)) from None
-    except CertificateRejected as exc:
-        raise InternalError(f"the {strategy} search produced a proof the checker rejects: {exc}") from exc
-    return cert
-
-
 def certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
                 strategy: str, stats: dict) -> dict:
-    """The certificate of `valid(π) ∧ R(π) ≥ bound` (unchecked: see `checked_certificate`)."""
+    """The certificate of `valid(π) ∧ R(π) ≥ bound` (unchecked: `prover.search.certify` has it
+    checked before anything is reported)."""
     return {
         "format_version": FORMAT_VERSION,
         "domain": {"name": domain.name, "sha256": domain.sha256, "horizon": domain.horizon},

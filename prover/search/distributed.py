@@ -24,7 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from dsl.model import Domain, Plan, plan_str
-from prover.calculus.certificate import checked_certificate, tree_json
+from prover.calculus.certificate import tree_json
+from prover.search.certify import checked_certificate
 from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
 from prover.calculus.objective import Objective, Validity, reward_objective

@@ -15,7 +15,8 @@ from fractions import Fraction
 from dsl.errors import InputError
 from dsl.exact import approx
 from dsl.model import Domain, Plan
-from prover.calculus.certificate import checked_certificate, tree_json
+from prover.calculus.certificate import tree_json
+from prover.search.certify import checked_certificate
 from prover.calculus.objective import Claim, Objective, Tightest, Validity, reward_objective
 from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search

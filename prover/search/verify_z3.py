@@ -18,7 +18,8 @@ from dsl.interp import run
 from dsl.model import Domain, Plan
 from dsl.scenario import failed_assumes
 from prover.backends import z3_backend as zb
-from prover.calculus.certificate import checked_certificate, smt_leaf
+from prover.calculus.certificate import smt_leaf
+from prover.search.certify import checked_certificate
 from prover.check.checker import CheckUnfinished
 from prover.calculus.goals import root_box
 from prover.calculus.objective import AtLeast, Claim, Validity

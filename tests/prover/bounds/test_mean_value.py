@@ -21,7 +21,8 @@ from prover.check.checker import CertificateRejected, check_certificate
 from prover.bounds.derivative import gradient
 from prover.bounds.evaluation import GoalEvaluator, to_arrays
 from prover.bounds.interval_exact import ExactBoxFacts
-from prover.bounds.mean_value import ExactMeanValue, FloatMeanValue
+from prover.bounds.mean_value import FloatMeanValue
+from prover.bounds.mean_value_exact import ExactMeanValue
 from prover.search.loop import Budget
 from prover.calculus.unroll import UVar, unroll
 from prover.search.verify import verify_search
@@ -228,18 +229,16 @@ def _monotone_problem():
     return e, (x, y), box
 
 
-def test_pinning_monotone_variables_gives_the_exact_extremes(monkeypatch):
+def test_pinning_monotone_variables_gives_the_exact_extremes():
     """Both partial derivatives are positive on the box: the pinned form evaluates f at the
     corners, [2, 8] exactly, where the plain mean-value form only gives [0.5, 8.5]."""
-    import prover.bounds.mean_value as mv
     e, variables, box = _monotone_problem()
     facts = ExactBoxFacts(_problem(e, variables))
     assert ExactMeanValue(facts, [e]).enclosures(box, [0])[0] == (Fraction(2), Fraction(8))
     lo, hi = to_arrays([box])
     f_lo, f_hi = FloatMeanValue([e], variables).enclosures(lo, hi)
     assert 2 - 1e-6 < f_lo[0, 0] <= 2 and 8 <= f_hi[0, 0] < 8 + 1e-6
-    monkeypatch.setattr(mv, "MONOTONE", False)
-    assert ExactMeanValue(facts, [e]).enclosures(box, [0])[0] == (Fraction(1, 2), Fraction(17, 2))
+    assert ExactMeanValue(facts, [e], monotone=False).enclosures(box, [0])[0] == (Fraction(1, 2), Fraction(17, 2))
 
 
 @settings(max_examples=300, deadline=None)
@@ -248,15 +247,10 @@ def test_pinning_never_loosens_the_exact_form(e, bp):
     """Pinning never loosens a bound: the exact form with pins is at least as tight as the
     exact form without (with the enclosure tests above: what the float search closes with pins,
     the checker, which pins at least as much, re-checks)."""
-    import prover.bounds.mean_value as mv
     box, _ = bp
     facts = ExactBoxFacts(_problem(e))
     pinned = ExactMeanValue(facts, [e]).enclosures(box, [0])[0]
-    mv.MONOTONE = False
-    try:
-        plain = ExactMeanValue(facts, [e]).enclosures(box, [0])[0]
-    finally:
-        mv.MONOTONE = True
+    plain = ExactMeanValue(facts, [e], monotone=False).enclosures(box, [0])[0]
     assert (pinned is None) == (plain is None)
     if pinned is not None:
         assert plain[0] <= pinned[0] and pinned[1] <= plain[1]

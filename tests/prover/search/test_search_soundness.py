@@ -187,12 +187,34 @@ def test_smt_leaf_certificates_are_rechecked_by_z3():
         check_certificate(d, bumped)
 
 
-def test_checker_imports_neither_the_search_nor_torch():
+# What the trusted checker may not load: the search, the policies, the float bound code, torch.
+UNTRUSTED = ("prover.search", "prover.policy", "prover.bounds.interval", "prover.bounds.evaluation",
+             "prover.bounds.mean_value", "prover.bounds.sensitivity", "prover.bounds.lp_leaf", "torch")
+
+
+def test_checker_imports_neither_the_search_nor_float_bounds_nor_torch(tmp_path):
+    """The checker, checking certificates with interval, mean-value, lp and SMT leaves in a fresh
+    process, loads no module of the search, the policies or the float bound engines (modules are
+    matched exactly, so `prover.bounds.interval_exact` and `mean_value_exact` are allowed)."""
+    import json
     import subprocess
     import sys
-    code = ("import sys, prover.check.checker; bad = [m for m in ('prover.search.loop', 'prover.policy.hand', 'torch') "
-            "if m in sys.modules]; assert not bad, bad")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    sir = next(p for p in domain_files() if p.stem == "sir")
+    jobs = []
+    for path, lp in ((THERMO, False), (sir, None)):     # thermostat: an SMT leaf; sir: lp, mean-value
+        d = load_domain(path)
+        r = verify_search(d, parse_plan(known_plan(path), d), None, "heuristic", Budget(400, 60), use_lp=lp)
+        assert r.verdict == "proved"
+        (tmp_path / f"{path.stem}.json").write_text(json.dumps(r.certificate))
+        jobs.append((str(path), str(tmp_path / f"{path.stem}.json")))
+    code = ("import json, sys; from dsl.load import load_domain; from prover.check.checker import check_certificate\n"
+            f"leaves = set()\nfor d, c in {jobs!r}:\n"
+            "    leaves |= set(check_certificate(load_domain(d), json.load(open(c))).leaves)\n"
+            f"bad = [m for m in sys.modules if m in {UNTRUSTED!r} or m.startswith({tuple(m + '.' for m in UNTRUSTED)!r})]\n"
+            "assert not bad, bad\nprint(sorted(leaves))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"interval", "mean-value", "lp", "smt"} <= set(eval(done.stdout)), done.stdout
 
 
 @pytest.mark.parametrize("seconds", [0.5, 1, 2])
