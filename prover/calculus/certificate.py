@@ -2,7 +2,8 @@
 
 A certificate names the domain (by the sha256 of its source), the horizon, the plan and the
 claim `valid(π) ∧ R(π) ≥ bound`, and holds one proof tree per conjunct. A tree node is a
-split (variable name and point, two subtrees) or a leaf with its method. Boxes are never
+branching tactic of the registry (`split`: variable name and point, two subtrees; `cut`: its
+step, state box and b1 over its pieces' trees) or a leaf with its method. Boxes are never
 stored: the checker rebuilds each child from its parent.
 """
 from __future__ import annotations
@@ -10,33 +11,45 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from prover.calculus.registry import branch_json
+from prover.calculus.tactics import Leaf
+
 if TYPE_CHECKING:                      # the checker imports this module: no search imports at run time
     from prover.search.tree import Node
 
 FORMAT_VERSION = 1
 
 
-def tree_json(root: "Node", variables) -> dict:
-    """The proof tree below `root` as JSON. Open leaves become leaves of the method that bounded
-    them (`interval` or `mean-value`): in a tightest search every leaf's bound is at least the
-    certified bound."""
+def tree_json(root: "Node", problem) -> dict:
+    """The proof tree below `root` (a search over `problem`, an Unrolled) as JSON. Open leaves
+    become leaves of the method that bounded them (`interval`, `mean-value` or `lp`): in a
+    tightest search every leaf's bound is at least the certified bound."""
     out: dict = {}
     stack = [(root, out)]
     while stack:
         node, slot = stack.pop()
         if node.is_leaf:
-            slot["leaf"] = node.closed_by or node.method
-            if slot["leaf"] == "lp" and node.lp_tighten:
-                slot["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
-                                    for t in steps] for steps in node.lp_tighten]
-            if slot["leaf"] == "lp" and not node.goal.claim.bounds_reward:
-                slot["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
-            elif slot["leaf"] == "lp":
-                slot["duals"] = _duals_json(node.lp_duals)
+            slot.update(leaf_json(node))
             continue
-        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
-        slot["children"] = [{}, {}]
+        slot.update(branch_json(node.split, problem, [{}, {}]))
         stack.extend(zip(node.children, slot["children"]))
+    return out
+
+
+def leaf_json(node: "Node") -> dict:
+    """A leaf's JSON: its method, and for an `lp` leaf the duals (and tightening rounds) the
+    checker re-derives its bound from."""
+    leaf = Leaf(node.closed_by or node.method)
+    out: dict = {"leaf": leaf.value}
+    if leaf is not Leaf.LP:
+        return out
+    if node.lp_tighten:
+        out["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
+                           for t in steps] for steps in node.lp_tighten]
+    if not node.goal.claim.bounds_reward:
+        out["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
+    else:
+        out["duals"] = _duals_json(node.lp_duals)
     return out
 
 
@@ -45,7 +58,7 @@ def _duals_json(duals: dict) -> dict:
 
 
 def smt_leaf() -> dict:
-    return {"leaf": "smt"}
+    return {"leaf": Leaf.SMT.value}
 
 
 def certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,

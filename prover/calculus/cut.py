@@ -31,11 +31,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import ClassVar
 
 from dsl import ast
 from prover.calculus.goals import Goal
 from prover.calculus.objective import AtLeast, Validity
-from prover.calculus.tactics import TacticError
+from prover.calculus.tactics import Child, TacticError, rational
 from prover.calculus.unroll import Condition, Unrolled, UVar, conditions_from, num, total, unroll_from, var_name
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
@@ -49,6 +50,33 @@ class Cut:
     k: int
     box: tuple[tuple[Fraction, Fraction], ...]
     b1: Fraction | None
+    key: ClassVar[str] = "cut"              # its certificate JSON key
+    sub_boxes: ClassVar[bool] = False       # the children are goals of other problems
+
+    def to_json(self, problem) -> dict:
+        spec = {"k": self.k, "box": {s.name: [str(lo), str(hi)] for s, (lo, hi) in zip(problem.domain.states, self.box)}}
+        if self.b1 is not None:
+            spec["b1"] = str(self.b1)
+        return spec
+
+    @classmethod
+    def from_json(cls, spec, problem) -> "Cut":
+        states = problem.domain.states
+        box = spec["box"]
+        if not isinstance(box, dict) or set(box) != {s.name for s in states}:
+            raise ValueError("the cut's box must name every state exactly once")
+        if type(spec["k"]) is not int:
+            raise ValueError(f"cut position must be an integer, got {spec['k']!r}")
+        return cls(spec["k"], tuple((rational(box[s.name][0]), rational(box[s.name][1])) for s in states),
+                   rational(spec["b1"]) if "b1" in spec else None)
+
+    def children(self, problem, goal: Goal) -> tuple[Child, ...]:
+        pieces = cut_children(problem, goal, self)
+        return tuple(Child(name, cu, g) for name, (cu, g) in zip(pieces.names, pieces))
+
+    @staticmethod
+    def arity_error(names) -> str:
+        return f"this cut needs exactly {len(names)} children ({', '.join(names)})"
 
 
 @dataclass(frozen=True)

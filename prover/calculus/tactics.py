@@ -1,19 +1,49 @@
-"""Tactics: how a goal becomes child goals. Each tactic's children provably cover the parent.
+"""Tactics: how a goal becomes child goals, or closes as a leaf. Each tactic's children provably
+cover the parent.
 
 Shared by the proof search and the independent certificate checker, which rebuilds every
-child from its parent with `children()` and so never trusts the search's own boxes.
+child from its parent with the tactic's `children()` (re-reading the tactic from its JSON
+form with `from_json()`) and so never trusts the search's own boxes. Branching tactics
+(`Split` here, `Cut` in prover.calculus.cut) are entries of `prover.calculus.registry`;
+leaf methods are the `Leaf` enum.
 """
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import ClassVar
 
 from prover.calculus.goals import Goal
-from prover.calculus.unroll import UVar
 
 
 class TacticError(ValueError):
     """A tactic does not apply to a goal (e.g. a split point outside the box)."""
+
+
+class Leaf(enum.StrEnum):
+    """How a leaf closes (its certificate JSON `leaf`): each is re-checked by the checker."""
+
+    INTERVAL = "interval"          # outward-rounded (checker: exact) interval evaluation
+    MEAN_VALUE = "mean-value"      # the mean-value form at the box's midpoint
+    SMT = "smt"                    # Z3: box ∧ assumes ∧ ¬claim is unsat
+    LP = "lp"                      # weak duality of the lifted linear relaxation (stored duals)
+    INFEASIBLE = "infeasible"      # some assume is false on the whole box
+
+
+@dataclass(frozen=True, slots=True)
+class Smt:
+    """The policy's choice of the `smt` leaf tactic for a node (see `Leaf.SMT`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """One child of a branching tactic: its name in certificate paths, its problem and goal."""
+
+    name: str
+    problem: object                # prover.calculus.unroll.Unrolled
+    goal: Goal
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,22 +52,29 @@ class Split:
 
     var: int                   # index into the goal's variables
     at: Fraction
+    key: ClassVar[str] = "split"            # its certificate JSON key
+    sub_boxes: ClassVar[bool] = True        # the children are boxes of the parent's problem
+
+    def to_json(self, problem) -> dict:
+        return {"var": problem.variables[self.var].name, "at": str(self.at)}
+
+    @classmethod
+    def from_json(cls, spec, problem) -> "Split":
+        names = {v.name: i for i, v in enumerate(problem.variables)}
+        return cls(names[spec["var"]], rational(spec["at"]))
+
+    def children(self, problem, goal: Goal) -> tuple[Child, Child]:
+        return tuple(Child(str(i), problem, g) for i, g in enumerate(split_children(goal, self, problem.variables)))
+
+    @staticmethod
+    def arity_error(names) -> str:
+        return "a split needs exactly two children"
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """Leaf: outward-rounded (checker: exact) interval evaluation proves the claim on the box."""
+Tactic = Split | Smt            # what a policy chooses for a node
 
 
-@dataclass(frozen=True, slots=True)
-class Smt:
-    """Leaf: Z3 reports `box ∧ assumes ∧ ¬claim` unsat within its time limit."""
-
-
-Tactic = Split | Interval | Smt
-
-
-def split_children(goal: Goal, split: Split, variables: tuple[UVar, ...]) -> tuple[Goal, Goal]:
+def split_children(goal: Goal, split: Split, variables) -> tuple[Goal, Goal]:
     """The two halves of `goal` at `split`, or TacticError when the split does not cut the box."""
     if not 0 <= split.var < len(goal.box):
         raise TacticError(f"split variable index {split.var} out of range")
@@ -56,3 +93,17 @@ def split_children(goal: Goal, split: Split, variables: tuple[UVar, ...]) -> tup
 
 def _with(box, i, bounds):
     return box[:i] + (bounds,) + box[i + 1:]
+
+
+_RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")      # ASCII digits only: str.isdigit and int()
+                                                   # also take '٣' (3) and other Unicode digits
+
+
+def rational(text) -> Fraction:
+    """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
+    if not isinstance(text, str) or len(text) > 1_000_000 or not _RATIONAL.fullmatch(text):
+        raise ValueError(f"not a rational: {str(text)[:40]!r}")
+    num, _, den = text.partition("/")
+    if den and int(den) == 0:
+        raise ValueError(f"not a rational: {text[:40]!r}")
+    return Fraction(int(num), int(den or "1"))

@@ -1,15 +1,14 @@
 """The independent certificate checker behind `warrant check-cert`.
 
-It imports neither the search nor torch. It re-derives the root box from the domain,
-rebuilds every child from its parent with `tactics.split_children` (and the problems of a
-horizon cut with `cut.cut_children`), re-checks interval and mean-value leaves
-in exact rational arithmetic and SMT leaves with Z3, and checks the domain hash, plan and
-claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
+It imports neither the search, nor float bound code, nor torch (a test checks it). It
+re-derives the root box from the domain, rebuilds every child from its parent through the
+tactic registry (`prover.calculus.registry`: a split's halves, a horizon cut's pieces),
+re-checks interval, mean-value and lp leaves in exact rational arithmetic and SMT leaves with
+Z3 (`LEAF_CHECKS`, one per `Leaf`), and checks the domain hash, plan and claim. The first failing node is named by its path (`reward/0/1`: root, left, right).
 """
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,14 +18,14 @@ from dsl.exact import approx as decimal
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
-from prover.calculus.cut import Cut, cut_children
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
 from prover.bounds.tightening import NotProved, Tightening, replay
-from prover.calculus.tactics import Split, TacticError, split_children
+from prover.calculus.registry import BRANCHES, branch_key
+from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
 
 
@@ -109,7 +108,7 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Repo
             raise ValueError("'plan' must be a list of action strings")
         if claim.get("valid") is not True:
             raise ValueError("'claim.valid' must be true (a warrant certificate always proves validity)")
-        bound = _rational(claim.get("reward_at_least"))
+        bound = rational(claim.get("reward_at_least"))
         horizon = _field(meta, "horizon", int)
     except ValueError as exc:
         raise CertificateRejected(f"malformed certificate: {exc}") from None
@@ -175,103 +174,71 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
                 tick=lambda nodes: None) -> tuple[int, bool]:
     """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
     a box on which some assume is exactly false). Each stack entry carries its own problem:
-    below a cut, the children prove claims about the cut's reach, head and tail problems."""
-    stack = [(u, facts, _names(u), Goal(root_box(u.variables), claim), tree, path)]
+    below a cut, the children prove claims about the cut's reach, head and tail problems.
+    Branching nodes are re-derived through the tactic registry, leaves by `LEAF_CHECKS`."""
+    stack = [(u, facts, Goal(root_box(u.variables), claim), tree, path)]
     nodes, vacuous = 0, True
     while stack:
-        u, facts, names, goal, node, where = stack.pop()
+        u, facts, goal, node, where = stack.pop()
         nodes += 1
         if nodes % PROGRESS_EVERY == 0:
             tick(nodes)
         if not isinstance(node, dict):
             raise CertificateRejected(f"{where}: a proof node must be an object")
-        if "split" in node:
-            stack.extend((u, facts, names, g, k, w) for g, k, w in _children(u, goal, node, where, names))
-        elif "cut" in node:
-            stack.extend(_cut_children(u, goal, node, where))
-            vacuous = False
-        elif node.get("leaf") == "lp":
-            _check_lp(u, facts, goal, node, where)
-            counts["lp"] = counts.get("lp", 0) + 1
-            vacuous = False
-        elif node.get("leaf") in ("interval", "mean-value", "infeasible", "smt"):
-            vacuous &= _check_leaf(u, facts, goal, node["leaf"], where, smt_check)
-            counts[node["leaf"]] = counts.get(node["leaf"], 0) + 1
-        else:
+        key = branch_key(node)
+        if key is not None:
+            stack.extend(_children(BRANCHES[key], u, facts, goal, node, where))
+            vacuous &= BRANCHES[key].sub_boxes
+            continue
+        leaf = _LEAVES.get(node.get("leaf")) if isinstance(node.get("leaf"), str) else None
+        if leaf is None:
             raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
+        vacuous &= LEAF_CHECKS[leaf](u, facts, goal, node, where, smt_check)
+        counts[leaf.value] = counts.get(leaf.value, 0) + 1
     return nodes, vacuous
 
 
-def _names(u: Unrolled) -> dict[str, int]:
-    """Variable name → index in the problem's boxes (split nodes name their variable)."""
-    return {v.name: i for i, v in enumerate(u.variables)}
+_LEAVES = {leaf.value: leaf for leaf in Leaf}
 
 
-_RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")      # ASCII digits only: str.isdigit and int()
-                                                   # also take '٣' (3) and other Unicode digits
-
-
-def _rational(text) -> Fraction:
-    """An exact rational from a certificate (any length: bounds of long nonlinear runs are big)."""
-    if not isinstance(text, str) or len(text) > 1_000_000 or not _RATIONAL.fullmatch(text):
-        raise ValueError(f"not a rational: {str(text)[:40]!r}")
-    num, _, den = text.partition("/")
-    if den and int(den) == 0:
-        raise ValueError(f"not a rational: {text[:40]!r}")
-    return Fraction(int(num), int(den or "1"))
-
-
-def _children(u, goal, node, where, names):
+def _children(tactic, u, facts, goal, node, where):
+    """The re-derived children of a branching node, each with its problem's exact facts."""
     try:
-        spec, kids = node["split"], node["children"]
-        split = Split(names[spec["var"]], _rational(spec["at"]))
-        goals = split_children(goal, split, u.variables)
-    except (KeyError, TypeError, ValueError, InputError, TacticError) as exc:
-        raise CertificateRejected(f"{where}: bad split: {exc}") from None
-    if not isinstance(kids, list) or len(kids) != 2:
-        raise CertificateRejected(f"{where}: a split needs exactly two children")
-    return [(g, k, f"{where}/{i}") for i, (g, k) in enumerate(zip(goals, kids))]
-
-
-def _cut_children(u, goal, node, where):
-    try:
-        spec, kids = node["cut"], node["children"]
-        states = u.domain.states
-        box = spec["box"]
-        if not isinstance(box, dict) or set(box) != {s.name for s in states}:
-            raise ValueError("the cut's box must name every state exactly once")
-        if type(spec["k"]) is not int:
-            raise ValueError(f"cut position must be an integer, got {spec['k']!r}")
-        cut = Cut(spec["k"], tuple((_rational(box[s.name][0]), _rational(box[s.name][1])) for s in states),
-                  _rational(spec["b1"]) if "b1" in spec else None)
-        problems = cut_children(u, goal, cut)
+        spec, kids = node[tactic.key], node["children"]
+        children = tactic.from_json(spec, u).children(u, goal)
     except (KeyError, TypeError, ValueError, IndexError, InputError, TacticError) as exc:
-        raise CertificateRejected(f"{where}: bad cut: {exc}") from None
-    names = problems.names
+        raise CertificateRejected(f"{where}: bad {tactic.key}: {exc}") from None
+    names = [c.name for c in children]
     if not isinstance(kids, list) or len(kids) != len(names):
-        raise CertificateRejected(f"{where}: this cut needs exactly {len(names)} children ({', '.join(names)})")
-    return [(cu, ExactBoxFacts(cu), _names(cu), g, k, f"{where}/{name}")
-            for (cu, g), k, name in zip(problems, kids, names)]
+        raise CertificateRejected(f"{where}: {tactic.arity_error(names)}")
+    return [(c.problem, facts if c.problem is u else ExactBoxFacts(c.problem), c.goal, k, f"{where}/{c.name}")
+            for c, k in zip(children, kids)]
 
 
-def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> bool:
-    """Check one leaf (raises CertificateRejected); True when it holds because its box is
-    infeasible (some assume exactly false on it)."""
-    if method == "smt":
-        if smt_check is None:
-            raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
-        if not smt_check(u, goal.box, goal.claim):
-            claim = "valid(π)" if isinstance(goal.claim, Validity) else f"R(π) >= {approx(goal.claim.bound)}"
-            raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
-                                      _bound_values(goal))
-        return False
-    if method == "mean-value":
-        return _check_mean_value(facts, goal, where)
+def _check_smt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    """An `smt` leaf: the solver re-checks `box ∧ assumes ∧ ¬claim` unsat."""
+    if smt_check is None:
+        raise CertificateRejected(f"{where}: SMT leaf, but no SMT solver is available to re-check it")
+    if not smt_check(u, goal.box, goal.claim):
+        claim = "valid(π)" if isinstance(goal.claim, Validity) else f"R(π) >= {approx(goal.claim.bound)}"
+        raise CertificateRejected(f"{where}: the SMT solver does not confirm {claim} on this box",
+                                  _bound_values(goal))
+    return False
+
+
+def _check_infeasible(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    """An `infeasible` leaf: some assume is exactly false on the whole box."""
+    if facts.facts(goal.box, goal.claim).infeasible:
+        return True
+    raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
+
+
+def _check_interval(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    """An `interval` leaf: exact interval evaluation proves the claim on the box (True: it holds
+    because the box is infeasible, some assume exactly false on it)."""
     f = facts.facts(goal.box, goal.claim)
     if f.infeasible:
         return True
-    if method == "infeasible":
-        raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
     if isinstance(goal.claim, Validity) and f.undecided:
         c = u.conditions[f.undecided[0]]
         raise CertificateRejected(f"{where}: interval evaluation does not prove the {c.kind} condition "
@@ -283,6 +250,10 @@ def _check_leaf(u, facts, goal: Goal, method: str, where: str, smt_check) -> boo
         raise CertificateRejected(f"{where}: interval lower bound of R is {approx(f.lo)}, below the claimed "
                                   f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(f.lo)})
     return False
+
+
+def _check_mean_value_leaf(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    return _check_mean_value(facts, goal, where)
 
 
 def _check_mean_value(facts, goal: Goal, where: str) -> bool:
@@ -314,7 +285,7 @@ def _bound_values(goal: Goal) -> dict:
     return {} if goal.claim.bound is None else {"claimed_bound": str(goal.claim.bound)}
 
 
-def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
+def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> bool:
     """An `lp` leaf: rebuild the lifted relaxation over the box by the fixed rules of
     `prover.bounds.relaxation` and check that the certificate's dual multipliers give exact
     weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
@@ -322,11 +293,11 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
     leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
     f = facts.facts(goal.box, Validity())
     if f.infeasible:
-        return
+        return False
     found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
     rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
     if rel is None:
-        return                     # the proven bounds leave no admissible scenario
+        return False               # the proven bounds leave no admissible scenario
     if isinstance(goal.claim, AtLeast):
         value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
         if value is None:
@@ -336,7 +307,7 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
             exact = to_fraction(value)
             raise CertificateRejected(f"{where}: the lp dual bound of R is {approx(exact)}, below the claimed "
                                       f"{approx(goal.claim.bound)}", {**_bound_values(goal), "lower_bound": str(exact)})
-        return
+        return False
     proofs = node.get("margins")
     if not isinstance(proofs, dict):
         raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
@@ -348,6 +319,13 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str) -> None:
             if value is None or not margin_holds(value, found[j]):
                 raise CertificateRejected(f"{where}: the lp leaf does not prove the {cond.kind} condition "
                                           f"'{cond.text}' at step {cond.step}")
+    return False
+
+
+# One exact re-check per leaf method: (problem, facts, goal, node JSON, path, smt_check) →
+# whether the leaf holds only because its box is infeasible.
+LEAF_CHECKS = {Leaf.INTERVAL: _check_interval, Leaf.MEAN_VALUE: _check_mean_value_leaf, Leaf.SMT: _check_smt,
+               Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible}
 
 
 def _tightened(u, facts, box, roots, rounds, where: str):
@@ -372,7 +350,7 @@ def _duals(duals, where: str) -> dict:
     try:
         if not isinstance(duals, dict):
             raise ValueError("'duals' must be an object of row → multiplier")
-        return {_row_index(k): exact_rational(_rational(v)) for k, v in duals.items()}
+        return {_row_index(k): exact_rational(rational(v)) for k, v in duals.items()}
     except ValueError as exc:
         raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
 

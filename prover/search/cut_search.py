@@ -18,7 +18,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from prover.calculus.certificate import tree_json
 from prover.calculus.cut import Cut, cut_children
+from prover.calculus.registry import branch_json
 from prover.bounds.evaluation import GoalEvaluator, round_down
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Objective, Tightest, Validity
@@ -46,12 +48,7 @@ class CutResult:
 
     def tree(self) -> dict:
         """The certificate subtree: a cut node over its children's proof trees."""
-        from prover.calculus.certificate import tree_json
-        states = self.problems[0].domain.states
-        spec = {"k": self.cut.k, "box": {s.name: [str(lo), str(hi)] for s, (lo, hi) in zip(states, self.cut.box)}}
-        if self.cut.b1 is not None:
-            spec["b1"] = str(self.cut.b1)
-        return {"cut": spec, "children": [tree_json(r, p.variables) for r, p in zip(self.roots, self.problems)]}
+        return branch_json(self.cut, self.problems[0], [tree_json(r, p) for r, p in zip(self.roots, self.problems)])
 
 
 def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fraction], ...]:

@@ -24,7 +24,9 @@ from fractions import Fraction
 from functools import lru_cache
 
 from dsl.model import Domain, Plan, plan_str
-from prover.calculus.certificate import tree_json
+from prover.calculus.certificate import leaf_json
+from prover.calculus.registry import branch_json
+from prover.calculus.tactics import Leaf
 from prover.search.certify import checked_certificate
 from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
@@ -113,7 +115,7 @@ def run_subgoal(job: SubGoal) -> SubProof:
     lp = _lp(job.domain, job.plan) if job.policy.name in LP_STRATEGIES else None
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
                  job.boxes, lp).run()
-    trees, opened, proven = subtrees(r.root, u.variables)
+    trees, opened, proven = subtrees(r.root, u)
     cex = r.counterexample if r.status is Status.REFUTED else None
     return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo, _value(n)) for p, n in opened), proven, cex,
                     tracker.lowest, r.nodes, r.smt_calls)
@@ -121,12 +123,12 @@ def run_subgoal(job: SubGoal) -> SubProof:
 
 def _value(leaf: Node) -> Fraction | None:
     """What an open leaf certifies about R (None: nothing finite)."""
-    if leaf.method == "lp" and leaf.lp_bound is not None:
+    if leaf.method is Leaf.LP and leaf.lp_bound is not None:
         return _leaf_bound(leaf)
     return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
 
 
-def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
+def subtrees(root: Node, problem) -> tuple[list, list, Fraction | None]:
     """The proof tree of each root box (`root`, or the children of its Forest) as certificate
     JSON, the open leaves with their paths (root index first), and the least bound the closed
     leaves proved about R."""
@@ -137,14 +139,13 @@ def subtrees(root: Node, variables) -> tuple[list, list, Fraction | None]:
     while stack:
         node, slot, path = stack.pop()
         if node.is_leaf:
-            slot.update(tree_json(node, variables))      # its method, and an `lp` leaf's duals
+            slot.update(leaf_json(node))      # its method, and an `lp` leaf's duals
             if node.closed_by is None:
                 opened.append((path, node))
             elif node.proven is not None:
                 proven = node.proven if proven is None else min(proven, node.proven)
             continue
-        slot["split"] = {"var": variables[node.split.var].name, "at": str(node.split.at)}
-        slot["children"] = [{}, {}]
+        slot.update(branch_json(node.split, problem, [{}, {}]))
         stack.extend((c, s, path + (i,)) for i, (c, s) in enumerate(zip(node.children, slot["children"])))
     return trees, opened, proven
 
@@ -193,7 +194,7 @@ class Driver:
         r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, objective,
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
-        trees, opened, proven = subtrees(r.root, self.u.variables)
+        trees, opened, proven = subtrees(r.root, self.u)
         run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo, _value(n)) for p, n in opened],
                        [] if proven is None else [proven])
         if r.status is Status.REFUTED:

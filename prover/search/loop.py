@@ -27,7 +27,7 @@ from prover.bounds.lp_leaf import float_below
 from prover.policy.hand import Context, Policy
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.search.tree import Node, Status, back_up
-from prover.calculus.tactics import Smt
+from prover.calculus.tactics import Leaf, Smt
 from prover.search.worst import Witness, WorstTracker, explore
 
 
@@ -175,7 +175,7 @@ class Search:
             return
         answer = self.smt(node.goal.box, claim)
         if answer.status == "unsat":
-            node.closed_by, node.proven = "smt", claim.bound
+            node.closed_by, node.proven = Leaf.SMT, claim.bound
             self.ctx.smt_failures = 0
             back_up(node)
             return
@@ -212,12 +212,12 @@ class Search:
         proves are closed; the others are returned for splitting with their interval facts
         unchanged (steering smear by only the conditions the form left open made drone's
         validity proofs 20x larger: the others still need the splits)."""
-        todo = [n for n in nodes if n.method == "interval" and n.undecided]
+        todo = [n for n in nodes if n.method is Leaf.INTERVAL and n.undecided]
         if self.objective.bounds_reward or not todo:
             return nodes
         lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
         for n, left in zip(todo, self.ev.mean_value_undecided(lo, hi, [n.undecided for n in todo])):
-            n.method = "mean-value"
+            n.method = Leaf.MEAN_VALUE
             if not left:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
@@ -256,7 +256,7 @@ class Search:
                 got = self.lp.validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
-                    n.method, n.lp_duals, n.undecided, n.lp_tighten = "lp", got.proofs, (), got.tighten
+                    n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
                 continue
             got = self.lp.bound(n.goal.box, self.target, until)
             if got is None:
@@ -264,7 +264,7 @@ class Search:
             self.tracker.offer([got.point])
             lo = float_below(got.bound)
             if lo > n.lo:
-                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, "lp", got.duals, got.bound, got.tighten
+                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
@@ -275,7 +275,7 @@ class Search:
         node = Node(goal, parent, 0 if parent is None else parent.depth + 1, facts.lo, facts.hi,
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
         if mean_value is not None:
-            node.lo, node.method = mean_value, "mean-value"
+            node.lo, node.method = mean_value, Leaf.MEAN_VALUE
         return node
 
     def _settle(self, node: Node) -> Node:
@@ -286,7 +286,7 @@ class Search:
     def _close_if_done(self, node: Node) -> bool:
         """Close a leaf whose interval facts prove the claim (or whose box is inadmissible)."""
         if node.infeasible:
-            node.closed_by = "infeasible"
+            node.closed_by = Leaf.INFEASIBLE
         elif self.objective.closes(node.lo, node.undecided, self.target):
             node.closed_by = node.method
             node.proven = self.objective.proven(lambda: _leaf_bound(node))
@@ -329,7 +329,7 @@ class Search:
 def _leaf_values(root: Node):
     """What each leaf proves about R (None: nothing finite); inadmissible leaves are skipped."""
     for leaf in root.leaves():
-        if leaf.closed_by == "infeasible":
+        if leaf.closed_by is Leaf.INFEASIBLE:
             continue
         if leaf.proven is not None:
             yield leaf.proven
@@ -340,7 +340,7 @@ def _leaf_values(root: Node):
 def _leaf_bound(leaf: Node) -> Fraction:
     """What an open or closed leaf certifies about R: an `lp` leaf its exact dual bound (when it
     is short: LP duals make linear goals exact), any other a short rational below its float `lo`."""
-    if leaf.method == "lp" and leaf.lp_bound is not None:
+    if leaf.method is Leaf.LP and leaf.lp_bound is not None:
         return leaf.lp_bound if leaf.lp_bound.denominator <= SHORT else round_down(leaf.lp_bound)
     return round_down(leaf.lo)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from prover.calculus.goals import Goal
-from prover.calculus.tactics import Split
+from prover.calculus.tactics import Leaf, Split
 
 
 class Status(enum.Enum):
@@ -32,7 +32,7 @@ class Node:
     hi: float = math.inf
     undecided: tuple[int, ...] = ()  # conditions not proved true on the box (validity searches)
     infeasible: bool = False         # some assume is false on the whole box
-    closed_by: str | None = None     # "interval" | "mean-value" | "smt" | "infeasible" for closed leaves
+    closed_by: Leaf | None = None    # the leaf method that closed a closed leaf
     proven: Fraction | None = None   # bound proved for R on this leaf (reward searches)
     split: Split | None = None
     children: list["Node"] = field(default_factory=list)
@@ -41,7 +41,7 @@ class Node:
     smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
     fhi: object = None
-    method: str = "interval"         # the leaf method behind `lo` / `undecided`: "interval" | "mean-value" | "lp"
+    method: Leaf = Leaf.INTERVAL     # the leaf method behind `lo` / `undecided`: interval, mean-value or lp
     lp_tried: bool = False
     lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
     lp_bound: Fraction | None = None # ... and the exact bound they give

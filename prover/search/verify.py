@@ -17,6 +17,7 @@ from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.calculus.certificate import tree_json
 from prover.search.certify import checked_certificate
+from prover.calculus.tactics import Leaf
 from prover.calculus.objective import Claim, Objective, Tightest, Validity, reward_objective
 from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
@@ -121,7 +122,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     target = reward_objective(bound, budget.gap)
     valid = plain = search(Validity(), 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
                            VALID_PLAIN_TIME if cuts else 1.0)
-    if valid.status is Status.PROVED and all(l.closed_by == "infeasible" for l in valid.root.leaves()):
+    if valid.status is Status.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in valid.root.leaves()):
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
                          f"uncertainty box, so every claim would hold vacuously")
     parts = [valid]
@@ -292,4 +293,4 @@ def _gap_note(target: Objective, lower: Fraction, worst: Fraction | None) -> str
 
 def _tree(result, u) -> dict:
     """The certificate's proof tree of one claim: a search's tree, or a cut over its children's."""
-    return result.tree() if isinstance(result, CutResult) else tree_json(result.root, u.variables)
+    return result.tree() if isinstance(result, CutResult) else tree_json(result.root, u)

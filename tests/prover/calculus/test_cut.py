@@ -56,7 +56,7 @@ def cut_proof():
     c = cut_search(u, make_policy("smear"), base.searches[1].root, Tightest(Fraction(1, 20)),
                    Budget(20_000, 20, Fraction(1, 20)), k=3)
     assert c.cut is not None and c.lower_bound is not None
-    cert = certificate(d, plan, c.lower_bound, tree_json(base.searches[0].root, u.variables), c.tree(), "smear", {})
+    cert = certificate(d, plan, c.lower_bound, tree_json(base.searches[0].root, u), c.tree(), "smear", {})
     return d, plan, u, c, cert, base
 
 

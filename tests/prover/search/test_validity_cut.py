@@ -72,7 +72,7 @@ def valid_cut():
     c = cut_search(u, make_policy("heuristic"), stalled.root, Validity(), Budget(4000, 60), k=2)
     assert c.status is Status.PROVED and c.cut.b1 is None
     reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 60)).searches[-1]
-    cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u.variables), "heuristic", {})
+    cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u), "heuristic", {})
     return d, plan, u, c, cert
 
 
