@@ -16,12 +16,13 @@ import z3
 from dsl import ast
 from prover.calculus.goals import Box
 from prover.calculus.objective import AtLeast, Claim, Validity
+from prover.calculus.outcome import Outcome
 from prover.calculus.unroll import Unrolled
 
 
 @dataclass(frozen=True)
 class SmtAnswer:
-    status: str                           # "unsat" | "sat" | "unknown"
+    status: Outcome                       # PROVED: unsat, the claim holds; REFUTED: sat, a model; UNKNOWN
     point: tuple | None = None            # a model as exact values aligned with u.variables
     approximate: bool = False             # some model value was irrational and approximated
     reason: str = ""
@@ -174,11 +175,11 @@ def check(u: Unrolled, box: Box, claim: Claim, seconds: float, compiler: Compile
     s.add(*c.box_constraints(box), *c.assumes(), c.negated(claim))
     r = s.check()
     if r == z3.unsat:
-        return SmtAnswer("unsat")
+        return SmtAnswer(Outcome.PROVED)
     if r == z3.sat:
         point, approx = c.point(s.model())
-        return SmtAnswer("sat", point, approx)
-    return SmtAnswer("unknown", reason=s.reason_unknown())
+        return SmtAnswer(Outcome.REFUTED, point, approx)
+    return SmtAnswer(Outcome.UNKNOWN, reason=s.reason_unknown())
 
 
 def admissible(u: Unrolled, box: Box, seconds: float, compiler: Compiler | None = None) -> str:
@@ -211,19 +212,19 @@ def minimize_reward(u: Unrolled, box: Box, seconds: float,
 def check_leaf(u: Unrolled, box: Box, claim: Claim, seconds: float = 60.0) -> bool:
     """For the certificate checker: does Z3 confirm `claim` on `box` (unsat of its negation)?
     Where cvc5 is installed it must not contradict Z3 (it may time out: that is not a refutation)."""
-    return leaf_status(u, box, claim, seconds) == "unsat"
+    return leaf_status(u, box, claim, seconds) == Outcome.PROVED
 
 
-def leaf_status(u: Unrolled, box: Box, claim: Claim, seconds: float) -> str:
-    """"unsat" (`claim` confirmed on `box`), "sat" (a solver found a counterexample) or
-    "unknown" (Z3 gave up or ran out of `seconds`)."""
+def leaf_status(u: Unrolled, box: Box, claim: Claim, seconds: float) -> Outcome:
+    """PROVED (`claim` confirmed on `box`: unsat of its negation), REFUTED (a solver found a
+    counterexample) or UNKNOWN (Z3 gave up or ran out of `seconds`)."""
     status = check(u, box, claim, seconds).status
-    if status != "unsat":
+    if status is not Outcome.PROVED:
         return status
     from prover.backends import smt_cvc5
     if smt_cvc5.available() and smt_cvc5.check_smt2(leaf_smt2(u, box, claim), min(seconds, 10.0)) == "sat":
-        return "sat"
-    return "unsat"
+        return Outcome.REFUTED
+    return Outcome.PROVED
 
 
 def leaf_smt2(u: Unrolled, box: Box, claim: Claim) -> str:

@@ -20,6 +20,7 @@ from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
+from prover.calculus.outcome import Outcome
 from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
@@ -86,10 +87,10 @@ def timed_smt_check(deadline: float):
 
     def check(u, box, claim) -> bool:
         left = deadline - time.monotonic()
-        status = leaf_status(u, box, claim, left) if left > 0 else "unknown"
-        if status == "unknown":
+        status = leaf_status(u, box, claim, left) if left > 0 else Outcome.UNKNOWN
+        if status == Outcome.UNKNOWN:
             raise CheckUnfinished("the certificate's SMT leaves could not be re-checked within the time limit")
-        return status == "unsat"
+        return status == Outcome.PROVED
     return check
 
 

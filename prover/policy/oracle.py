@@ -19,7 +19,7 @@ from prover.bounds.evaluation import GoalEvaluator
 from prover.policy.hand import Context, Smear
 from prover.policy.candidates import frac_split, split_fraction, strong_branch
 from prover.policy.features import features
-from prover.search.tree import Status
+from prover.calculus.outcome import Outcome
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import unroll
 
@@ -73,7 +73,7 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
             idx = [j for j, o in enumerate(owners[b]) if o == i]
             j = max(idx, key=lambda j: (scores[b][j], -j))
             fracs[i] = split_fraction(n, cands[b][j])
-        closed = n.status is Status.PROVED
+        closed = n.status is Outcome.PROVED
         out.append(Sample(x[b], mask[b], best[b].var, fracs, math.log(sizes[n]) if closed else math.nan, goal_id))
     return out
 

@@ -27,16 +27,18 @@ from prover.calculus.objective import AtLeast, Objective, Tightest, Validity
 from prover.bounds.interval import BoxEvaluator
 from prover.policy.hand import Context
 from prover.search.loop import Budget, Search, SearchResult
-from prover.search.tree import Node, Status
+from prover.calculus.outcome import Outcome
+from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
 from prover.search.worst import FloatTracker
 
 
 @dataclass(frozen=True)
 class CutResult:
-    """The outcome of one cut attempt, shaped like a SearchResult where `verify` needs it."""
+    """The outcome of one cut attempt: `status`, `lower_bound`, `nodes`, `smt_calls`,
+    `counterexample` and `dominated` mean what they mean in a SearchResult."""
 
-    status: Status                     # PROVED or UNKNOWN (never REFUTED)
+    status: Outcome                     # PROVED or UNKNOWN (never REFUTED)
     lower_bound: Fraction | None
     cut: Cut | None
     roots: tuple = field(default=(), repr=False)        # (reach, head, tail) search roots
@@ -86,7 +88,7 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
     k = H // 2 if k is None else k
     leaves = [n for n in tree.leaves() if not n.infeasible]
     if H < 2 or not leaves:
-        return CutResult(Status.UNKNOWN, None, None)
+        return CutResult(Outcome.UNKNOWN, None, None)
     S = reachable_box(u, k, leaves)
     bound = objective.bound
     if not objective.bounds_reward:
@@ -113,7 +115,7 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
         return r
 
     def failed() -> CutResult:
-        return CutResult(Status.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+        return CutResult(Outcome.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
 
     (ru, _), (tu, _) = children.reach, children.tail
     if not objective.bounds_reward:
@@ -122,7 +124,7 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
             searches.append(run(problem, Validity(), share))
             if not _proved(searches[-1]):
                 return failed()
-        return CutResult(Status.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
+        return CutResult(Outcome.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
     hu = children.head[0]
     reach = run(ru, Validity(), 0.3)
     if not _proved(reach):
@@ -138,10 +140,10 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
     cut = Cut(k, S, b1)
     # the tail's proof trees were built for the claim R_tail ≥ its own bound; the certificate
     # states b − b1 with b = lower, which is exactly the tail's certified bound
-    return CutResult(Status.PROVED, lower, cut, tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
+    return CutResult(Outcome.PROVED, lower, cut, tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
                      nodes, smt_calls)
 
 
 def _proved(r: SearchResult | None) -> bool:
     """A piece's search ran (the node budget had room for it) and proved its claim."""
-    return r is not None and r.status is Status.PROVED
+    return r is not None and r.status is Outcome.PROVED

@@ -35,7 +35,8 @@ from prover.search.jobs import DomainRef, _plan
 from prover.policy.hand import Context
 from prover.policy.spec import PolicySpec
 from prover.search.loop import BATCH, Budget, Forest, Search, _leaf_bound
-from prover.search.tree import Node, Status
+from prover.calculus.outcome import Outcome
+from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
 from prover.search.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
@@ -116,7 +117,7 @@ def run_subgoal(job: SubGoal) -> SubProof:
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
                  job.boxes, lp).run()
     trees, opened, proven = subtrees(r.root, u)
-    cex = r.counterexample if r.status is Status.REFUTED else None
+    cex = r.counterexample if r.status is Outcome.REFUTED else None
     return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo, _value(n)) for p, n in opened), proven, cex,
                     tracker.lowest, r.nodes, r.smt_calls)
 
@@ -197,7 +198,7 @@ class Driver:
         trees, opened, proven = subtrees(r.root, self.u)
         run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo, _value(n)) for p, n in opened],
                        [] if proven is None else [proven])
-        if r.status is Status.REFUTED:
+        if r.status is Outcome.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
             return run
         self._ship(run, objective)
@@ -311,16 +312,16 @@ def _result(d: Driver, target: Objective, valid: ClaimRun, reward: ClaimRun | No
         cex = d.tracker.lowest
     if cex is not None:
         worst = None if cex.outcome.violation else d.tracker.lowest
-        return VerifyResult("refuted", lower_bound=None, counterexample=cex, time_s=time.monotonic() - d.start,
+        return VerifyResult(Outcome.REFUTED, lower_bound=None, counterexample=cex, time_s=time.monotonic() - d.start,
                             **{**base, "worst_found": worst})
     lower = _certified(reward, target) if reward is not None else None
     if lower is None:
-        return VerifyResult("unknown", lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
+        return VerifyResult(Outcome.UNKNOWN, lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
                             note=_partial_note(valid, reward), **base)
     stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers, "sub_goals": d.shipped}
     cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats)
     elapsed = time.monotonic() - d.start        # the independent check is part of the time reported
-    return VerifyResult("proved", lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
+    return VerifyResult(Outcome.PROVED, lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
 
 
 def _partial_note(valid: ClaimRun, reward: ClaimRun | None) -> str:

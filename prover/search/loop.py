@@ -26,7 +26,8 @@ from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.hand import Context, Policy
 from prover.calculus.progress import Progress, Reporter, silent
-from prover.search.tree import Node, Status, back_up
+from prover.calculus.outcome import Outcome
+from prover.search.tree import Node, back_up
 from prover.calculus.tactics import Leaf, Smt
 from prover.search.worst import Witness, WorstTracker, explore
 
@@ -52,7 +53,7 @@ class Budget:
 
 @dataclass(frozen=True)
 class SearchResult:
-    status: Status                         # PROVED, REFUTED or UNKNOWN
+    status: Outcome                         # PROVED, REFUTED or UNKNOWN
     objective: Objective                   # what was searched for
     claim: Objective                       # what was proved (for --tightest: R ≥ the certified bound)
     lower_bound: Fraction | None           # certified (reward searches)
@@ -89,7 +90,7 @@ class Search:
         self._update_target()
         root = self._roots(self.boxes or (root_box(self.ev.u.variables),))
         self._report()
-        while root.status is not Status.PROVED:
+        while root.status is not Outcome.PROVED:
             cex = self._counterexample()
             if cex is not None:
                 return self._result(root, start, cex)
@@ -174,13 +175,13 @@ class Search:
             self._push(node)
             return
         answer = self.smt(node.goal.box, claim)
-        if answer.status == "unsat":
+        if answer.status is Outcome.PROVED:
             node.closed_by, node.proven = Leaf.SMT, claim.bound
             self.ctx.smt_failures = 0
             back_up(node)
             return
         before = self.tracker.value
-        if answer.status == "sat":
+        if answer.status is Outcome.REFUTED:
             self.tracker.replay(answer.point)
         lowered = self.objective.chases_worst and self.tracker.value is not None \
             and (before is None or self.tracker.value < before)
@@ -316,12 +317,12 @@ class Search:
         return None
 
     def _result(self, root: Node, start: float, cex: Witness | None) -> SearchResult:
-        proved = root.status is Status.PROVED
+        proved = root.status is Outcome.PROVED
         lower = None if cex else self.objective.certified(proved, lambda: _leaf_values(root))
         if cex is not None:
-            status = Status.REFUTED
+            status = Outcome.REFUTED
         else:
-            status = Status.PROVED if self.objective.settled(proved, lower) else Status.UNKNOWN
+            status = Outcome.PROVED if self.objective.settled(proved, lower) else Outcome.UNKNOWN
         return SearchResult(status, self.objective, self.objective.proved_claim(lower), lower, cex, self.nodes,
                             self.smt_calls, time.monotonic() - start, root)
 

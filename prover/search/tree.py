@@ -2,25 +2,18 @@
 
 Each node holds a goal. A leaf is closed by a leaf tactic (`interval`, `smt`) or left open;
 an expanded node has the children of one `Split`. A node is PROVED when it is a closed leaf or
-all its children are PROVED. The certified lower bound of a reward search is the minimum of
+all its children are PROVED, else UNKNOWN (open). The certified lower bound of a reward search is the minimum of
 the leaves' proven values (interval lower bounds, or the bound an SMT call proved).
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from prover.calculus.goals import Goal
+from prover.calculus.outcome import Outcome
 from prover.calculus.tactics import Leaf, Split
-
-
-class Status(enum.Enum):
-    OPEN = "open"
-    PROVED = "proved"
-    REFUTED = "refuted"
-    UNKNOWN = "unknown"
 
 
 @dataclass(eq=False)
@@ -36,7 +29,7 @@ class Node:
     proven: Fraction | None = None   # bound proved for R on this leaf (reward searches)
     split: Split | None = None
     children: list["Node"] = field(default_factory=list)
-    status: Status = Status.OPEN
+    status: Outcome = Outcome.UNKNOWN
     smt_tried: bool = False
     smt_calls: int = 0
     flo: object = None               # (V,) float box enclosing goal.box, for batched evaluation
@@ -68,8 +61,8 @@ def back_up(node: Node) -> None:
         if node.is_leaf:
             proved = node.closed_by is not None
         else:
-            proved = all(c.status is Status.PROVED for c in node.children)
-        new = Status.PROVED if proved else Status.OPEN
+            proved = all(c.status is Outcome.PROVED for c in node.children)
+        new = Outcome.PROVED if proved else Outcome.UNKNOWN
         if new is node.status:
             return
         node.status = new
@@ -83,12 +76,12 @@ def check_invariants(root: Node) -> None:
         n = stack.pop()
         if n.is_leaf:
             assert not n.children, "a leaf has no children"
-            want = Status.PROVED if n.closed_by else Status.OPEN
+            want = Outcome.PROVED if n.closed_by else Outcome.UNKNOWN
         else:
             assert len(n.children) == 2, "a split has exactly two children"
             assert n.closed_by is None, "an expanded node is not a closed leaf"
             for c in n.children:
                 assert c.parent is n and c.depth == n.depth + 1, "child links are consistent"
-            want = Status.PROVED if all(c.status is Status.PROVED for c in n.children) else Status.OPEN
+            want = Outcome.PROVED if all(c.status is Outcome.PROVED for c in n.children) else Outcome.UNKNOWN
         assert n.status is want, f"node at depth {n.depth} has status {n.status}, expected {want}"
         stack.extend(n.children)

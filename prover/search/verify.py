@@ -26,7 +26,7 @@ from prover.bounds.lp_leaf import LpBounder
 from prover.policy.hand import Context, make_policy
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.search.loop import Budget, Search, SearchResult
-from prover.search.tree import Status
+from prover.calculus.outcome import Outcome
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
 from prover.search.worst import Witness, WorstTracker, explore
@@ -34,7 +34,7 @@ from prover.search.worst import Witness, WorstTracker, explore
 
 @dataclass(frozen=True)
 class VerifyResult:
-    verdict: str                          # "proved" | "refuted" | "unknown"
+    verdict: Outcome                      # PROVED, REFUTED or UNKNOWN (their words in JSON)
     plan: Plan
     bound: Fraction | None                # None for --tightest
     lower_bound: Fraction | None          # certified; None if none
@@ -122,7 +122,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     target = reward_objective(bound, budget.gap)
     valid = plain = search(Validity(), 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
                            VALID_PLAIN_TIME if cuts else 1.0)
-    if valid.status is Status.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in valid.root.leaves()):
+    if valid.status is Outcome.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in valid.root.leaves()):
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
                          f"uncertainty box, so every claim would hold vacuously")
     parts = [valid]
@@ -143,7 +143,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
             left = Budget(int(share * nodes_left), max(0.0, seconds), budget.gap)
             cut = cut_search(u, policy, plain.root, objective, left, factory, k, smt_left)
             parts.append(cut)
-            if cut.status is Status.PROVED and (best.status is not Status.PROVED or
+            if cut.status is Outcome.PROVED and (best.status is not Outcome.PROVED or
                                                 (objective.bounds_reward and cut.lower_bound > best.lower_bound)):
                 best = cut
         return best
@@ -152,11 +152,11 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     if cuts:
         valid = try_cuts(Validity(), plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
                          VALID_SHARE)
-        if valid.status is not Status.PROVED:
+        if valid.status is not Outcome.PROVED:
             # The reward search needs validity first: what was kept for it goes to one more cut.
             valid = try_cuts(Validity(), plain, (H // 2,), 1.0)
     reward = None
-    if valid.status is Status.PROVED:
+    if valid.status is Outcome.PROVED:
         plain = search(target, sum(p.nodes for p in parts), time.monotonic() - start,
                        PLAIN_SHARE if cuts else 1.0)
         parts.append(plain)
@@ -173,9 +173,9 @@ RERUN_GAIN = 6 / 5      # a last search over what the stages left runs only with
 def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, budget: Budget, start, tracker):
     """The staged searches keep shares of the budget for each other; when a claim is still open
     and what is left is clearly more than its plain search had, search it once more with all of it."""
-    validity_open = valid.status is not Status.PROVED
+    validity_open = valid.status is not Outcome.PROVED
     wanted, last = (Validity(), valid) if validity_open else (target, reward)
-    if last is None or (last.status is Status.PROVED and not (
+    if last is None or (last.status is Outcome.PROVED and not (
             isinstance(wanted, Tightest) and tracker.value is not None
             and wanted.short_of_gap(last.lower_bound, tracker.value))):
         return valid, reward
@@ -190,8 +190,8 @@ def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, bud
     again = search(wanted, sum(p.nodes for p in parts), used_s)
     parts.append(again)
     if validity_open:
-        return (again, reward) if again.status is Status.PROVED or again.counterexample else (valid, reward)
-    better = again.status is Status.PROVED and (last.status is not Status.PROVED or again.lower_bound > last.lower_bound)
+        return (again, reward) if again.status is Outcome.PROVED or again.counterexample else (valid, reward)
+    better = again.status is Outcome.PROVED and (last.status is not Outcome.PROVED or again.lower_bound > last.lower_bound)
     return valid, (again if better or again.counterexample else reward)
 
 
@@ -211,7 +211,7 @@ def _worth_a_cut(result, objective: Objective, tracker: WorstTracker) -> bool:
     if result.counterexample is not None or result.dominated:
         return False
     if not isinstance(objective, Tightest):
-        return result.status is not Status.PROVED
+        return result.status is not Outcome.PROVED
     if result.lower_bound is None or tracker.value is None:
         return True
     return objective.short_of_gap(result.lower_bound, tracker.value)
@@ -245,17 +245,17 @@ def _combine(u, target: Objective, strategy, valid: SearchResult, reward: Search
     if cex is not None:
         # An invalid plan has no worst-case reward: a reward seen in some valid scenario would mislead.
         worst = None if cex.outcome.violation else tracker.lowest
-        return VerifyResult("refuted", plan, bound, None, worst, cex, nodes, smt_calls, elapsed, strategy,
+        return VerifyResult(Outcome.REFUTED, plan, bound, None, worst, cex, nodes, smt_calls, elapsed, strategy,
                             stop_reason="refuted", searches=tuple(parts))
-    lower = reward.lower_bound if reward and reward.status is Status.PROVED else None
+    lower = reward.lower_bound if reward and reward.status is Outcome.PROVED else None
     if lower is None or any(p.dominated for p in parts):
-        open_search = valid if valid.status is not Status.PROVED else reward
+        open_search = valid if valid.status is not Outcome.PROVED else reward
         why = _stop_reason(open_search, limits, nodes, elapsed, budget)
-        what = "validity" if valid.status is not Status.PROVED else "bound"
+        what = "validity" if valid.status is not Outcome.PROVED else "bound"
         note = f"{what} not proved within budget ({why}{_spent(nodes, elapsed, budget)})"
         if any(p.dominated for p in parts):
             note, lower, why = "dominated: a scenario earns no more than the best certified bound", None, "dominated"
-        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
+        return VerifyResult(Outcome.UNKNOWN, plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
                             strategy, note=note, stop_reason=why, searches=tuple(parts))
     note = _gap_note(target, lower, tracker.value)
     why = "bound proved" if bound is not None else "gap reached"
@@ -268,11 +268,11 @@ def _combine(u, target: Objective, strategy, valid: SearchResult, reward: Search
         cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats,
                                    deadline=start + budget.seconds)
     except CheckUnfinished as exc:              # unconfirmed is unknown, never proved
-        return VerifyResult("unknown", plan, bound, None, tracker.lowest, None, nodes, smt_calls,
+        return VerifyResult(Outcome.UNKNOWN, plan, bound, None, tracker.lowest, None, nodes, smt_calls,
                             time.monotonic() - start, strategy, note=str(exc), stop_reason="time limit",
                             searches=tuple(parts))
     elapsed = time.monotonic() - start          # the independent check is part of the time reported
-    return VerifyResult("proved", plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
+    return VerifyResult(Outcome.PROVED, plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
                         strategy, cert, note, stop_reason=why, searches=tuple(parts))
 
 

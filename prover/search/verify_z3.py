@@ -23,6 +23,7 @@ from prover.search.certify import checked_certificate
 from prover.check.checker import CheckUnfinished
 from prover.calculus.goals import root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
+from prover.calculus.outcome import Outcome
 from prover.calculus.unroll import point_scenario, unroll
 from prover.search.verify import VerifyResult
 from prover.search.worst import Witness
@@ -59,7 +60,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
                          f"so every claim would hold vacuously")
 
     def done(verdict, lower=None, worst=None, cex=None, note="", cert=None, why=None):
-        why = why or {"refuted": "refuted", "proved": "bound proved" if bound is not None else "gap reached"
+        why = why or {Outcome.REFUTED: "refuted", Outcome.PROVED: "bound proved" if bound is not None else "gap reached"
                       }.get(verdict, "solver unknown")
         return VerifyResult(verdict, plan, bound, lower, worst, cex, 0, calls, time.monotonic() - start,
                             "z3", cert, note, why)
@@ -68,12 +69,12 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
     left = lambda: max(0.1, PROVE_SHARE * seconds - (time.monotonic() - start))   # noqa: E731
     valid = zb.check(u, box, Validity(), left(), compiler)
     calls += 1
-    if valid.status == "sat":
+    if valid.status is Outcome.REFUTED:
         w = replay(u, valid, Validity())
-        return done("refuted", cex=w) if w else done("unknown", note="Z3's model was irrational and did not replay",
+        return done(Outcome.REFUTED, cex=w) if w else done(Outcome.UNKNOWN, note="Z3's model was irrational and did not replay",
                                                      why="irrational model")
-    if valid.status == "unknown":
-        return done("unknown", note=f"Z3 could not decide validity ({valid.reason})")
+    if valid.status is Outcome.UNKNOWN:
+        return done(Outcome.UNKNOWN, note=f"Z3 could not decide validity ({valid.reason})")
     worst, target = None, bound
     if bound is None:
         status, value, point = zb.minimize_reward(u, box, OPTIMIZE_SHARE * left(), compiler)
@@ -83,25 +84,25 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
             calls += found.calls
             return _bisected(found, domain, plan, calls, done)
         target = value
-        worst = replay(u, zb.SmtAnswer("sat", point), AtLeast(value + 1))
+        worst = replay(u, zb.SmtAnswer(Outcome.REFUTED, point), AtLeast(value + 1))
     answer = zb.check(u, box, AtLeast(target), left(), compiler)
     calls += 1
-    if answer.status == "unsat":
+    if answer.status is Outcome.PROVED:
         try:
             cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3",
                                        {"nodes": 0, "smt_calls": calls}, deadline=start + seconds)
         except CheckUnfinished as exc:          # unconfirmed is unknown, never proved
-            return done("unknown", worst=worst, note=str(exc))
-        return done("proved", lower=target, worst=worst, cert=cert)
-    if answer.status == "sat":
+            return done(Outcome.UNKNOWN, worst=worst, note=str(exc))
+        return done(Outcome.PROVED, lower=target, worst=worst, cert=cert)
+    if answer.status is Outcome.REFUTED:
         w = replay(u, answer, AtLeast(target))
         if w is None:
-            return done("unknown", worst=worst, note="Z3's model was irrational and did not replay",
+            return done(Outcome.UNKNOWN, worst=worst, note="Z3's model was irrational and did not replay",
                         why="irrational model")
         if bound is None:
             raise InternalError(f"Z3's optimum {target} is not a lower bound: R = {w.outcome.reward} in a model")
-        return done("refuted", worst=w, cex=w)
-    return done("unknown", worst=worst, note=f"Z3 could not decide R >= {target} ({answer.reason})")
+        return done(Outcome.REFUTED, worst=w, cex=w)
+    return done(Outcome.UNKNOWN, worst=worst, note=f"Z3 could not decide R >= {target} ({answer.reason})")
 
 
 OPTIMIZE_SHARE = 1 / 2      # of the time left, for z3 Optimize; the bisection gets the rest
@@ -110,10 +111,10 @@ OPTIMIZE_SHARE = 1 / 2      # of the time left, for z3 Optimize; the bisection g
 def _bisected(found: "Bisection", domain, plan, calls: int, done) -> VerifyResult:
     """The verdict of a bisection: proved at its highest unsat target, or unknown."""
     if found.lower is None:
-        return done("unknown", worst=found.worst, note="Z3 Optimize found no exact minimum, and no "
+        return done(Outcome.UNKNOWN, worst=found.worst, note="Z3 Optimize found no exact minimum, and no "
                     f"bisection step was decided ({found.why})", why=found.why)
     cert = checked_certificate(domain, plan, found.lower, smt_leaf(), smt_leaf(), "z3", {"nodes": 0, "smt_calls": calls})
-    return done("proved", lower=found.lower, worst=found.worst, cert=cert, why=found.why, note=found.note)
+    return done(Outcome.PROVED, lower=found.lower, worst=found.worst, cert=cert, why=found.why, note=found.note)
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,10 @@ def bisect_minimum(u, box, left, gap: Fraction) -> Bisection:
         t0 = time.monotonic()
         answer = zb.check(u, box, AtLeast(t), min(left() - slowest, max(0.1, left() / 2)))
         calls += 1
-        if answer.status == "unsat":
+        if answer.status is Outcome.PROVED:
             proved, slowest = t, max(slowest, time.monotonic() - t0)
             exact_try = False
-        elif answer.status == "sat":
+        elif answer.status is Outcome.REFUTED:
             w = replay(u, answer, AtLeast(t))
             if w is not None and (worst is None or w.outcome.reward < worst.outcome.reward):
                 worst = w

@@ -23,7 +23,7 @@ from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Validity
 from prover.policy.hand import make_policy
 from prover.search.loop import Budget
-from prover.search.tree import Status
+from prover.calculus.outcome import Outcome
 from prover.calculus.tactics import TacticError
 from prover.calculus.unroll import conditions_from, scenario_env, unroll
 from prover.search.verify import verify_search
@@ -68,9 +68,9 @@ def valid_cut():
     u = unroll(d, plan)
     base = verify_search(d, plan, None, "smear", Budget(400, 20))
     stalled = base.searches[0]
-    assert stalled.status is not Status.PROVED          # splitting alone stalls within 400 nodes
+    assert stalled.status is not Outcome.PROVED          # splitting alone stalls within 400 nodes
     c = cut_search(u, make_policy("heuristic"), stalled.root, Validity(), Budget(4000, 60), k=2)
-    assert c.status is Status.PROVED and c.cut.b1 is None
+    assert c.status is Outcome.PROVED and c.cut.b1 is None
     reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 60)).searches[-1]
     cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u), "heuristic", {})
     return d, plan, u, c, cert
@@ -155,7 +155,7 @@ def test_verify_proves_validity_through_a_cut_where_splitting_stalls():
     r = verify_search(d, plan, Fraction(-10**6), "heuristic", Budget(300, 60), use_lp=False)
     assert r.verdict == "proved"
     assert "cut" in r.certificate["proofs"]["valid"]
-    assert r.searches[0].status is not Status.PROVED            # the plain validity search stalled
+    assert r.searches[0].status is not Outcome.PROVED            # the plain validity search stalled
     check_certificate(d, r.certificate)
 
 
