@@ -25,7 +25,7 @@ from prover.search.executor import make_executor
 from prover.search.jobs import VerifyJob, run_verify
 from prover.policy.spec import PolicySpec
 from prover.calculus.progress import Progress, Reporter, silent
-from prover.search.loop import Budget
+from prover.search.allowance import SCHEDULE, Budget
 from prover.search.verify import VerifyResult, verify_search
 
 
@@ -303,7 +303,7 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
         if left <= 0.5:            # out of time: the remaining candidates are not started
             break
         chunks_left = -(-(len(todo) - i) // workers)
-        per = Budget(options.node_budget, 0.8 * left / chunks_left, options.gap)
+        per = Budget(options.node_budget, SCHEDULE.planner_round * left / chunks_left, options.gap)
         chunk = todo[i:i + workers]
         spec = options.policy or PolicySpec(options.strategy)
         jobs = [VerifyJob.of(domain, plan, None, spec, per, seed=options.seed, stop_at_or_below=beat)

@@ -12,7 +12,6 @@ never report counterexamples: a cut can prove a claim or fail, never refute one.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -25,8 +24,9 @@ from prover.bounds.evaluation import GoalEvaluator, round_down
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Objective, Tightest, Validity
 from prover.bounds.interval import BoxEvaluator
-from prover.policy.hand import Context
-from prover.search.loop import Budget, Search, SearchResult
+from prover.search.allowance import SCHEDULE, Allowance
+from prover.search.loop import Search, SearchResult
+from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
@@ -77,13 +77,13 @@ def reachable_box(u, k: int, leaves: list[Node]) -> tuple[tuple[Fraction, Fracti
     return tuple(out)
 
 
-def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_factory=None,
-               k: int | None = None, smt_left: float = math.inf) -> CutResult:
+def cut_search(u, policy, tree: Node, objective: Objective, allowance: Allowance, smt_factory=None,
+               k: int | None = None, smt_left: float = math.inf, gap: Fraction = Fraction(1, 100)) -> CutResult:
     """Try `cut k, S, b1` on `R(π) ≥ b` (AtLeast(b); Tightest: the tightest b), or `cut k, S` on
     `valid(π)` (Validity), k = H // 2 by default. `tree` is an earlier search tree over the root box,
-    whose leaves shape S. Reward: the reach search takes up to 30% of the budget, the head 45%
-    of what is left, the tail the rest; validity: the reach half, the tail the rest."""
-    start = time.monotonic()
+    whose leaves shape S. The pieces share `allowance` by SCHEDULE (reward: reach, head, then the
+    tail the rest; validity: reach, then the tail the rest); head pieces and tightest tails stop
+    within `gap`."""
     H = u.domain.horizon
     k = H // 2 if k is None else k
     leaves = [n for n in tree.leaves() if not n.infeasible]
@@ -101,15 +101,12 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
     def run(problem, piece: Objective, share) -> SearchResult | None:
         """One piece's search, or None when the node budget has no room for it."""
         nonlocal nodes, smt_calls
-        if nodes >= budget.nodes:
+        if nodes >= allowance.nodes:
             return None
-        left_s = budget.seconds - (time.monotonic() - start)
-        sub = Budget(max(1, int(share * (budget.nodes - nodes))), max(0.0, share * left_s), budget.gap)
         ev = GoalEvaluator(problem)
-        ctx = Context(problem.variables, ev, Sensitivity(problem), piece, None, smt=smt_factory is not None,
-                      smt_left=smt_left)
-        smt = smt_factory(problem) if smt_factory else None
-        r = Search(ev, FloatTracker(problem, ev), policy, ctx, piece, sub, smt).run()
+        smt = SmtTactic(smt_factory(problem), smt_left) if smt_factory else None
+        r = Search(Problem(problem, ev, Sensitivity(problem), FloatTracker(problem, ev)), piece, policy,
+                   allowance.share(share, nodes), smt).run()
         nodes += r.nodes
         smt_calls += r.smt_calls
         return r
@@ -120,20 +117,20 @@ def cut_search(u, policy, tree: Node, objective: Objective, budget: Budget, smt_
     (ru, _), (tu, _) = children.reach, children.tail
     if not objective.bounds_reward:
         searches = []
-        for problem, share in ((ru, 0.5), (tu, 1.0)):
+        for problem, share in ((ru, SCHEDULE.cut_valid_reach), (tu, 1.0)):
             searches.append(run(problem, Validity(), share))
             if not _proved(searches[-1]):
                 return failed()
         return CutResult(Outcome.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
     hu = children.head[0]
-    reach = run(ru, Validity(), 0.3)
+    reach = run(ru, Validity(), SCHEDULE.cut_reach)
     if not _proved(reach):
         return failed()
-    head = run(hu, Tightest(budget.gap), 0.45)
+    head = run(hu, Tightest(gap), SCHEDULE.cut_head)
     if not _proved(head) or head.lower_bound is None:
         return failed()
     b1 = head.lower_bound
-    tail = run(tu, Tightest(budget.gap) if bound is None else AtLeast(bound - b1), 1.0)
+    tail = run(tu, Tightest(gap) if bound is None else AtLeast(bound - b1), 1.0)
     if not _proved(tail) or tail.lower_bound is None:
         return failed()
     lower = bound if bound is not None else b1 + tail.lower_bound

@@ -32,14 +32,15 @@ from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
 from prover.calculus.objective import Objective, Validity, reward_objective
 from prover.search.jobs import DomainRef, _plan
-from prover.policy.hand import Context
 from prover.policy.spec import PolicySpec
-from prover.search.loop import BATCH, Budget, Forest, Search, _leaf_bound
+from prover.search.allowance import SCHEDULE, Allowance, Budget
+from prover.search.loop import BATCH, Forest, Search, _leaf_bound
+from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
-from prover.search.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SEARCH_SHARE, SMT_SECONDS, VerifyResult, smt_tactic
+from prover.search.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SMT_SECONDS, VerifyResult, smt_tactic
 from prover.search.worst import Witness, WorstTracker, explore
 
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
@@ -99,10 +100,9 @@ def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, 
     use_smt = strategy in ("heuristic", "learned")
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
-    ctx = Context(u.variables, ev, sens, objective, None, smt=use_smt,
-                  smt_left=math.inf if linear else NONLINEAR_SMT_CALLS)
-    return Search(ev, tracker, policy, ctx, objective, budget, smt_tactic(u, per_call) if use_smt else None,
-                  lp=lp if strategy in LP_STRATEGIES else None, boxes=boxes)
+    smt = SmtTactic(smt_tactic(u, per_call), math.inf if linear else NONLINEAR_SMT_CALLS) if use_smt else None
+    problem = Problem(u, ev, sens, tracker, lp if strategy in LP_STRATEGIES else None, boxes)
+    return Search(problem, objective, policy, Allowance.within(budget.nodes, budget.seconds), smt)
 
 
 def run_subgoal(job: SubGoal) -> SubProof:
@@ -185,7 +185,7 @@ class Driver:
         explore(self.tracker, seed=seed)
         self.policy = spec.make()
         self.start = time.monotonic()
-        self.deadline = self.start + SEARCH_SHARE * budget.seconds
+        self.deadline = self.start + SCHEDULE.search * budget.seconds
         self.nodes = self.smt_calls = self.shipped = 0
 
     def prove(self, objective: Objective) -> ClaimRun:

@@ -20,35 +20,30 @@ from fractions import Fraction
 import numpy as np
 
 from dsl.exact import approx
-from prover.bounds.evaluation import BoxFacts, GoalEvaluator, child_arrays, round_down, to_arrays
+from prover.bounds.evaluation import BoxFacts, child_arrays, round_down, to_arrays
 from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.hand import Context, Policy
+from prover.search.allowance import SCHEDULE, Allowance, Budget
+from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node, back_up
 from prover.calculus.tactics import Leaf, Smt
-from prover.search.worst import Witness, WorstTracker, explore
+from prover.search.worst import Witness, explore
 
+__all__ = ["Budget", "Forest", "Search", "SearchResult"]   # Budget: its old import path
 
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
-TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most ...
-TIGHTEN_SHARE = 0.8 # ... with at most this share of the search's remaining time
+TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most (SCHEDULE.tighten)
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
 @dataclass(frozen=True)
 class Forest:
     """The `split` of the node above a search's several root boxes (never in a certificate)."""
-
-
-@dataclass(frozen=True)
-class Budget:
-    nodes: int = 20_000
-    seconds: float = 60.0
-    gap: Fraction = Fraction(1, 100)      # --tightest stops when (worst − L) ≤ gap · |worst|
 
 
 @dataclass(frozen=True)
@@ -63,21 +58,23 @@ class SearchResult:
     time_s: float
     root: Node = field(repr=False, compare=False)
     dominated: bool = False                # stopped because a scenario earned ≤ stop_at_or_below
+    out_of_time: bool = False              # it ended at or past its allowance's deadline
 
 
 class Search:
     """One proof search for an objective: `valid(π)`, `R(π) ≥ b` or the tightest such b."""
 
-    def __init__(self, ev: GoalEvaluator, tracker: WorstTracker, policy: Policy, ctx: Context,
-                 objective: Objective, budget: Budget, smt=None, stop_at_or_below=None,
-                 lp=None, progress: Reporter = silent, boxes=None):
-        self.ev, self.tracker, self.policy, self.ctx = ev, tracker, policy, ctx
-        self.progress = progress
-        self.objective, self.budget, self.smt = objective, budget, smt
+    def __init__(self, problem: Problem, objective: Objective, policy: Policy, allowance: Allowance,
+                 smt: SmtTactic | None = None, *, stop_at_or_below=None, progress: Reporter = silent):
+        self.problem, self.objective, self.policy, self.allowance = problem, objective, policy, allowance
+        self.ev, self.tracker, self.lp = problem.evaluator, problem.tracker, problem.lp
+        self.smt = None if smt is None else smt.call
+        # The policy's view of the search (prover.policy.hand.Context); the search updates its
+        # target and SMT counts as it goes.
+        self.ctx = Context(problem.u.variables, problem.evaluator, problem.sensitivity, objective, None,
+                           smt=smt is not None, smt_left=math.inf if smt is None else smt.calls)
+        self.progress, self.stop = progress, stop_at_or_below
         self.target: float | None = None
-        self.lp = lp                                   # an LpBounder, for `lp` leaves (or None)
-        self.stop = stop_at_or_below
-        self.boxes = boxes              # the root goals' boxes (default: the whole uncertainty box)
         self.nodes = self.smt_calls = 0
         self.heap: list = []
         self.tie = itertools.count()
@@ -86,16 +83,16 @@ class Search:
 
     def run(self) -> SearchResult:
         start = time.monotonic()
-        self.deadline = start + self.budget.seconds
+        self.deadline = self.allowance.deadline
         self._update_target()
-        root = self._roots(self.boxes or (root_box(self.ev.u.variables),))
+        root = self._roots(self.problem.boxes or (root_box(self.ev.u.variables),))
         self._report()
         while root.status is not Outcome.PROVED:
             cex = self._counterexample()
             if cex is not None:
                 return self._result(root, start, cex)
             # A split adds two nodes: stop before one would overrun the node budget.
-            if not self.heap or self.nodes + 2 > self.budget.nodes or time.monotonic() - start > self.budget.seconds:
+            if not self.heap or self.nodes + 2 > self.allowance.nodes or time.monotonic() > self.deadline:
                 break
             if self._dominated():
                 return replace(self._result(root, start, None), dominated=True)
@@ -111,12 +108,12 @@ class Search:
     def _report(self) -> None:
         worst = self.tracker.value
         detail = "" if not self.objective.bounds_reward or worst is None else f"worst found ≈ {approx(worst)}"
-        self.progress(Progress(f"{self.objective.stage} search", self.nodes, self.budget.nodes, detail))
+        self.progress(Progress(f"{self.objective.stage} search", self.nodes, self.allowance.nodes, detail))
 
     def _pop_batch(self) -> list[Node]:
         """Up to `batch` open leaves, most urgent first; closes those the target now covers."""
         out = []
-        limit = min(self.batch, (self.budget.nodes - self.nodes) // 2)
+        limit = min(self.batch, (self.allowance.nodes - self.nodes) // 2)
         while self.heap and len(out) < limit:
             node = heapq.heappop(self.heap)[2]
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
@@ -252,7 +249,7 @@ class Search:
                 continue
             n.lp_tried = True
             now = time.monotonic()
-            until = now + TIGHTEN_SHARE * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
             if not self.objective.bounds_reward:
                 got = self.lp.validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
@@ -323,8 +320,9 @@ class Search:
             status = Outcome.REFUTED
         else:
             status = Outcome.PROVED if self.objective.settled(proved, lower) else Outcome.UNKNOWN
+        end = time.monotonic()
         return SearchResult(status, self.objective, self.objective.proved_claim(lower), lower, cex, self.nodes,
-                            self.smt_calls, time.monotonic() - start, root)
+                            self.smt_calls, end - start, root, out_of_time=end >= self.deadline)
 
 
 def _leaf_values(root: Node):

@@ -23,9 +23,11 @@ from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
 from prover.bounds.evaluation import GoalEvaluator
 from prover.bounds.lp_leaf import LpBounder
-from prover.policy.hand import Context, make_policy
+from prover.policy.hand import make_policy
 from prover.calculus.progress import Progress, Reporter, silent
-from prover.search.loop import Budget, Search, SearchResult
+from prover.search.allowance import SCHEDULE, Allowance, Budget
+from prover.search.loop import Search, SearchResult
+from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
@@ -55,7 +57,6 @@ class VerifyResult:
 STOP_REASONS = ("bound proved", "gap reached", "refuted", "dominated", "node budget", "time limit",
                 "search exhausted", "solver unknown", "irrational model")
 
-SEARCH_SHARE = 0.7      # of --time-limit; the rest is for checking the certificate
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
 NONLINEAR_SMT_CALLS = 0 # per search. Z3 rarely closes nonlinear boxes within a short limit; on the
                         # nonlinear bench goals one call per search cost 2 proofs and 4x the median
@@ -99,29 +100,30 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
-    tactic = smt_tactic(u, per_call) if use_smt else None
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
+    tactic = SmtTactic(smt_tactic(u, per_call), smt_left) if use_smt else None
     lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
+    problem = Problem(u, ev, sens, tracker, lp)
+    # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
+    total = Allowance(budget.nodes, start + SCHEDULE.search * budget.seconds)
 
-    def search(objective: Objective, spent_nodes: int, spent_s: float, share: float = 1.0,
+    def search(objective: Objective, spent_nodes: int, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
-        # The searches get 70% of the time: the independent check of the certificate follows.
-        seconds = (share if time_share is None else time_share) * (SEARCH_SHARE * budget.seconds - spent_s)
-        left = Budget(max(1, int(share * (budget.nodes - spent_nodes))), max(0.0, seconds), budget.gap)
-        ctx = Context(u.variables, ev, sens, objective, None, smt=use_smt, smt_left=smt_left)
-        result = Search(ev, tracker, policy, ctx, objective, left, tactic, stop_at_or_below, lp, progress).run()
+        left = total.share(share, spent_nodes, time_share)
+        result = Search(problem, objective, policy, left, tactic, stop_at_or_below=stop_at_or_below,
+                        progress=progress).run()
         limits[id(result)] = left
         return result
 
-    limits: dict = {}           # id(search result) → the Budget it ran under
+    limits: dict = {}           # id(search result) → the Allowance it ran under
 
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
     cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
     factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
     target = reward_objective(bound, budget.gap)
-    valid = plain = search(Validity(), 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
-                           VALID_PLAIN_TIME if cuts else 1.0)
+    valid = plain = search(Validity(), 0, SCHEDULE.valid_plain_nodes if cuts else 1.0,
+                           SCHEDULE.valid_plain_time if cuts else 1.0)
     if valid.status is Outcome.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in valid.root.leaves()):
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
                          f"uncertainty box, so every claim would hold vacuously")
@@ -137,11 +139,11 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
             spent, used = sum(p.nodes for p in parts), time.monotonic() - start
             share = 1.0 / (len(positions) - i)
             nodes_left = share_of_budget * budget.nodes - spent
-            seconds = share * (share_of_budget * SEARCH_SHARE * budget.seconds - used)
+            seconds = share * (share_of_budget * SCHEDULE.search * budget.seconds - used)
             if share * nodes_left < MIN_CUT_NODES:
                 continue                # no room for the pieces' searches within the node budget
-            left = Budget(int(share * nodes_left), max(0.0, seconds), budget.gap)
-            cut = cut_search(u, policy, plain.root, objective, left, factory, k, smt_left)
+            left = Allowance.within(int(share * nodes_left), seconds)
+            cut = cut_search(u, policy, plain.root, objective, left, factory, k, smt_left, budget.gap)
             parts.append(cut)
             if cut.status is Outcome.PROVED and (best.status is not Outcome.PROVED or
                                                 (objective.bounds_reward and cut.lower_bound > best.lower_bound)):
@@ -151,23 +153,19 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     H = domain.horizon
     if cuts:
         valid = try_cuts(Validity(), plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
-                         VALID_SHARE)
+                         SCHEDULE.valid_with_cuts)
         if valid.status is not Outcome.PROVED:
             # The reward search needs validity first: what was kept for it goes to one more cut.
             valid = try_cuts(Validity(), plain, (H // 2,), 1.0)
     reward = None
     if valid.status is Outcome.PROVED:
-        plain = search(target, sum(p.nodes for p in parts), time.monotonic() - start,
-                       PLAIN_SHARE if cuts else 1.0)
+        plain = search(target, sum(p.nodes for p in parts), SCHEDULE.reward_plain if cuts else 1.0)
         parts.append(plain)
         reward = try_cuts(target, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
     valid, reward = _spend_the_rest(search, valid, reward, target, parts, limits, budget, start, tracker)
     result = _combine(u, target, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
     stats = getattr(policy, "stats", None)
     return result if stats is None else replace(result, policy_stats=dict(stats))
-
-
-RERUN_GAIN = 6 / 5      # a last search over what the stages left runs only with this much more room
 
 
 def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, budget: Budget, start, tracker):
@@ -184,10 +182,11 @@ def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, bud
     plains = [p for p in parts if id(p) in limits and p.objective == wanted]
     biggest = max(plains, key=lambda p: p.nodes, default=None)
     used_s = time.monotonic() - start
-    nodes_left, seconds_left = budget.nodes - sum(p.nodes for p in parts), SEARCH_SHARE * budget.seconds - used_s
-    if biggest is None or nodes_left < RERUN_GAIN * biggest.nodes or seconds_left < RERUN_GAIN * biggest.time_s:
+    nodes_left, seconds_left = budget.nodes - sum(p.nodes for p in parts), SCHEDULE.search * budget.seconds - used_s
+    gain = SCHEDULE.rerun_gain
+    if biggest is None or nodes_left < gain * biggest.nodes or seconds_left < gain * biggest.time_s:
         return valid, reward
-    again = search(wanted, sum(p.nodes for p in parts), used_s)
+    again = search(wanted, sum(p.nodes for p in parts))
     parts.append(again)
     if validity_open:
         return (again, reward) if again.status is Outcome.PROVED or again.counterexample else (valid, reward)
@@ -198,11 +197,6 @@ def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, bud
 LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
-VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...
-VALID_PLAIN_TIME = 0.4  # ... and of the time: its mean-value forms cost more per node than cuts
-VALID_SHARE = 0.6       # of the budget, for the validity claim with its cuts (at H/2, H/4, 3H/4)
-PLAIN_SHARE = 0.85      # of the reward search's budget, before cuts are tried (H/4, then H/2): with
-                        # mean-value leaves the plain search rarely needs them (docs/benchmarks.md)
 
 
 def _worth_a_cut(result, objective: Objective, tracker: WorstTracker) -> bool:
@@ -222,14 +216,14 @@ def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budge
     (the whole budget's first, then the share the open search ran under)."""
     if nodes + 2 > budget.nodes:
         return "node budget"
-    if elapsed >= SEARCH_SHARE * budget.seconds:
+    if elapsed >= SCHEDULE.search * budget.seconds:
         return "time limit"
     left = limits.get(id(result))
     if left is None:                                    # a cut: its pieces ran out of their shares
         return "time limit"
     if result.nodes + 2 > left.nodes:
         return "node budget"
-    return "time limit" if result.time_s >= left.seconds else "search exhausted"
+    return "time limit" if result.out_of_time else "search exhausted"
 
 
 def _combine(u, target: Objective, strategy, valid: SearchResult, reward: SearchResult | None,
@@ -278,7 +272,7 @@ def _combine(u, target: Objective, strategy, valid: SearchResult, reward: Search
 
 def _spent(nodes: int, elapsed: float, budget: Budget) -> str:
     return (f": {nodes} of {budget.nodes} nodes, searched {elapsed:.1f}s of the {budget.seconds:g}s limit, "
-            f"{SEARCH_SHARE:.0%} of which is for the search and the rest for checking a certificate")
+            f"{SCHEDULE.search:.0%} of which is for the search and the rest for checking a certificate")
 
 
 def _gap_note(target: Objective, lower: Fraction, worst: Fraction | None) -> str:

@@ -25,6 +25,7 @@ from prover.calculus.goals import root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
 from prover.calculus.unroll import point_scenario, unroll
+from prover.search.allowance import SCHEDULE
 from prover.search.verify import VerifyResult
 from prover.search.worst import Witness
 
@@ -45,9 +46,6 @@ def replay(u, answer: zb.SmtAnswer, claim: Claim) -> Witness | None:
                         f"scenario={s}")
 
 
-PROVE_SHARE = 0.5        # of the time limit for the queries; the rest is for checking the certificate
-
-
 def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float,
               gap: Fraction = Fraction(1, 100)) -> VerifyResult:
     start = time.monotonic()
@@ -66,7 +64,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
                             "z3", cert, note, why)
 
     # The queries get half the time: the certificate's check asks Z3 the reward query again.
-    left = lambda: max(0.1, PROVE_SHARE * seconds - (time.monotonic() - start))   # noqa: E731
+    left = lambda: max(0.1, SCHEDULE.z3_prove * seconds - (time.monotonic() - start))   # noqa: E731
     valid = zb.check(u, box, Validity(), left(), compiler)
     calls += 1
     if valid.status is Outcome.REFUTED:
@@ -77,7 +75,7 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
         return done(Outcome.UNKNOWN, note=f"Z3 could not decide validity ({valid.reason})")
     worst, target = None, bound
     if bound is None:
-        status, value, point = zb.minimize_reward(u, box, OPTIMIZE_SHARE * left(), compiler)
+        status, value, point = zb.minimize_reward(u, box, SCHEDULE.z3_optimize * left(), compiler)
         calls += 1
         if status != "optimal":
             found = bisect_minimum(u, box, left, gap)
@@ -103,9 +101,6 @@ def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float
             raise InternalError(f"Z3's optimum {target} is not a lower bound: R = {w.outcome.reward} in a model")
         return done(Outcome.REFUTED, worst=w, cex=w)
     return done(Outcome.UNKNOWN, worst=worst, note=f"Z3 could not decide R >= {target} ({answer.reason})")
-
-
-OPTIMIZE_SHARE = 1 / 2      # of the time left, for z3 Optimize; the bisection gets the rest
 
 
 def _bisected(found: "Bisection", domain, plan, calls: int, done) -> VerifyResult:

@@ -21,6 +21,7 @@ from prover.search.cut_search import cut_search
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Tightest
 from prover.policy.hand import make_policy
+from prover.search.allowance import Allowance
 from prover.search.loop import Budget
 from prover.calculus.tactics import TacticError
 from prover.calculus.certificate import tree_json
@@ -54,7 +55,7 @@ def cut_proof():
     base = verify_search(d, plan, None, "smear", Budget(3000, 20))
     u = unroll(d, plan)
     c = cut_search(u, make_policy("smear"), base.searches[1].root, Tightest(Fraction(1, 20)),
-                   Budget(20_000, 20, Fraction(1, 20)), k=3)
+                   Allowance.within(20_000, 20), k=3, gap=Fraction(1, 20))
     assert c.cut is not None and c.lower_bound is not None
     cert = certificate(d, plan, c.lower_bound, tree_json(base.searches[0].root, u), c.tree(), "smear", {})
     return d, plan, u, c, cert, base

@@ -61,12 +61,12 @@ def test_one_writer_for_proof_trees():
     """The split proofs the distributed driver ships are the JSON of `tree_json`, node for node."""
     from prover.bounds.evaluation import GoalEvaluator
     from prover.bounds.sensitivity import Sensitivity
-    from prover.policy.hand import Context
+    from prover.search.allowance import Allowance
+    from prover.search.problem import Problem
     from prover.search.worst import FloatTracker
     u = _problem("sir")
     ev = GoalEvaluator(u)
-    objective = Tightest()
-    ctx = Context(u.variables, ev, Sensitivity(u), objective, None)
-    root = Search(ev, FloatTracker(u, ev), make_policy("smear"), ctx, objective, Budget(60, 30)).run().root
+    problem = Problem(u, ev, Sensitivity(u), FloatTracker(u, ev))
+    root = Search(problem, Tightest(), make_policy("smear"), Allowance.within(60, 30)).run().root
     assert not root.is_leaf
     assert subtrees(root, u)[0][0] == tree_json(root, u)

@@ -15,7 +15,9 @@ from prover.bounds.evaluation import GoalEvaluator, child_arrays, to_arrays
 from prover.calculus.goals import root_box
 from prover.calculus.objective import AtLeast, Validity
 from prover.policy.hand import Context, Heuristic, Smear, mid_split
-from prover.search.loop import Budget, Search
+from prover.search.allowance import Allowance
+from prover.search.loop import Search
+from prover.search.problem import Problem
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import unroll
 from prover.search.worst import FloatTracker
@@ -35,10 +37,15 @@ def _setup(stem, plan, objective):
     return u, ev, Context(u.variables, ev, Sensitivity(u), objective, None)
 
 
+def _search(u, ev, objective, nodes):
+    problem = Problem(u, ev, Sensitivity(u), FloatTracker(u, ev))
+    return Search(problem, objective, Smear(), Allowance.within(nodes, 30))
+
+
 def test_reward_views_take_the_better_of_interval_and_mean_value_bounds():
     bound = SIR_BOUND                    # SIR's reward proofs close by the mean-value form
     u, ev, ctx = _setup("sir", SIR_PLAN, AtLeast(bound))
-    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, AtLeast(bound), Budget(200, 30))
+    search = _search(u, ev, AtLeast(bound), 200)
     nodes = list(_walk(search.run().root))
     lo, hi = np.array([n.flo for n in nodes]), np.array([n.fhi for n in nodes])
     facts = ev.facts(lo, hi)
@@ -63,7 +70,7 @@ def test_validity_views_count_the_conditions_the_mean_value_form_leaves_open():
 
 def test_heuristic_takes_the_best_midpoint_split_over_all_variables():
     u, ev, ctx = _setup("drone", DRONE_PLAN, AtLeast(DRONE_BOUND))
-    search = Search(ev, FloatTracker(u, ev), Smear(), ctx, AtLeast(DRONE_BOUND), Budget(60, 30))
+    search = _search(u, ev, AtLeast(DRONE_BOUND), 60)
     nodes = [n for n in _walk(search.run().root) if any(a < b for a, b in n.goal.box)][:24]
     chosen = Heuristic()._splits(nodes, ctx)
     smear = Smear().scores_batch(nodes, ctx)

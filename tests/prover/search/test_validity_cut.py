@@ -22,6 +22,7 @@ from prover.search.cut_search import cut_search
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Validity
 from prover.policy.hand import make_policy
+from prover.search.allowance import Allowance
 from prover.search.loop import Budget
 from prover.calculus.outcome import Outcome
 from prover.calculus.tactics import TacticError
@@ -69,7 +70,7 @@ def valid_cut():
     base = verify_search(d, plan, None, "smear", Budget(400, 20))
     stalled = base.searches[0]
     assert stalled.status is not Outcome.PROVED          # splitting alone stalls within 400 nodes
-    c = cut_search(u, make_policy("heuristic"), stalled.root, Validity(), Budget(4000, 60), k=2)
+    c = cut_search(u, make_policy("heuristic"), stalled.root, Validity(), Allowance.within(4000, 60), k=2)
     assert c.status is Outcome.PROVED and c.cut.b1 is None
     reward = verify_search(d, plan, Fraction(-10**6), "smear", Budget(4000, 60)).searches[-1]
     cert = certificate(d, plan, Fraction(-10**6), c.tree(), tree_json(reward.root, u), "heuristic", {})
