@@ -90,55 +90,69 @@ def cut_search(u, policy, tree: Node, objective: Objective, allowance: Allowance
     if H < 2 or not leaves:
         return CutResult(Outcome.UNKNOWN, None, None)
     S = reachable_box(u, k, leaves)
-    bound = objective.bound
+    pieces = _Pieces(policy, allowance, smt_factory, smt_left)
     if not objective.bounds_reward:
-        probe, claim = Cut(k, S, None), Validity()
-    else:
-        probe, claim = Cut(k, S, Fraction(0)), AtLeast(bound if bound is not None else Fraction(0))
-    children = cut_children(u, Goal(root_box(u.variables), claim), probe)
-    nodes = smt_calls = 0
+        return _validity_cut(u, Cut(k, S, None), pieces)
+    return _reward_cut(u, k, S, objective.bound, gap, pieces)
 
-    def run(problem, piece: Objective, share) -> SearchResult | None:
+
+class _Pieces:
+    """The searches of one cut's pieces, sharing its allowance; counts their nodes and SMT calls."""
+
+    def __init__(self, policy, allowance: Allowance, smt_factory, smt_left: float):
+        self.policy, self.allowance, self.smt_factory, self.smt_left = policy, allowance, smt_factory, smt_left
+        self.nodes = self.smt_calls = 0
+
+    def run(self, problem, piece: Objective, share: float) -> SearchResult | None:
         """One piece's search, or None when the node budget has no room for it."""
-        nonlocal nodes, smt_calls
-        if nodes >= allowance.nodes:
+        if self.nodes >= self.allowance.nodes:
             return None
         ev = GoalEvaluator(problem)
-        smt = SmtTactic(smt_factory(problem), smt_left) if smt_factory else None
-        r = Search(Problem(problem, ev, Sensitivity(problem), FloatTracker(problem, ev)), piece, policy,
-                   allowance.share(share, nodes), smt).run()
-        nodes += r.nodes
-        smt_calls += r.smt_calls
+        smt = SmtTactic(self.smt_factory(problem), self.smt_left) if self.smt_factory else None
+        r = Search(Problem(problem, ev, Sensitivity(problem), FloatTracker(problem, ev)), piece, self.policy,
+                   self.allowance.share(share, self.nodes), smt).run()
+        self.nodes += r.nodes
+        self.smt_calls += r.smt_calls
         return r
 
-    def failed() -> CutResult:
-        return CutResult(Outcome.UNKNOWN, None, None, nodes=nodes, smt_calls=smt_calls)
+    def failed(self) -> CutResult:
+        return CutResult(Outcome.UNKNOWN, None, None, nodes=self.nodes, smt_calls=self.smt_calls)
 
+
+def _validity_cut(u, cut: Cut, pieces: _Pieces) -> CutResult:
+    """`cut k, S` on valid(π): the reach search, then the tail's."""
+    children = cut_children(u, Goal(root_box(u.variables), Validity()), cut)
     (ru, _), (tu, _) = children.reach, children.tail
-    if not objective.bounds_reward:
-        searches = []
-        for problem, share in ((ru, SCHEDULE.cut_valid_reach), (tu, 1.0)):
-            searches.append(run(problem, Validity(), share))
-            if not _proved(searches[-1]):
-                return failed()
-        return CutResult(Outcome.PROVED, None, probe, tuple(r.root for r in searches), (ru, tu), nodes, smt_calls)
-    hu = children.head[0]
-    reach = run(ru, Validity(), SCHEDULE.cut_reach)
+    searches = []
+    for problem, share in ((ru, SCHEDULE.cut_valid_reach), (tu, 1.0)):
+        searches.append(pieces.run(problem, Validity(), share))
+        if not _proved(searches[-1]):
+            return pieces.failed()
+    return CutResult(Outcome.PROVED, None, cut, tuple(r.root for r in searches), (ru, tu), pieces.nodes,
+                     pieces.smt_calls)
+
+
+def _reward_cut(u, k: int, S, bound: Fraction | None, gap: Fraction, pieces: _Pieces) -> CutResult:
+    """`cut k, S, b1` on R(π) ≥ bound (None: tightest): reach, then the head's tightest b1, then
+    the tail's b − b1 (or its own tightest bound, the cut certifying their sum)."""
+    probe = Cut(k, S, Fraction(0))
+    children = cut_children(u, Goal(root_box(u.variables), AtLeast(bound if bound is not None else Fraction(0))), probe)
+    (ru, _), (hu, _), (tu, _) = children.reach, children.head, children.tail
+    reach = pieces.run(ru, Validity(), SCHEDULE.cut_reach)
     if not _proved(reach):
-        return failed()
-    head = run(hu, Tightest(gap), SCHEDULE.cut_head)
+        return pieces.failed()
+    head = pieces.run(hu, Tightest(gap), SCHEDULE.cut_head)
     if not _proved(head) or head.lower_bound is None:
-        return failed()
+        return pieces.failed()
     b1 = head.lower_bound
-    tail = run(tu, Tightest(gap) if bound is None else AtLeast(bound - b1), 1.0)
+    tail = pieces.run(tu, Tightest(gap) if bound is None else AtLeast(bound - b1), 1.0)
     if not _proved(tail) or tail.lower_bound is None:
-        return failed()
+        return pieces.failed()
     lower = bound if bound is not None else b1 + tail.lower_bound
-    cut = Cut(k, S, b1)
     # the tail's proof trees were built for the claim R_tail ≥ its own bound; the certificate
     # states b − b1 with b = lower, which is exactly the tail's certified bound
-    return CutResult(Outcome.PROVED, lower, cut, tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
-                     nodes, smt_calls)
+    return CutResult(Outcome.PROVED, lower, Cut(k, S, b1), tuple(r.root for r in (reach, head, tail)), (ru, hu, tu),
+                     pieces.nodes, pieces.smt_calls)
 
 
 def _proved(r: SearchResult | None) -> bool:

@@ -90,87 +90,109 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
     # and must not eat the search's time limit.
     policy = make_policy(strategy) if policy is None else policy
-    start = time.monotonic()
-    u = unroll(domain, plan)
-    ev = GoalEvaluator(u)
-    tracker = WorstTracker(u, ev)
-    explore(tracker, seed=seed)
-    sens = Sensitivity(u)
-    use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
-    linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
-    # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
-    per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
-    smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
-    tactic = SmtTactic(smt_tactic(u, per_call), smt_left) if use_smt else None
-    lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
-    problem = Problem(u, ev, sens, tracker, lp)
-    # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
-    total = Allowance(budget.nodes, start + SCHEDULE.search * budget.seconds)
-
-    def search(objective: Objective, spent_nodes: int, share: float = 1.0,
-               time_share: float | None = None) -> SearchResult:
-        left = total.share(share, spent_nodes, time_share)
-        result = Search(problem, objective, policy, left, tactic, stop_at_or_below=stop_at_or_below,
-                        progress=progress).run()
-        limits[id(result)] = left
-        return result
-
-    limits: dict = {}           # id(search result) → the Allowance it ran under
-
+    run = Verification(domain, plan, strategy, policy, budget, seed, smt, use_lp, stop_at_or_below, progress)
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
-    cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
-    factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+    cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not run.linear
+    valid = run.prove_validity(cuts)
     target = reward_objective(bound, budget.gap)
-    valid = plain = search(Validity(), 0, SCHEDULE.valid_plain_nodes if cuts else 1.0,
-                           SCHEDULE.valid_plain_time if cuts else 1.0)
-    if valid.status is Outcome.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in valid.root.leaves()):
-        raise InputError(f"{domain.filename}: no admissible scenario: the assumes exclude the whole "
-                         f"uncertainty box, so every claim would hold vacuously")
-    parts = [valid]
+    reward = run.prove_reward(target, cuts) if valid.status is Outcome.PROVED else None
+    valid, reward = _spend_the_rest(run, valid, reward, target)
+    result = _combine(run, target, valid, reward)
+    stats = getattr(policy, "stats", None)
+    return result if stats is None else replace(result, policy_stats=dict(stats))
 
-    def try_cuts(objective: Objective, plain: SearchResult, positions, share_of_budget: float):
+
+class Verification:
+    """One `verify_search` run: the plan's problem, its tactics, and the searches run so far
+    (`parts`, in order) with the allowance each plain search ran under (`limits`)."""
+
+    def __init__(self, domain: Domain, plan: Plan, strategy: str, policy, budget: Budget, seed: int,
+                 smt: bool | None, use_lp: bool | None, stop_at_or_below, progress: Reporter):
+        self.start = time.monotonic()
+        self.u = u = unroll(domain, plan)
+        self.strategy, self.policy, self.budget = strategy, policy, budget
+        self.stop, self.progress = stop_at_or_below, progress
+        ev = GoalEvaluator(u)
+        self.tracker = WorstTracker(u, ev)
+        explore(self.tracker, seed=seed)
+        use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
+        self.linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
+        # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
+        per_call = min(SMT_SECONDS if self.linear else SMT_SECONDS / 10, budget.seconds / 20)
+        self.smt_left = math.inf if self.linear else NONLINEAR_SMT_CALLS
+        self.tactic = SmtTactic(smt_tactic(u, per_call), self.smt_left) if use_smt else None
+        self.factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+        lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
+        self.problem = Problem(u, ev, Sensitivity(u), self.tracker, lp)
+        # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
+        self.total = Allowance(budget.nodes, self.start + SCHEDULE.search * budget.seconds)
+        self.parts: list = []
+        self.limits: dict = {}          # id(search result) → the Allowance it ran under
+
+    @property
+    def spent(self) -> int:
+        return sum(p.nodes for p in self.parts)
+
+    def search(self, objective: Objective, share: float = 1.0, time_share: float | None = None) -> SearchResult:
+        """A plain search with `share` of the nodes left (and `time_share` of the time left)."""
+        left = self.total.share(share, self.spent, time_share)
+        result = Search(self.problem, objective, self.policy, left, self.tactic, stop_at_or_below=self.stop,
+                        progress=self.progress).run()
+        self.limits[id(result)] = left
+        self.parts.append(result)
+        return result
+
+    def prove_validity(self, cuts: bool) -> SearchResult:
+        """The plain validity search, then (with `cuts`) cuts at H/2, H/4, 3H/4 while it stalls."""
+        plain = self.search(Validity(), SCHEDULE.valid_plain_nodes if cuts else 1.0,
+                            SCHEDULE.valid_plain_time if cuts else 1.0)
+        if plain.status is Outcome.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in plain.root.leaves()):
+            raise InputError(f"{self.u.domain.filename}: no admissible scenario: the assumes exclude the whole "
+                             f"uncertainty box, so every claim would hold vacuously")
+        if not cuts:
+            return plain
+        H = self.u.domain.horizon
+        valid = self.try_cuts(Validity(), plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
+                              SCHEDULE.valid_with_cuts)
+        if valid.status is not Outcome.PROVED:
+            # The reward search needs validity first: what was kept for it goes to one more cut.
+            valid = self.try_cuts(Validity(), plain, (H // 2,), 1.0)
+        return valid
+
+    def prove_reward(self, target: Objective, cuts: bool):
+        """The plain reward search, then (with `cuts`) cuts at H/4 and H/2 while it stalls."""
+        plain = self.search(target, SCHEDULE.reward_plain if cuts else 1.0)
+        H = self.u.domain.horizon
+        return self.try_cuts(target, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
+
+    def try_cuts(self, objective: Objective, plain: SearchResult, positions, share_of_budget: float):
         """Cut attempts at `positions` while the claim stays unproved, each with an equal share of
         what is left of `share_of_budget` of the budget; the best proof found (or `plain`)."""
-        best = plain
+        best, budget = plain, self.budget
         for i, k in enumerate(positions):
-            if not _worth_a_cut(best, objective, tracker):
+            if not _worth_a_cut(best, objective, self.tracker):
                 break
-            spent, used = sum(p.nodes for p in parts), time.monotonic() - start
+            used = time.monotonic() - self.start
             share = 1.0 / (len(positions) - i)
-            nodes_left = share_of_budget * budget.nodes - spent
+            nodes_left = share_of_budget * budget.nodes - self.spent
             seconds = share * (share_of_budget * SCHEDULE.search * budget.seconds - used)
             if share * nodes_left < MIN_CUT_NODES:
                 continue                # no room for the pieces' searches within the node budget
             left = Allowance.within(int(share * nodes_left), seconds)
-            cut = cut_search(u, policy, plain.root, objective, left, factory, k, smt_left, budget.gap)
-            parts.append(cut)
+            cut = cut_search(self.u, self.policy, plain.root, objective, left, self.factory, k, self.smt_left,
+                             budget.gap)
+            self.parts.append(cut)
             if cut.status is Outcome.PROVED and (best.status is not Outcome.PROVED or
                                                 (objective.bounds_reward and cut.lower_bound > best.lower_bound)):
                 best = cut
         return best
 
-    H = domain.horizon
-    if cuts:
-        valid = try_cuts(Validity(), plain, tuple(dict.fromkeys((H // 2, max(1, H // 4), 3 * H // 4))),
-                         SCHEDULE.valid_with_cuts)
-        if valid.status is not Outcome.PROVED:
-            # The reward search needs validity first: what was kept for it goes to one more cut.
-            valid = try_cuts(Validity(), plain, (H // 2,), 1.0)
-    reward = None
-    if valid.status is Outcome.PROVED:
-        plain = search(target, sum(p.nodes for p in parts), SCHEDULE.reward_plain if cuts else 1.0)
-        parts.append(plain)
-        reward = try_cuts(target, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
-    valid, reward = _spend_the_rest(search, valid, reward, target, parts, limits, budget, start, tracker)
-    result = _combine(u, target, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
-    stats = getattr(policy, "stats", None)
-    return result if stats is None else replace(result, policy_stats=dict(stats))
 
-
-def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, budget: Budget, start, tracker):
+def _spend_the_rest(run: Verification, valid, reward, target: Objective):
     """The staged searches keep shares of the budget for each other; when a claim is still open
     and what is left is clearly more than its plain search had, search it once more with all of it."""
+    parts, budget, tracker = run.parts, run.budget, run.tracker
     validity_open = valid.status is not Outcome.PROVED
     wanted, last = (Validity(), valid) if validity_open else (target, reward)
     if last is None or (last.status is Outcome.PROVED and not (
@@ -179,15 +201,14 @@ def _spend_the_rest(search, valid, reward, target: Objective, parts, limits, bud
         return valid, reward
     if last.counterexample is not None or any(p.dominated for p in parts):
         return valid, reward
-    plains = [p for p in parts if id(p) in limits and p.objective == wanted]
+    plains = [p for p in parts if id(p) in run.limits and p.objective == wanted]
     biggest = max(plains, key=lambda p: p.nodes, default=None)
-    used_s = time.monotonic() - start
-    nodes_left, seconds_left = budget.nodes - sum(p.nodes for p in parts), SCHEDULE.search * budget.seconds - used_s
+    used_s = time.monotonic() - run.start
+    nodes_left, seconds_left = budget.nodes - run.spent, SCHEDULE.search * budget.seconds - used_s
     gain = SCHEDULE.rerun_gain
     if biggest is None or nodes_left < gain * biggest.nodes or seconds_left < gain * biggest.time_s:
         return valid, reward
-    again = search(wanted, sum(p.nodes for p in parts))
-    parts.append(again)
+    again = run.search(wanted)
     if validity_open:
         return (again, reward) if again.status is Outcome.PROVED or again.counterexample else (valid, reward)
     better = again.status is Outcome.PROVED and (last.status is not Outcome.PROVED or again.lower_bound > last.lower_bound)
@@ -226,48 +247,55 @@ def _stop_reason(result, limits: dict, nodes: int, elapsed: float, budget: Budge
     return "time limit" if result.out_of_time else "search exhausted"
 
 
-def _combine(u, target: Objective, strategy, valid: SearchResult, reward: SearchResult | None,
-             tracker: WorstTracker, parts, start, budget: Budget, limits: dict,
-             progress: Reporter = silent) -> VerifyResult:
-    bound = target.bound
-    plan = u.plan
-    nodes, smt_calls = sum(p.nodes for p in parts), sum(p.smt_calls for p in parts)
-    elapsed = time.monotonic() - start
+def _combine(run: Verification, target: Objective, valid: SearchResult, reward: SearchResult | None) -> VerifyResult:
+    """The verdict of the searches: refuted by a replayed counterexample, unknown while a claim
+    is open (or the plan is dominated), else proved once the checker accepts the certificate."""
+    parts, tracker, budget = run.parts, run.tracker, run.budget
+    bound, plan = target.bound, run.u.plan
+    nodes, smt_calls = run.spent, sum(p.smt_calls for p in parts)
+    elapsed = time.monotonic() - run.start
     cex = valid.counterexample or (reward.counterexample if reward else None) or tracker.invalid
     if cex is None and tracker.lowest and target.refutes(tracker.lowest.outcome):
         cex = tracker.lowest
     if cex is not None:
         # An invalid plan has no worst-case reward: a reward seen in some valid scenario would mislead.
         worst = None if cex.outcome.violation else tracker.lowest
-        return VerifyResult(Outcome.REFUTED, plan, bound, None, worst, cex, nodes, smt_calls, elapsed, strategy,
+        return VerifyResult(Outcome.REFUTED, plan, bound, None, worst, cex, nodes, smt_calls, elapsed, run.strategy,
                             stop_reason="refuted", searches=tuple(parts))
     lower = reward.lower_bound if reward and reward.status is Outcome.PROVED else None
     if lower is None or any(p.dominated for p in parts):
         open_search = valid if valid.status is not Outcome.PROVED else reward
-        why = _stop_reason(open_search, limits, nodes, elapsed, budget)
+        why = _stop_reason(open_search, run.limits, nodes, elapsed, budget)
         what = "validity" if valid.status is not Outcome.PROVED else "bound"
         note = f"{what} not proved within budget ({why}{_spent(nodes, elapsed, budget)})"
         if any(p.dominated for p in parts):
             note, lower, why = "dominated: a scenario earns no more than the best certified bound", None, "dominated"
         return VerifyResult(Outcome.UNKNOWN, plan, bound, None, tracker.lowest, None, nodes, smt_calls, elapsed,
-                            strategy, note=note, stop_reason=why, searches=tuple(parts))
+                            run.strategy, note=note, stop_reason=why, searches=tuple(parts))
+    return _certified(run, target, valid, reward, lower, elapsed)
+
+
+def _certified(run: Verification, target: Objective, valid, reward, lower: Fraction, elapsed: float) -> VerifyResult:
+    """Proved, with the certificate the independent checker accepted (unknown if it ran out of time)."""
+    parts, tracker, budget, u = run.parts, run.tracker, run.budget, run.u
+    nodes, smt_calls = run.spent, sum(p.smt_calls for p in parts)
     note = _gap_note(target, lower, tracker.value)
-    why = "bound proved" if bound is not None else "gap reached"
+    why = "bound proved" if target.bound is not None else "gap reached"
     if note:
-        why = _stop_reason(reward, limits, nodes, elapsed, budget)
+        why = _stop_reason(reward, run.limits, nodes, elapsed, budget)
         note = f"{note} ({why}{_spent(nodes, elapsed, budget)})"
     stats = {"nodes": nodes, "smt_calls": smt_calls}
-    progress(Progress("checking the certificate", 0, None))
+    run.progress(Progress("checking the certificate", 0, None))
     try:
-        cert = checked_certificate(u.domain, plan, lower, _tree(valid, u), _tree(reward, u), strategy, stats,
-                                   deadline=start + budget.seconds)
+        cert = checked_certificate(u.domain, u.plan, lower, _tree(valid, u), _tree(reward, u), run.strategy, stats,
+                                   deadline=run.start + budget.seconds)
     except CheckUnfinished as exc:              # unconfirmed is unknown, never proved
-        return VerifyResult(Outcome.UNKNOWN, plan, bound, None, tracker.lowest, None, nodes, smt_calls,
-                            time.monotonic() - start, strategy, note=str(exc), stop_reason="time limit",
+        return VerifyResult(Outcome.UNKNOWN, u.plan, target.bound, None, tracker.lowest, None, nodes, smt_calls,
+                            time.monotonic() - run.start, run.strategy, note=str(exc), stop_reason="time limit",
                             searches=tuple(parts))
-    elapsed = time.monotonic() - start          # the independent check is part of the time reported
-    return VerifyResult(Outcome.PROVED, plan, bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
-                        strategy, cert, note, stop_reason=why, searches=tuple(parts))
+    elapsed = time.monotonic() - run.start      # the independent check is part of the time reported
+    return VerifyResult(Outcome.PROVED, u.plan, target.bound, lower, tracker.lowest, None, nodes, smt_calls, elapsed,
+                        run.strategy, cert, note, stop_reason=why, searches=tuple(parts))
 
 
 def _spent(nodes: int, elapsed: float, budget: Budget) -> str:
