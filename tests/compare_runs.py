@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = sorted((ROOT / "corpus" / "domains").glob("*.rwd"))
 STRATEGIES = ("heuristic", "smear", "largest-first")
 TIME_LIMIT = "100000"  # never binding: the node budgets below are
+SECONDS = re.compile(r"\d+(?:\.\d+)?(?: ?s\b)")   # "21.2s", "0.5 s" in notes and stop details
 TIMING_KEYS = {"time_s", "wall_s", "elapsed_s", "seconds", "time", "times", "cpu_s"}
 
 
@@ -101,6 +103,8 @@ def differences(old, new, path="") -> list[str]:
         for i, (a, b) in enumerate(zip(old, new)):
             found += differences(a, b, f"{path}[{i}]")
         return found
+    if isinstance(old, str) and isinstance(new, str):
+        old, new = SECONDS.sub("<t>s", old), SECONDS.sub("<t>s", new)
     if old != new:
         return [f"{path}: {json.dumps(old)[:200]} != {json.dumps(new)[:200]}"]
     return []
