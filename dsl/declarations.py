@@ -1,4 +1,5 @@
-"""Declaration-level checks (DSL.md §3) and the construction of the `Domain`.
+"""Declaration-level checks (DSL.md §3), the construction of the `Domain`, and `check_program`,
+the type checker's entry point.
 
 Expression typing lives in `typecheck.ExprChecker`; this module decides which names each
 declaration sees, evaluates bounds, and enforces the one-per-file and one-per-name rules.
@@ -7,12 +8,35 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from functools import partial
 import math
 
 from dsl import ast
+from dsl.errors import DslTypeError
 from dsl.model import Action, Arg, Domain, Var
 from dsl.ranges import RangeEvaluator
-from dsl.typecheck import MAX_ARG_VALUES, MAX_HORIZON, MAX_INSTANCES, Checker, Scope, a_type
+from dsl.typecheck import (MAX_ARG_VALUES, MAX_ERRORS, MAX_HORIZON, MAX_INSTANCES, Checker, Scope,
+                           TooManyErrors, a_type)
+
+
+def check_program(program: ast.Program, horizon: int | None = None) -> Domain:
+    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors.
+
+    `horizon` overrides the declared one (the CLI's `--horizon`); every check that depends on
+    the horizon (sizes of `sum`/`count`) is made against the override."""
+    checker = Checker(program)
+    checker.override = horizon
+    try:
+        domain = build_domain(checker)
+    except TooManyErrors:
+        domain = None
+    if checker.errors:
+        errors = sorted(checker.errors, key=lambda d: (d.line, d.col))
+        if domain is None:
+            errors.append(replace(errors[-1], message=f"too many errors; only the first {MAX_ERRORS} are shown"))
+        raise DslTypeError(errors)
+    return domain
+
 
 _UNIQUE = {ast.DomainDecl: "domain", ast.HorizonDecl: "horizon", ast.DiscountDecl: "discount"}
 
@@ -47,7 +71,7 @@ def build_domain(c: Checker) -> Domain:
     name = next((d.name for d in decls if isinstance(d, ast.DomainDecl)), "unnamed")
     return Domain(name, horizon, discount, by_kind["param"], by_kind["disturbance"], by_kind["state"],
                   assumes, actions, rewards.get("step"), rewards.get("final"), safes,
-                  tuple(c.consts.items()), c.p.filename, c.p.source)
+                  tuple(c.consts.items()), c.p.filename, c.p.source, partial(check_program, c.p))
 
 
 def _structure(c: Checker, decls) -> None:

@@ -13,8 +13,7 @@ from fractions import Fraction
 from dsl import ast
 from dsl.errors import InternalError
 from dsl.exact import Q, approx, to_fraction, to_q
-from dsl.model import ActionInstance, Domain, Plan, Value
-from dsl.scenario import Scenario
+from dsl.model import ActionInstance, Domain, Plan, Scenario, Value
 from dsl.walk import DagWalker
 
 def _inside(x: Value):

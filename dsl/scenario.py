@@ -9,25 +9,18 @@ from __future__ import annotations
 import json
 import math
 import random as _random
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from dsl.errors import InputError
-from dsl.model import Domain, Value, Var
+from dsl.interp import Evaluator
+from dsl.model import Domain, Scenario, Value, Var
 from dsl.numbers import parse_rational
 from dsl.parser import read_bounded
 
 RANDOM_GRID = 1000          # real values are drawn on a grid of 1/1000 of their range
 RANDOM_TRIES = 200
 MAX_SCENARIO_BYTES = 64 << 20   # 10,000 steps of several disturbances fit many times over
-
-
-@dataclass(frozen=True)
-class Scenario:
-    params: dict             # name → value
-    init: dict               # uncertain initial state name → value
-    disturbances: dict       # name → tuple of H values
 
 
 def nominal(domain: Domain) -> Scenario:
@@ -86,7 +79,6 @@ def _blend(domain: Domain, base: Scenario, s: Scenario, w: Fraction) -> Scenario
 
 def failed_assumes(domain: Domain, s: Scenario) -> list[str]:
     """Source texts of the assumes that `s` violates."""
-    from dsl.interp import Evaluator     # interp imports this module; evaluate lazily
     env = {**s.params, **s.init}
     ev = Evaluator(env, s.disturbances)
     return [domain.text(a) for a in domain.assumes if not ev.eval(a)]

@@ -1,4 +1,5 @@
-"""The type checker: `ast.Program` → `model.Domain`, enforcing DSL.md §3–4.
+"""The type checker's expression half, enforcing DSL.md §3–4 (`dsl.declarations` holds the
+declaration half and the entry point, `check_program`: `ast.Program` → `model.Domain`).
 
 It reports every error it can find in one run (a `DslTypeError` with several diagnostics),
 folds constants into numbers, and evaluates every bound exactly. Expression typing is one
@@ -12,7 +13,6 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import DslTypeError, diagnostic
-from dsl.model import Domain
 from dsl.ranges import RangeEvaluator
 
 MAX_HORIZON = 10_000
@@ -28,7 +28,7 @@ class _Failed(Exception):
     """An expression had an error (already recorded); its type is unknown."""
 
 
-class _TooManyErrors(Exception):
+class TooManyErrors(Exception):
     """MAX_ERRORS diagnostics are recorded; checking stops."""
 
 
@@ -73,7 +73,7 @@ class Checker:
     def error(self, node, msg: str) -> None:
         self.errors.append(diagnostic(self.p.filename, self.p.source, node.pos.line, node.pos.col, msg))
         if len(self.errors) >= MAX_ERRORS:
-            raise _TooManyErrors
+            raise TooManyErrors
 
     # ---- expressions ----------------------------------------------------------------
     def expr(self, e: ast.Expr, scope: Scope, want: str | None = None):
@@ -349,23 +349,3 @@ class SizeBound:
             return n + steps, d
         sizes = [self.size(a) for a in e.args]
         return max(n for n, _ in sizes), max(d for _, d in sizes)
-
-
-def check_program(program: ast.Program, horizon: int | None = None) -> Domain:
-    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors.
-
-    `horizon` overrides the declared one (the CLI's `--horizon`); every check that depends on
-    the horizon (sizes of `sum`/`count`) is made against the override."""
-    from dsl.declarations import build_domain   # declarations use Checker; keep one import cycle-free
-    checker = Checker(program)
-    checker.override = horizon
-    try:
-        domain = build_domain(checker)
-    except _TooManyErrors:
-        domain = None
-    if checker.errors:
-        errors = sorted(checker.errors, key=lambda d: (d.line, d.col))
-        if domain is None:
-            errors.append(replace(errors[-1], message=f"too many errors; only the first {MAX_ERRORS} are shown"))
-        raise DslTypeError(errors)
-    return domain
