@@ -14,7 +14,7 @@ from dsl import ast
 from dsl.errors import InternalError
 from dsl.exact import Q, approx, to_fraction, to_q
 from dsl.model import ActionInstance, Domain, Plan, Scenario, Value
-from dsl.walk import DagWalker
+from dsl.walk import DagWalker, Fold
 
 def _inside(x: Value):
     return x if isinstance(x, bool) else to_q(x)
@@ -212,14 +212,21 @@ def _check_safe(domain: Domain, state: dict, params: dict, k: int, inst: str | N
 
 def _values(cond: ast.Expr, env: dict) -> str:
     """`name = value` for the variables a condition mentions, to explain a violation."""
-    names: list[str] = []
-    stack = [cond]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.Name) and e.id not in names:
-            names.append(e.id)
-        stack.extend(reversed(ast.children(e)))
-    return ", ".join(f"{n} = {short(env[n])}" for n in names)
+    names = _Names()
+    names.eval(cond)
+    return ", ".join(f"{n} = {short(env[n])}" for n in names.found)
+
+
+class _Names(Fold):
+    """The names an expression mentions, in order of first appearance."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def combine(self, e, values):
+        if isinstance(e, ast.Name) and e.id not in self.found:
+            self.found.append(e.id)
 
 
 def short(v: Value) -> str:
