@@ -13,6 +13,7 @@ import math
 
 from dsl import ast
 from dsl.errors import DslTypeError
+from dsl.exact import rational_text
 from dsl.model import Action, Arg, Domain, Var
 from dsl.ranges import RangeEvaluator
 from dsl.typecheck import (MAX_ARG_VALUES, MAX_ERRORS, MAX_HORIZON, MAX_INSTANCES, Checker, Scope,
@@ -119,7 +120,7 @@ def _horizon(c: Checker, decls) -> int:
     if value is None:
         return 1
     if not 1 <= value <= MAX_HORIZON:
-        c.error(d.expr, f"horizon must be between 1 and {MAX_HORIZON}, got {value}")
+        c.error(d.expr, f"horizon must be between 1 and {MAX_HORIZON}, got {rational_text(value)}")
         return 1
     return int(value)
 
@@ -132,7 +133,7 @@ def _discount(c: Checker, decls) -> Fraction:
     if value is None:
         return Fraction(1)
     if not 0 < value <= 1:
-        c.error(d.expr, f"discount must be in (0, 1], got {value}")
+        c.error(d.expr, f"discount must be in (0, 1], got {rational_text(value)}")
         return Fraction(1)
     return value
 
@@ -150,10 +151,10 @@ def _in_range(c: Checker, node, value, vtype, lo, hi, what: str):
     if value is None:
         return None
     if vtype == "int" and value.denominator != 1:
-        c.error(node, f"{what} must be an integer, got {value}")
+        c.error(node, f"{what} must be an integer, got {rational_text(value)}")
         return None
     if lo is not None and not lo <= value <= hi:
-        c.error(node, f"{what} is {value}, outside the declared range [{lo}, {hi}]")
+        c.error(node, f"{what} is {rational_text(value)}, outside the declared range [{rational_text(lo)}, {rational_text(hi)}]")
         return None
     return value
 
@@ -181,7 +182,7 @@ def _checked_var(c: Checker, d: ast.VarDecl) -> Var | None:
         if lo is None or hi is None:
             return None
         if lo > hi:
-            c.error(d.range[0], f"empty range [{lo}, {hi}] for {label}")
+            c.error(d.range[0], f"empty range [{rational_text(lo)}, {rational_text(hi)}] for {label}")
     if len(c.errors) > errors_before:
         return None
     nominal, init, init_range = _var_values(c, d, label, lo, hi)
@@ -292,7 +293,7 @@ def _args(c: Checker, d: ast.ActionDecl) -> tuple[Arg, ...]:
         if lo is None or hi is None:
             pass
         elif lo > hi:
-            c.error(a.lo, f"empty range {lo}..{hi} for argument '{a.name}'")
+            c.error(a.lo, f"empty range {rational_text(lo)}..{rational_text(hi)} for argument '{a.name}'")
         elif hi - lo >= MAX_ARG_VALUES:
             c.error(a.lo, f"argument '{a.name}' has {hi - lo + 1} values; the limit is {MAX_ARG_VALUES}")
         else:

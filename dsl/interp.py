@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import InternalError
-from dsl.exact import Q, approx, to_fraction, to_q
+from dsl.exact import Q, approx, rational_text, to_fraction, to_q
 from dsl.model import ActionInstance, Domain, Plan, Scenario, Value
 from dsl.walk import DagWalker, Fold
 
@@ -198,7 +198,8 @@ def _check_requires(domain: Domain, action, env: dict, t: int, inst: str) -> Vio
 def _check_ranges(domain: Domain, state: dict, k: int, inst: str) -> Violation | None:
     for s in domain.states:
         if s.vtype != "bool" and not s.lo <= state[s.name] <= s.hi:
-            return Violation(k, "range", f"{s.name} in [{s.lo}, {s.hi}]", inst, f"{s.name} = {state[s.name]}")
+            return Violation(k, "range", f"{s.name} in [{rational_text(s.lo)}, {rational_text(s.hi)}]", inst,
+                             f"{s.name} = {rational_text(state[s.name])}")
     return None
 
 
@@ -239,4 +240,4 @@ def fmt(v: Value) -> str:
     """Exact text of a value: `true`, `-7/2`, `3`."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return rational_text(v)

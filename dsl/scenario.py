@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from dsl.errors import InputError
+from dsl.exact import rational_text
 from dsl.interp import Evaluator
 from dsl.model import Domain, Scenario, Value, Var
 from dsl.numbers import parse_rational
@@ -120,17 +121,17 @@ def _check_value(v: Var, value, origin: str, label: str) -> None:
         raise InputError(f"{origin}: {label} must be a number, got {value!r}")
     lo, hi = v.init_range if v.kind == "state" else (v.lo, v.hi)
     if v.vtype == "int" and value.denominator != 1:
-        raise InputError(f"{origin}: {label} must be an integer, got {value}")
+        raise InputError(f"{origin}: {label} must be an integer, got {rational_text(value)}")
     if not lo <= value <= hi:
         where = "initial range" if v.kind == "state" else "range"
-        raise InputError(f"{origin}: {label} = {value} is outside its {where} [{lo}, {hi}]")
+        raise InputError(f"{origin}: {label} = {rational_text(value)} is outside its {where} [{rational_text(lo)}, {rational_text(hi)}]")
 
 
 # ---- JSON --------------------------------------------------------------------------------
 
 def to_json(s: Scenario) -> dict:
     def enc(v: Value):
-        return v if isinstance(v, bool) else str(v)
+        return v if isinstance(v, bool) else rational_text(v)
     return {"params": {k: enc(v) for k, v in s.params.items()},
             "init": {k: enc(v) for k, v in s.init.items()},
             "disturbances": {k: [enc(v) for v in vs] for k, vs in s.disturbances.items()}}

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import DslTypeError, diagnostic
+from dsl.exact import rational_text
 from dsl.ranges import RangeEvaluator
 from dsl.walk import DagWalker, each
 
@@ -102,7 +103,7 @@ class Checker:
         lo, hi = RangeEvaluator({}).eval(r[0])
         assert lo == hi, "a constant expression has a single value"
         if integer and lo.denominator != 1:
-            self.error(e, f"{where} must be an integer, got {lo}")
+            self.error(e, f"{where} must be an integer, got {rational_text(lo)}")
             return None
         return lo
 
@@ -202,9 +203,9 @@ class ExprChecker(DagWalker):
         exponent.bounded(right)
         k, _ = RangeEvaluator({}).eval(right)
         if k.denominator != 1 or k < 0:
-            self.fail(e.right, f"the exponent of '^' must be a non-negative integer constant, got {k}")
+            self.fail(e.right, f"the exponent of '^' must be a non-negative integer constant, got {rational_text(k)}")
         if k > MAX_EXPONENT:
-            self.fail(e.right, f"exponent {k} is too large (the limit is {MAX_EXPONENT})")
+            self.fail(e.right, f"exponent {rational_text(k)} is too large (the limit is {MAX_EXPONENT})")
         return replace(e, left=left, right=ast.Num(k, e.right.pos)), lt
 
     def _check_divisor(self, right):
@@ -215,7 +216,7 @@ class ExprChecker(DagWalker):
         if lo <= 0 <= hi:
             if lo == hi:
                 self.fail(right, "division by zero")
-            self.fail(right, f"divisor may be zero: its declared range is [{lo}, {hi}]; "
+            self.fail(right, f"divisor may be zero: its declared range is [{rational_text(lo)}, {rational_text(hi)}]; "
                              f"a divisor's range must exclude 0")
 
     def _BoolOp(self, e):

@@ -16,6 +16,7 @@ import z3
 
 from dsl import ast
 from dsl.errors import InternalError
+from dsl.exact import int_text
 from dsl.walk import DagWalker
 from prover.calculus.goals import Box, Claim
 from prover.calculus.unroll import Unrolled
@@ -36,7 +37,7 @@ def _ms(seconds: float) -> int:
 
 def _val(q: Fraction) -> z3.ArithRef:
     q = Fraction(q)
-    return z3.RealVal(f"{q.numerator}/{q.denominator}")
+    return z3.RealVal(f"{int_text(q.numerator)}/{int_text(q.denominator)}")
 
 
 def _power(a, k: int):
