@@ -154,7 +154,8 @@ def _in_range(c: Checker, node, value, vtype, lo, hi, what: str):
         c.error(node, f"{what} must be an integer, got {rational_text(value)}")
         return None
     if lo is not None and not lo <= value <= hi:
-        c.error(node, f"{what} is {rational_text(value)}, outside the declared range [{rational_text(lo)}, {rational_text(hi)}]")
+        c.error(node, f"{what} is {rational_text(value)}, outside the declared range "
+                      f"[{rational_text(lo)}, {rational_text(hi)}]")
         return None
     return value
 

@@ -124,7 +124,8 @@ def _check_value(v: Var, value, origin: str, label: str) -> None:
         raise InputError(f"{origin}: {label} must be an integer, got {rational_text(value)}")
     if not lo <= value <= hi:
         where = "initial range" if v.kind == "state" else "range"
-        raise InputError(f"{origin}: {label} = {rational_text(value)} is outside its {where} [{rational_text(lo)}, {rational_text(hi)}]")
+        raise InputError(f"{origin}: {label} = {rational_text(value)} is outside its {where} "
+                         f"[{rational_text(lo)}, {rational_text(hi)}]")
 
 
 # ---- JSON --------------------------------------------------------------------------------

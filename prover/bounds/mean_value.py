@@ -28,12 +28,11 @@ from fractions import Fraction
 import numpy as np
 
 from dsl import ast
-from dsl.exact import to_fraction
+from dsl.exact import to_fraction, to_q
 from dsl.ranges import compare
 from dsl.walk import DagWalker
 from prover.bounds.derivative import gradients
 from prover.bounds.interval import BoxEvaluator
-from prover.bounds.interval_exact import exact_rational
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 # The search closes a box by the mean-value form only with this relative margin to spare, so
@@ -218,7 +217,7 @@ class ExactMeanValue:
         none (not Lipschitz, or a divisor's interval may contain 0)."""
         # GMP rationals throughout (the same exact values as Fractions, several times faster);
         # the results are converted back to Fractions at the end
-        box = tuple((exact_rational(lo), exact_rational(hi)) for lo, hi in box)
+        box = tuple((to_q(lo), to_q(hi)) for lo, hi in box)
         mid = tuple(((lo + hi) / 2, (lo + hi) / 2) if v.vtype != "bool" else (lo, hi)
                     for v, (lo, hi) in zip(self.variables, box))
         at_mid, over_box = self.facts.enclosure(mid), self.facts.enclosure(box)
