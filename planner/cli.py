@@ -83,6 +83,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The program prints and reads exact rationals of any length (long nonlinear runs reach
+    # 10^5 digits), so it lifts Python's cap on int <-> str conversion for its process; the
+    # library never does (dsl.exact.rational_text writes any length without it).
+    sys.set_int_max_str_digits(0)
     argv = join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser, handlers = build_parser()
     try:
