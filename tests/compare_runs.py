@@ -63,7 +63,7 @@ def snapshot_domain(warrant: str, domain: Path, tmp: Path) -> dict:
     result["plan-and-verify-cert"] = certificate(cert)
     result["check-cert"] = run(warrant, ["check-cert", str(domain), str(cert), "--json"])
     selected = result["plan-and-verify"]["out"]
-    plan = selected.get("selected", {}).get("plan") if isinstance(selected, dict) else None
+    plan = (selected.get("selected") or {}).get("plan") if isinstance(selected, dict) else None
     if plan:
         for strategy in STRATEGIES:
             vcert = tmp / f"{domain.stem}.{strategy}.cert.json"
@@ -86,7 +86,7 @@ def snapshot(warrant: str, out: Path, only: list[str]) -> None:
                 continue
             print(f"snapshot {domain.stem}", file=sys.stderr, flush=True)
             snap[domain.stem] = snapshot_domain(warrant, domain, Path(tmp))
-    out.write_text(json.dumps(snap, indent=1, sort_keys=True))
+            out.write_text(json.dumps(snap, indent=1, sort_keys=True))     # partial results survive
 
 
 def differences(old, new, path="") -> list[str]:

@@ -33,6 +33,10 @@ class Row:
     sense: str                                 # GE or EQ
     rhs: object
 
+    @property
+    def equality(self) -> bool:
+        return self.sense == EQ
+
 
 @dataclass(frozen=True)
 class Relaxation:

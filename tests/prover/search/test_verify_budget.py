@@ -59,7 +59,7 @@ def test_tightest_says_when_the_gap_was_not_reached():
 
 
 def test_reported_time_includes_the_independent_check(monkeypatch):
-    from prover.search.loop import verify
+    from prover.search import verify
     offset = [0.0]
     real = time.monotonic
     monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
