@@ -18,6 +18,7 @@ from dsl.typecheck import MAX_HORIZON
 # Options whose value may be a negative number such as -7/2, which argparse takes for a flag.
 VALUE_OPTIONS = {"--bound", "--gap", "--seed", "--horizon", "--time-limit", "--node-budget"}
 _NEGATIVE = re.compile(r"-[\d.]")
+DEFAULT_CORPUS = "corpus/goalset"     # the goal corpus of `corpus build`, `train`, `eval`, `corpus headroom`
 MAX_SECONDS = 1e9        # so that every solver's millisecond timeout and every deadline stays finite
 
 

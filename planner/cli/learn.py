@@ -13,18 +13,26 @@ from rich.console import Console
 
 from dsl.errors import InputError
 from planner.cli import tools
-from planner.cli.args import add_executor_options, add_quiet_option, executor_for, positive, seconds, strategy_list
+from planner.cli.args import (DEFAULT_CORPUS, add_executor_options, add_quiet_option, executor_for, positive, seconds,
+                              strategy_list)
 from planner.cli.render import print_json, write_json
 from planner.cli.render_progress import counting, progress_view
 from planner.cli.render_tables import report_table
 from planner.cli.render_text import corpus_written, inference_line, train_log_line, trained
 from prover.calculus.progress import Progress as Event
 
-DEFAULT_CORPUS = tools.DEFAULT_CORPUS
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
 
 
 def register(sub) -> dict:
+    corpus = _register_corpus(sub)
+    _register_train(sub)
+    _register_eval(sub)
+    return {"corpus": corpus, "train": cmd_train, "eval": cmd_eval}
+
+
+def _register_corpus(sub):
+    """`corpus build` and the analysis tools' actions (planner.cli.tools); the handler of `corpus`."""
     p = sub.add_parser("corpus", help="build the goal corpus of the learned policy")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     b = csub.add_parser("build", help="goals from the corpus domains, split by domain")
@@ -40,7 +48,10 @@ def register(sub) -> dict:
     add_quiet_option(b)
     add_executor_options(b)
     actions = {"build": cmd_corpus_build, **tools.register(csub)}
+    return lambda args, out: actions[args.corpus_command](args, out)
 
+
+def _register_train(sub) -> None:
     p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
     p.add_argument("--out", default=DEFAULT_TRAIN_OUT,
@@ -58,6 +69,8 @@ def register(sub) -> dict:
     add_quiet_option(p)
     add_executor_options(p)
 
+
+def _register_eval(sub) -> None:
     p = sub.add_parser("eval", help="every strategy on the corpus's held-out goals (or on domain files)")
     p.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="generate goals from these instead")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -75,7 +88,6 @@ def register(sub) -> dict:
     p.add_argument("--plot", help="write a PNG plot here")
     add_quiet_option(p)
     add_executor_options(p)
-    return {"corpus": lambda args, out: actions[args.corpus_command](args, out), "train": cmd_train, "eval": cmd_eval}
 
 
 def goalset_splits() -> dict:

@@ -10,10 +10,9 @@ from rich.console import Console
 
 from dsl.errors import InputError
 from dsl.load import load_domain
-from planner.cli.args import positive, seconds, with_horizon
+from planner.cli.args import DEFAULT_CORPUS, positive, seconds, with_horizon
 from planner.cli.render_tools import FRONTIER_HEADER, frontier_row, headroom_line, headroom_summary, throughput_line
 
-DEFAULT_CORPUS = "corpus/goalset"
 FRONTIER_DOMAINS = ("drone", "sir")        # the domains corpus.frontier.stretched knows how to stretch
 
 
