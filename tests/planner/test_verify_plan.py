@@ -49,3 +49,11 @@ def test_cross_check_json_keeps_its_three_shapes():
     assert cross_check_json(CrossCheck(True, Fraction(-7, 2), "sat", "proved")) == {
         "solver": "cvc5", "available": True, "bound": "-7/2", "answer": "sat", "disagrees": True,
         "message": "cvc5 refutes valid(π) and R >= -7/2 (answer sat) — DISAGREES with warrant's verdict 'proved'"}
+
+
+def test_z3_cannot_be_split_across_workers(capsys):
+    from planner.cli import main
+    assert main(["verify", str(PROXY), "--plan", known_plan(PROXY), "--bound", "0", "--strategy", "z3",
+                 "--split-workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err == "--split-workers splits a search; --strategy z3 makes one monolithic call\n"
