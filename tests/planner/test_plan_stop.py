@@ -13,7 +13,8 @@ from dsl.load import load_domain
 from dsl.scenario import from_json
 from planner.cli import main
 from planner.loop import STOP_REASONS
-from tests.examples import BIKESHARE as BIKESHARE_PATH, BIKESHARE_OPTIMUM
+from tests.examples import BIKESHARE as BIKESHARE_PATH
+from tests.examples import BIKESHARE_OPTIMUM
 
 PROXY = str(next(p for p in domain_files() if p.stem == "proxy"))
 BIKESHARE = str(BIKESHARE_PATH)
