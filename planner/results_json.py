@@ -16,6 +16,8 @@ def witness_json(w, counterexample: bool = False) -> dict | None:
     if w is None:
         return None
     out = {"scenario": to_json(w.scenario), "value": _q(w.outcome.reward)}
+    if getattr(w, "enclosure", None) is not None:      # the value is an upper end: R lies in here
+        out["enclosure"] = [_q(w.enclosure[0]), _q(w.enclosure[1])]
     if counterexample:
         out["violation"] = violation_json(w.outcome.violation)
     return out
