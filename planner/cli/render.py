@@ -62,6 +62,8 @@ def witness_json(w, counterexample: bool = False) -> dict | None:
     if w is None:
         return None
     out = {"scenario": to_json(w.scenario), "value": _q(w.outcome.reward)}
+    if w.enclosure is not None:          # known by a rigorous enclosure: "value" is its upper end
+        out["enclosure"] = [_q(w.enclosure[0]), _q(w.enclosure[1])]
     if counterexample:
         out["violation"] = violation_json(w.outcome.violation)
     return out

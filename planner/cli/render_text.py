@@ -68,6 +68,13 @@ def _discounted(d) -> str:
             f"plus {value(d.discount)}^{d.horizon} * final)")
 
 
+def _worst_text(w) -> str:
+    """`= -36.29` for an exact replay; `≤ …` for a reward known by its rigorous enclosure."""
+    if w.enclosure is None:
+        return equals(w.outcome.reward)
+    return f"≤ {bound(w.enclosure[1], up=True)} (by a rigorous enclosure: the exact replay would be too long)"
+
+
 def print_verdict(out: Console, r, cert_path=None) -> None:
     """A `prover.search.verify.VerifyResult` as `verify` prints it."""
     style = {"proved": "bold green", "refuted": "bold red", "unknown": "bold yellow"}[r.verdict]
@@ -77,12 +84,14 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     if r.lower_bound is not None:
         out.print(f"  certified: valid in every admissible scenario and R >= {bound(r.lower_bound)}", markup=False)
     if r.worst_found is not None:
-        out.print(f"  worst found: R {equals(r.worst_found.outcome.reward)}", markup=False)
+        out.print(f"  worst found: R {_worst_text(r.worst_found)}", markup=False)
     if r.counterexample is not None:
-        o = r.counterexample.outcome
+        o, rigorous = r.counterexample.outcome, r.counterexample.enclosure is not None
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
-                f"[{o.violation.detail}]" if o.violation else f"R = {short(o.reward)} < {short(r.bound)}")
-        out.print(f"  counterexample (replayed exactly): {what}", markup=False)
+                f"[{o.violation.detail}]" if o.violation else
+                f"R {'≤' if rigorous else '='} {short(o.reward)} < {short(r.bound)}")
+        how = "replayed with a rigorous enclosure" if rigorous else "replayed exactly"
+        out.print(f"  counterexample ({how}): {what}", markup=False)
         out.print(f"  scenario: {json.dumps(to_json(r.counterexample.scenario))}", markup=False)
     if r.note:
         out.print(f"  {r.note}", markup=False)
