@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.exact import to_fraction, to_q
+from dsl.ranges import compare
 from dsl.walk import DagWalker
 from prover.bounds.derivative import gradients
 
@@ -76,10 +77,7 @@ class _Decide(DagWalker):
         return (lf or rf, lt and rt) if e.op == "and" else (lf and rf, lt or rt)
 
     def _Compare(self, e):
-        lo, hi = self.atom_interval(e)
-        return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
-                ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
-                "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
+        return compare(e.op, self.atom_interval(e), (0, 0))         # l − r against 0
 
 
 class ExactMeanValue:
