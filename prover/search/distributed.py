@@ -10,7 +10,7 @@ counterexample from any worker, replayed again by the driver's interpreter, stop
 certified bound is the minimum over all leaves of the merged tree.
 
 The subtrees are grafted into one certificate that the independent checker verifies as a
-whole before `proved` is reported (`certificate.checked_certificate`). A sub-goal whose
+whole before `proved` is reported (`prover.search.certify.checked_certificate`). A sub-goal whose
 worker died is run again (the executor's retries); one that is lost for good, or a run
 out of budget, leaves its leaf open: the verdict is then `unknown`, and the note says what
 was proved. Horizon cuts are not tried here (a cut's pieces are not boxes of the root).
