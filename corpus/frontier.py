@@ -15,6 +15,7 @@ from fractions import Fraction
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
+from prover.policy.registry import strategy as strategy_of
 from prover.search.loop import Budget
 
 
@@ -34,7 +35,7 @@ def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = 
     d = load_domain(path).with_horizon(horizon)
     plan = parse_plan(stretched(name, horizon), d)
     start = time.monotonic()
-    if strategy == "z3":
+    if strategy_of(strategy).monolithic:
         r = verify_z3(d, plan, None, seconds)
     else:
         r = verify_search(d, plan, None, strategy, Budget(2_000_000, seconds, gap))
@@ -65,7 +66,7 @@ def main(argv=None) -> int:
     for name in args.domains.split(","):
         for h in map(int, args.horizons.split(",")):
             for s in args.strategies.split(","):
-                seconds = args.z3_seconds if s == "z3" else args.search_seconds
+                seconds = args.z3_seconds if strategy_of(s).monolithic else args.search_seconds
                 print(row(name, h, s, seconds, args.gap), flush=True)
     return 0
 

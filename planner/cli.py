@@ -176,11 +176,13 @@ def policy_spec(args, strategy: str | None = None):
     """The `PolicySpec` of `--strategy` (or `strategy`), `--checkpoint` and `--device`, with the
     learned network loaded now (a missing checkpoint is reported before any search starts);
     --checkpoint is refused for the strategies that have no network."""
+    from prover.policy.registry import names, strategy as strategy_of
     from prover.policy.spec import PolicySpec
     name = strategy or args.strategy
-    if name != "learned":
+    if not strategy_of(name).network:
         if getattr(args, "checkpoint", None):
-            raise InputError(f"--checkpoint is only used by --strategy learned (got --strategy {name})")
+            users = " or ".join(n for n in names() if strategy_of(n).network)
+            raise InputError(f"--checkpoint is only used by --strategy {users} (got --strategy {name})")
         return PolicySpec(name)
     from prover.policy import checkpoint
     spec = PolicySpec(name, args.checkpoint, checkpoint.resolve_device(args.device))

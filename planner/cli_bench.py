@@ -60,12 +60,13 @@ def _goals(args) -> tuple[list, list[str]]:
 
 
 def cmd_bench(args, out: Console) -> int:
-    from corpus.bench import STRATEGIES, bench
+    from corpus.bench import bench
+    from prover.policy.registry import names, strategy
     from prover.search.loop import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in STRATEGIES]
+    unknown = [s for s in strategies if s not in names()]
     if unknown or not strategies:
-        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(names())}")
     if args.goals < 1 or args.node_budget < 1 or args.time_limit <= 0 or args.refutation_goals < 0:
         raise InputError("--goals, --node-budget and --time-limit must be positive, --refutation-goals not negative")
     peers = _peers(args)
@@ -73,7 +74,7 @@ def cmd_bench(args, out: Console) -> int:
     if not any(g.kind == "bound" for g in goals):
         raise InputError("no bound goals: no candidate plan was proved robustly valid within the screening budget")
     budget = Budget(args.node_budget, args.time_limit)
-    learned = policy_spec(args, "learned" if "learned" in strategies else "heuristic")
+    learned = policy_spec(args, next((s for s in strategies if strategy(s).network), "heuristic"))
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
@@ -84,7 +85,7 @@ def cmd_bench(args, out: Console) -> int:
     table["screening"] = screening
     if peers:
         from corpus.peers import peer_table
-        ref = "heuristic" if "heuristic" in strategies else next((s for s in strategies if s != "z3"), "heuristic")
+        ref = "heuristic" if "heuristic" in strategies else next((s for s in strategies if not strategy(s).monolithic), "heuristic")
         table["peers"] = peer_table(table, goals, peers, budget, ref, args.seed)
     if report(out, args, table, len(goals)) and args.plot:
         out.print(f"plot written to {args.plot}", markup=False)

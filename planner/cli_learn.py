@@ -195,12 +195,13 @@ def _inference_share(table: dict, stats: dict) -> dict:
 
 
 def cmd_eval(args, out: Console) -> int:
-    from corpus.bench import STRATEGIES, bench
+    from corpus.bench import bench
+    from prover.policy.registry import names
     from prover.search.loop import Budget
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in STRATEGIES]
+    unknown = [s for s in strategies if s not in names()]
     if unknown or not strategies:
-        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(names())}")
     if args.node_budget < 1 or args.time_limit <= 0:
         raise InputError("--node-budget and --time-limit must be positive")
     goals = _eval_goals(args)

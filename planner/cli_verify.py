@@ -17,8 +17,8 @@ from planner.cli import (add_executor_options, add_policy_options, executor_for,
 from planner.numbers_text import bound, equals
 from planner.progress_view import add_quiet_option, progress_view
 from planner.results_json import verify_json
+from prover.policy import registry
 
-SEARCH_STRATEGIES = ("largest-first", "smear", "heuristic", "learned")
 EXIT = {"proved": 0, "refuted": 1, "unknown": 3}
 
 
@@ -29,7 +29,7 @@ def register(sub) -> dict:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--bound", help="prove R >= BOUND in every admissible scenario")
     group.add_argument("--tightest", action="store_true", help="prove the best bound within budget")
-    p.add_argument("--strategy", default="heuristic", help=f"one of {', '.join(STRATEGIES)} (default heuristic)")
+    p.add_argument("--strategy", default="heuristic", help=f"{registry.one_of()} (default heuristic)")
     p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes at most (default 20000)")
     p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds (default 60)")
     p.add_argument("--gap", default="1/100", help="--tightest stops within this relative gap (default 1/100)")
@@ -140,10 +140,6 @@ def _z3(domain, plan, bound, args, budget, spec, progress):
     return verify_z3(domain, plan, bound, budget.seconds, budget.gap)
 
 
-# Strategy name → runner(domain, plan, bound or None, args, budget, policy spec, progress) → VerifyResult.
-STRATEGIES = {"z3": _z3, **{name: _search for name in SEARCH_STRATEGIES}}
-
-
 def _budget(args):
     from prover.search.loop import Budget
     if args.node_budget < 1:
@@ -157,8 +153,8 @@ def _budget(args):
 
 
 def cmd_verify(args, out: Console) -> int:
-    if args.strategy not in STRATEGIES:
-        raise InputError(f"unknown --strategy {args.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if args.strategy not in registry.names():
+        raise InputError(f"unknown --strategy {args.strategy!r}; choose {registry.one_of()}")
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")
@@ -167,7 +163,9 @@ def cmd_verify(args, out: Console) -> int:
     spec = policy_spec(args)
     budget = _budget(args)
     with progress_view(args) as progress:
-        result = STRATEGIES[args.strategy](domain, plan, bound, args, budget, spec, progress)
+        # runner(domain, plan, bound or None, args, budget, policy spec, progress) → VerifyResult
+        runner = _z3 if spec.strategy.monolithic else _search
+        result = runner(domain, plan, bound, args, budget, spec, progress)
     if args.cert and result.certificate is not None:
         Path(args.cert).write_text(json.dumps(result.certificate, indent=1) + "\n", encoding="utf-8")
     saved = save_counterexample(args.save_counterexample, result)

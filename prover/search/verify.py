@@ -20,7 +20,9 @@ from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
 from prover.bounds.evaluation import GoalEvaluator
 from prover.bounds.lp_leaf import LpBounder
-from prover.policy.hand import Context, make_policy
+from prover.policy.base import Context
+from prover.policy.registry import Strategy, resolve
+from prover.policy.spec import PolicySpec
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.search.loop import Budget, Search, SearchResult
 from prover.search.tree import Status
@@ -74,33 +76,35 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
     return call
 
 
-def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
+def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str | Strategy,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
                   stop_at_or_below: Fraction | None = None, policy=None,
                   use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
-    `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
+    `strategy`: a registry name (prover.policy.registry) or entry; its flags decide SMT calls,
+    `lp` leaves and horizon cuts (`smt`/`use_lp` not None override the first two).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
     planner's best certified bound so far: such a plan cannot be selected).
-    `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
+    `policy`: a ready Policy object to search with instead of the strategy's default (training
     searches with the network it is training). `progress` hears of the searches' nodes and of
     the certificate check."""
     # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
     # and must not eat the search's time limit.
-    policy = make_policy(strategy) if policy is None else policy
+    entry = resolve(strategy)
+    policy = entry.make(PolicySpec(entry.name)) if policy is None else policy
     start = time.monotonic()
     u = unroll(domain, plan)
     ev = GoalEvaluator(u)
     tracker = WorstTracker(u, ev)
     explore(tracker, seed=seed)
     sens = Sensitivity(u)
-    use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
+    use_smt = entry.uses_smt if smt is None else smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     tactic = smt_tactic(u, per_call) if use_smt else None
     smt_left = math.inf if linear else NONLINEAR_SMT_CALLS
-    lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
+    lp = LpBounder(u) if (entry.uses_lp if use_lp is None else use_lp) else None
 
     def search(kind: str, b, spent_nodes: int, spent_s: float, share: float = 1.0,
                time_share: float | None = None) -> SearchResult:
@@ -116,7 +120,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
 
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
-    cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
+    cuts = entry.cuts and domain.horizon >= MIN_CUT_HORIZON and not linear
     factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
     valid = plain = search("valid", None, 0, time.monotonic() - start, VALID_PLAIN_SHARE if cuts else 1.0,
                            VALID_PLAIN_TIME if cuts else 1.0)
@@ -160,7 +164,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
         parts.append(plain)
         reward = try_cuts("reward", bound, plain, sorted({max(1, H // 4), H // 2}), 1.0) if cuts else plain
     valid, reward = _spend_the_rest(search, valid, reward, bound, parts, limits, budget, start, tracker)
-    result = _combine(u, bound, strategy, valid, reward, tracker, parts, start, budget, limits, progress)
+    result = _combine(u, bound, entry.name, valid, reward, tracker, parts, start, budget, limits, progress)
     stats = getattr(policy, "stats", None)
     return result if stats is None else replace(result, policy_stats=dict(stats))
 
@@ -192,7 +196,6 @@ def _spend_the_rest(search, valid, reward, bound, parts, limits, budget: Budget,
     return valid, (again if better or again.counterexample else reward)
 
 
-LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 VALID_PLAIN_SHARE = 0.2 # of the node budget, for the plain validity search when cuts may follow ...

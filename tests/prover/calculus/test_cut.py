@@ -19,7 +19,7 @@ from prover.check.checker import CertificateRejected, check_certificate
 from prover.calculus.cut import Cut, cut_children
 from prover.search.cut_search import cut_search
 from prover.calculus.goals import Claim, Goal, root_box
-from prover.policy.hand import make_policy
+from prover.policy.registry import make_policy
 from prover.search.loop import Budget
 from prover.calculus.tactics import TacticError
 from prover.calculus.certificate import tree_json

@@ -13,7 +13,8 @@ from dsl.plan import parse_plan
 from prover.policy.branching import CLOSED, child_views, pair_score
 from prover.bounds.evaluation import GoalEvaluator, child_arrays, to_arrays
 from prover.calculus.goals import root_box
-from prover.policy.hand import Context, Heuristic, Smear, mid_split
+from prover.policy.base import Context, mid_split
+from prover.policy.hand import Heuristic, Smear
 from prover.search.loop import Budget, Search
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import unroll

@@ -20,7 +20,7 @@ from prover.check.checker import CertificateRejected, check_certificate
 from prover.calculus.cut import Cut, cut_children
 from prover.search.cut_search import cut_search
 from prover.calculus.goals import Claim, Goal, root_box
-from prover.policy.hand import make_policy
+from prover.policy.registry import make_policy
 from prover.search.loop import Budget
 from prover.search.tree import Status
 from prover.calculus.tactics import TacticError
