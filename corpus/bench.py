@@ -128,7 +128,8 @@ def tightest_rows(goals, strategies, budget: Budget, executor=None, learned=None
 def _count(inference: dict | None, r: VerifyResult) -> None:
     if inference is not None and r.policy_stats:
         for k, v in r.policy_stats.items():
-            inference[k] = inference.get(k, 0) + v
+            if isinstance(v, (int, float)):     # the counts; not the checkpoint's name
+                inference[k] = inference.get(k, 0) + v
 
 
 def number(x: Fraction) -> str:

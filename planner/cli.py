@@ -167,9 +167,11 @@ def with_horizon(domain: Domain, horizon: int | None) -> Domain:
 
 
 def add_policy_options(p) -> None:
-    """`--checkpoint` / `--device` of the learned strategy, for commands that search."""
-    p.add_argument("--checkpoint", help="policy checkpoint stem for --strategy learned (default: the shipped one)")
-    p.add_argument("--device", default="auto", help="auto|cpu|cuda, for --strategy learned")
+    """`--checkpoint` / `--device` of the network strategies, for commands that search."""
+    from prover.policy.registry import names
+    users = " or ".join(names(network_only=True))
+    p.add_argument("--checkpoint", help=f"policy checkpoint stem for --strategy {users} (default: the shipped one)")
+    p.add_argument("--device", default="auto", help=f"auto|cpu|cuda, for --strategy {users}")
 
 
 def policy_spec(args, strategy: str | None = None):
@@ -181,7 +183,7 @@ def policy_spec(args, strategy: str | None = None):
     name = strategy or args.strategy
     if not strategy_of(name).network:
         if getattr(args, "checkpoint", None):
-            users = " or ".join(n for n in names() if strategy_of(n).network)
+            users = " or ".join(names(network_only=True))
             raise InputError(f"--checkpoint is only used by --strategy {users} (got --strategy {name})")
         return PolicySpec(name)
     from prover.policy import checkpoint

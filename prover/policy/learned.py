@@ -22,12 +22,17 @@ from prover.policy.features import features
 from prover.policy.hand import Heuristic
 
 
+def weights_file(checkpoint: str | None = None):
+    """The weights file of `checkpoint` (None: the shipped one)."""
+    from prover.policy import DEFAULT_CHECKPOINT
+    from prover.policy.checkpoint import paths
+    return paths(DEFAULT_CHECKPOINT if checkpoint is None else checkpoint)[0]
+
+
 def load_model(checkpoint: str | None = None, device: str = "cpu"):
     """The network stored at `checkpoint` (None: the shipped one), loaded once per process and
     file version: a training run rewrites its working checkpoint between rounds."""
-    from prover.policy import DEFAULT_CHECKPOINT
-    from prover.policy.checkpoint import paths
-    weights = paths(DEFAULT_CHECKPOINT if checkpoint is None else checkpoint)[0]
+    weights = weights_file(checkpoint)
     stamp = weights.stat().st_mtime_ns if weights.is_file() else None
     return _cached_model(None if checkpoint is None else str(checkpoint), device, stamp)
 
@@ -53,8 +58,11 @@ class LearnedPolicy(Heuristic):
         super().__init__()
         self.device = device
         self.model = model if model is not None else load_model(checkpoint, device)
-        # seconds in features + forward passes, and the number of forward passes, of this policy
-        self.stats = {"infer_s": 0.0, "forwards": 0}
+        # where the network came from (the weights file; None: a model handed over in memory),
+        # seconds in features + forward passes, and the number of forward passes, of this policy;
+        # a worker's VerifyResult carries them back (its policy_stats)
+        self.stats = {"checkpoint": None if model is not None else str(weights_file(checkpoint)),
+                      "infer_s": 0.0, "forwards": 0}
 
     def predict(self, x: np.ndarray, mask: np.ndarray):
         """One forward pass: (B, V) logits, (B, V) fractions, (B,) values as numpy."""

@@ -64,9 +64,11 @@ STRATEGIES = MappingProxyType({s.name: s for s in (
 )})
 
 
-def names(search_only: bool = False) -> tuple[str, ...]:
-    """The strategy names in registry order (`search_only`: those that search with a policy)."""
-    return tuple(n for n, s in STRATEGIES.items() if not (search_only and s.monolithic))
+def names(search_only: bool = False, network_only: bool = False) -> tuple[str, ...]:
+    """The strategy names in registry order (`search_only`: those that search with a policy;
+    `network_only`: those that take --checkpoint and --device)."""
+    return tuple(n for n, s in STRATEGIES.items()
+                 if not (search_only and s.monolithic) and not (network_only and not s.network))
 
 
 def one_of(search_only: bool = False) -> str:

@@ -47,7 +47,7 @@ class VerifyResult:
     note: str = ""
     stop_reason: str = ""                 # why the run ended: one of STOP_REASONS
     searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
-    policy_stats: dict | None = field(default=None, compare=False)     # learned: inference time, forwards
+    policy_stats: dict | None = field(default=None, compare=False)     # learned: checkpoint, inference time, forwards
 
 
 # Why a verification ended (docs/verdicts.md defines each word).
