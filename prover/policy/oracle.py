@@ -76,7 +76,8 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
             j = max(idx, key=lambda j: (branches[b].scores[j], -j))
             fracs[i] = split_fraction(n, cands[b][j])
         closed = n.status is Status.PROVED
-        out.append(Sample(x[b], mask[b], branches[b].split.var, fracs, math.log(sizes[n]) if closed else math.nan, goal_id))
+        value = math.log(sizes[n]) if closed else math.nan
+        out.append(Sample(x[b], mask[b], branches[b].split.var, fracs, value, goal_id))
     return out
 
 

@@ -102,7 +102,8 @@ def test_the_cuts_flag_decides_horizon_cuts():
     d, plan = _goal("drone", DRONE_PLAN)
     runs = {c: verify_search(d, plan, Fraction(-10**6), replace(strategy("heuristic"), cuts=c), Budget(300, 60),
                              use_lp=False) for c in (True, False)}
-    assert any(isinstance(p, CutResult) for p in runs[True].searches) and "cut" in runs[True].certificate["proofs"]["valid"]
+    assert any(isinstance(p, CutResult) for p in runs[True].searches)
+    assert "cut" in runs[True].certificate["proofs"]["valid"]
     assert not any(isinstance(p, CutResult) for p in runs[False].searches)
 
 
@@ -121,3 +122,14 @@ def test_help_texts_come_from_the_registry(capsys):
     assert f"--strategy STRATEGY {registry.one_of()} (default heuristic)" in verify_help
     assert f"--strategy STRATEGY {registry.one_of(search_only=True)} (default heuristic)" in plan_help
     assert names(network_only=True) == ("learned",) and "for --strategy learned (default" in plan_help
+
+
+def test_the_monolithic_flag_sends_a_job_to_one_solver_call_not_a_search():
+    from corpus.bench import run_strategy
+    from prover.search.jobs import VerifyJob, run_verify
+    d, plan = _goal("thermostat")
+    job = run_verify(VerifyJob.of(d, plan, None, PolicySpec("z3"), Budget(300, 30)))
+    bench = run_strategy("z3", d, plan, None, Budget(300, 30))
+    search = run_verify(VerifyJob.of(d, plan, None, PolicySpec("smear"), Budget(300, 30)))
+    assert (job.strategy, job.nodes, bench.strategy, bench.nodes) == ("z3", 0, "z3", 0) and job.smt_calls > 0
+    assert search.strategy == "smear" and search.nodes > 0 and search.smt_calls == 0
