@@ -85,7 +85,8 @@ def cmd_bench(args, out: Console) -> int:
     table["screening"] = screening
     if peers:
         from corpus.peers import peer_table
-        ref = "heuristic" if "heuristic" in strategies else next((s for s in strategies if not strategy(s).monolithic), "heuristic")
+        searches = [s for s in strategies if not strategy(s).monolithic]
+        ref = "heuristic" if "heuristic" in strategies else next(iter(searches), "heuristic")
         table["peers"] = peer_table(table, goals, peers, budget, ref, args.seed)
     if report(out, args, table, len(goals)) and args.plot:
         out.print(f"plot written to {args.plot}", markup=False)
