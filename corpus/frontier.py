@@ -1,22 +1,45 @@
 """The frontier of monolithic Z3 on the nonlinear drone and SIR domains, against the search.
 
-`python -m corpus.frontier [--horizons 4,8,12,16] [--z3-seconds 20] [--search-seconds 60]`
+`warrant corpus frontier [--horizons 4,8,12,16] [--z3-seconds 20] [--search-seconds 60]`
 prints one markdown row per (domain, horizon, strategy): the verdict, the certified bound and
 its gap to the worst found, nodes and time. The plans are the domains' known good plans
 stretched to the horizon (drone: `thrust(1)` appended; SIR: `distance(2)` prepended).
 """
 from __future__ import annotations
 
-import argparse
-import sys
 import time
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Iterator
 
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from prover.policy.registry import strategy as strategy_of
 from prover.search.loop import Budget
+
+GAP = Fraction(1, 10)      # the search's --tightest stops at this gap to the worst found
+
+
+@dataclass(frozen=True)
+class FrontierRow:
+    """One strategy's `--tightest` run on one stretched plan."""
+    domain: str
+    horizon: int
+    strategy: str
+    verdict: str
+    lower_bound: Fraction | None      # certified
+    worst: Fraction | None            # the worst reward found
+    nodes: int
+    wall_s: float
+    cut: int | None                   # the horizon cut at which the certified bound was proved
+
+    @property
+    def gap(self) -> float | None:
+        """(worst − certified) / |worst|: how far the certified bound is from the worst found."""
+        if self.lower_bound is None or not self.worst:
+            return None
+        return float((self.worst - self.lower_bound) / abs(self.worst))
 
 
 def stretched(name: str, horizon: int) -> str:
@@ -28,7 +51,8 @@ def stretched(name: str, horizon: int) -> str:
     return "; ".join(steps + pad if name == "drone" else pad + steps)
 
 
-def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = Fraction(1, 10)) -> str:
+def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = GAP) -> FrontierRow:
+    """`strategy`'s tightest bound on domain `name`'s known plan stretched to `horizon`."""
     from prover.search.verify import verify_search
     from prover.search.verify_z3 import verify_z3
     path = next(p for p in domain_files() if p.stem == name)
@@ -40,36 +64,16 @@ def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = 
     else:
         r = verify_search(d, plan, None, strategy, Budget(2_000_000, seconds, gap))
     wall = time.monotonic() - start
-    worst = r.worst_found.outcome.reward if r.worst_found else None
-    gap = "–"
-    if r.lower_bound is not None and worst:
-        gap = f"{float((worst - r.lower_bound) / abs(worst)):.1%}"
     cut = next((p.cut.k for p in r.searches if type(p).__name__ == "CutResult" and p.cut is not None
                 and r.lower_bound == p.lower_bound), None)
-    bound = "–" if r.lower_bound is None else f"{float(r.lower_bound):.4g}"
-    return (f"| {name} | {horizon} | {strategy} | {r.verdict} | {bound} | "
-            f"{'–' if worst is None else f'{float(worst):.4g}'} | {gap} | {r.nodes} | {wall:.1f} | "
-            f"{'cut at ' + str(cut) if cut else ''} |")
+    return FrontierRow(name, horizon, strategy, r.verdict, r.lower_bound,
+                       r.worst_found.outcome.reward if r.worst_found else None, r.nodes, wall, cut)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--horizons", default="4,8,12,16")
-    ap.add_argument("--domains", default="drone,sir")
-    ap.add_argument("--strategies", default="z3,smear,heuristic")
-    ap.add_argument("--z3-seconds", type=float, default=20.0)
-    ap.add_argument("--search-seconds", type=float, default=60.0)
-    ap.add_argument("--gap", type=Fraction, default=Fraction(1, 10), help="stop the search at this gap")
-    args = ap.parse_args(argv)
-    print("| domain | H | strategy | verdict | certified L | worst found | gap | nodes | wall s | note |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name in args.domains.split(","):
-        for h in map(int, args.horizons.split(",")):
-            for s in args.strategies.split(","):
-                seconds = args.z3_seconds if strategy_of(s).monolithic else args.search_seconds
-                print(row(name, h, s, seconds, args.gap), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def frontier(domains: list[str], horizons: list[int], strategies: list[str], z3_seconds: float,
+             search_seconds: float, gap: Fraction = GAP) -> Iterator[FrontierRow]:
+    """Every (domain, horizon, strategy) row, one at a time (each run takes up to its seconds)."""
+    for name in domains:
+        for h in horizons:
+            for s in strategies:
+                yield row(name, h, s, z3_seconds if strategy_of(s).monolithic else search_seconds, gap)

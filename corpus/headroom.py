@@ -1,6 +1,6 @@
 """How much any split policy could gain on a goal: a rollout-lookahead oracle against smear.
 
-`python -m corpus.headroom --corpus corpus/goalset --split test --domain sir` proves each goal's
+`warrant corpus headroom --corpus corpus/goalset --split test --domain sir` proves each goal's
 validity claim, then its reward claim, with splits only (float boxes, no SMT, no cuts; the
 search's closing rules: interval facts, then the mean-value form): once splitting by smear at
 midpoints, once by a one-step lookahead that at every node tries every splittable variable
@@ -13,11 +13,12 @@ analysis tool, not a prover: it certifies nothing.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import statistics
-from fractions import Fraction
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -111,7 +112,57 @@ class Splitting:
         return min(total, budget)
 
 
-def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS) -> dict:
+@dataclass(frozen=True)
+class ClaimSizes:
+    """Proof nodes of one claim: smear with mean-value leaves, the lookahead (None when not
+    run), smear with interval leaves only."""
+    smear: int
+    lookahead: int | None
+    interval_only: int
+
+
+@dataclass(frozen=True)
+class GoalHeadroom:
+    """A goal's proof sizes, per claim."""
+    domain: str
+    horizon: int
+    valid: ClaimSizes
+    reward: ClaimSizes
+
+    @property
+    def smear(self) -> int:
+        return self.valid.smear + self.reward.smear
+
+    @property
+    def interval_only(self) -> int:
+        return self.valid.interval_only + self.reward.interval_only
+
+    @property
+    def lookahead(self) -> int | None:
+        return None if self.valid.lookahead is None else self.valid.lookahead + self.reward.lookahead
+
+    @property
+    def ratio(self) -> float | None:
+        """lookahead / smear, when both proofs stayed below the subtree cap (else None)."""
+        look = self.lookahead
+        return None if look is None or max(self.smear, look) >= CAP else look / self.smear
+
+    @property
+    def gain(self) -> float | None:
+        """interval-only / mean-value smear, when both stayed below ROOT_CAP (else None)."""
+        return None if max(self.smear, self.interval_only) >= ROOT_CAP else self.interval_only / self.smear
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The ratios of the goals below the caps: their count, median and geometric mean."""
+    name: str
+    goals: int
+    median: float
+    geometric_mean: float
+
+
+def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS) -> dict[str, ClaimSizes]:
     """Per claim ("valid", "reward"): smear's proof size with the mean-value form, the
     lookahead's (None when not asked for) and smear's with interval leaves only."""
     u = unroll(goal.domain, goal.plan)
@@ -119,63 +170,44 @@ def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS) -> dict:
     for kind, bound in (("valid", None), ("reward", float(goal.bound))):
         s = Splitting(u, kind, bound)
         plain = Splitting(u, kind, bound, mean_value=False)
-        out[kind] = (s.smear_sizes([s.root], ROOT_CAP)[0], s.lookahead_size(fractions=fractions) if lookahead else None,
-                     plain.smear_sizes([plain.root], ROOT_CAP)[0])
+        out[kind] = ClaimSizes(s.smear_sizes([s.root], ROOT_CAP)[0],
+                               s.lookahead_size(fractions=fractions) if lookahead else None,
+                               plain.smear_sizes([plain.root], ROOT_CAP)[0])
     return out
 
 
-def _fractions(text: str) -> tuple[float, ...]:
-    """`--fractions`: comma-separated fractions strictly between 0 and 1."""
+@contextmanager
+def _pins(enabled: bool):
+    """Mean-value forms with (the default) or without pinned monotone variables, for the block."""
+    from prover.bounds import mean_value
+    saved = mean_value.MONOTONE
+    mean_value.MONOTONE = enabled and saved
     try:
-        out = tuple(Fraction(f.strip()) for f in text.split(","))
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"not a list of fractions: {text!r}") from None
-    if not out or not all(0 < f < 1 for f in out):
-        raise argparse.ArgumentTypeError(f"split points must lie strictly between 0 and 1: {text!r}")
-    return tuple(float(f) for f in out)
+        yield
+    finally:
+        mean_value.MONOTONE = saved
 
 
-def main() -> None:
+def headroom(corpus: Path, split: str, domain: str | None = None, max_goals: int | None = None,
+             lookahead: bool = True, pins: bool = True, fractions=FRACTIONS) -> Iterator[GoalHeadroom]:
+    """The proof sizes of the goals of `corpus`'s `split` (only `domain`'s, when given), one
+    goal at a time; `pins`: False measures the mean-value form without monotone pins."""
     from corpus import goalset
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--corpus", default="corpus/goalset")
-    p.add_argument("--split", default="test")
-    p.add_argument("--domain", help="only goals of this domain (file stem)")
-    p.add_argument("--max-goals", type=int)
-    p.add_argument("--no-lookahead", action="store_true",
-                   help="only smear's proof sizes, with and without mean-value leaves")
-    p.add_argument("--no-pins", action="store_true",
-                   help="mean-value forms without pinning monotone variables (to measure what pins buy)")
-    p.add_argument("--fractions", type=_fractions, default=FRACTIONS,
-                   help="split points the lookahead tries, e.g. 1/16,1/8,1/4,1/2,3/4,7/8,15/16 "
-                        "(default 1/4,3/8,1/2,5/8,3/4)")
-    args = p.parse_args()
-    if args.no_pins:
-        from prover.bounds import mean_value
-        mean_value.MONOTONE = False
-    records = [r for r in goalset.load_records(Path(args.corpus), args.split)
-               if args.domain is None or Path(r.domain).stem == args.domain]
-    ratios, gains = [], []
-    for r in records[: args.max_goals]:
-        h = goal_headroom(goalset.to_goal(r), lookahead=not args.no_lookahead, fractions=args.fractions)
-        smear, plain = sum(x[0] for x in h.values()), sum(x[2] for x in h.values())
-        line = f"{r.domain} H={r.horizon}: smear {smear} nodes (validity {h['valid'][0]}, reward {h['reward'][0]})"
-        line += f"; interval leaves only {plain} ({h['valid'][2]}, {h['reward'][2]})"
-        if max(smear, plain) < ROOT_CAP:
-            gains.append(plain / smear)
-        if not args.no_lookahead:
-            look = sum(x[1] for x in h.values())
-            line += f"; lookahead {look} ({h['valid'][1]}, {h['reward'][1]})"
-            if max(smear, look) < CAP:
-                ratios.append(look / smear)
-                line += f": {look / smear:.2f}x"
-        print(line, flush=True)
-    for name, xs in (("lookahead / smear", ratios), ("interval-only / mean-value smear", gains)):
+    records = [r for r in goalset.load_records(corpus, split) if domain is None or Path(r.domain).stem == domain]
+    for r in records[:max_goals]:
+        with _pins(pins):
+            h = goal_headroom(goalset.to_goal(r), lookahead=lookahead, fractions=fractions)
+        yield GoalHeadroom(r.domain, r.horizon, h["valid"], h["reward"])
+
+
+def summaries(rows: list[GoalHeadroom]) -> list[Summary]:
+    """lookahead / smear and interval-only / mean-value smear over the goals below the caps
+    (a ratio no goal has is left out)."""
+    out = []
+    for name, xs in (("lookahead / smear", [r.ratio for r in rows]),
+                     ("interval-only / mean-value smear", [r.gain for r in rows])):
+        xs = [x for x in xs if x is not None]
         if xs:
             geo = math.exp(statistics.fmean(math.log(x) for x in xs))
-            print(f"{name} over the {len(xs)} goals below the caps: median {statistics.median(xs):.2f}x, "
-                  f"geometric mean {geo:.2f}x")
-
-
-if __name__ == "__main__":
-    main()
+            out.append(Summary(name, len(xs), statistics.median(xs), geo))
+    return out

@@ -1,13 +1,14 @@
 """Throughput of the batched interval evaluator: boxes per second on a domain's reward.
 
-`python -m corpus.throughput corpus/domains/drone.rwd --boxes 20000` evaluates the reward of the
+`warrant corpus throughput corpus/domains/drone.rwd --boxes 20000` evaluates the reward of the
 domain's known good plan on random sub-boxes of its uncertainty box, in one batch, a few times,
-and prints the best rate (one core: numpy here is single-threaded for these operations).
+and reports the best rate (one core: numpy here is single-threaded for these operations).
 """
 from __future__ import annotations
 
-import argparse
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,11 +21,19 @@ from prover.bounds.interval import BoxEvaluator
 from prover.calculus.unroll import unroll
 
 
-def measure(path: str, boxes: int, repeats: int = 5, horizon: int | None = None) -> float:
+@dataclass(frozen=True)
+class Throughput:
+    file: str
+    boxes: int                # per batch
+    boxes_per_s: float        # the best of the repeats
+
+
+def measure(path: str, boxes: int, repeats: int = 5, horizon: int | None = None) -> Throughput:
+    """Interval evaluations of the known plan's reward per second, on `boxes` random sub-boxes."""
     d = load_domain(path)
     if horizon:
         d = d.with_horizon(horizon)
-    plan_text = known_plan(__import__("pathlib").Path(path))
+    plan_text = known_plan(Path(path))
     acts = [a.strip() for a in plan_text.split(";")]
     plan = parse_plan("; ".join((acts + acts[-1:] * d.horizon)[: d.horizon]), d)
     u = unroll(d, plan)
@@ -39,18 +48,4 @@ def measure(path: str, boxes: int, repeats: int = 5, horizon: int | None = None)
         t = time.perf_counter()
         engine.eval(lo, hi)
         best = min(best, time.perf_counter() - t)
-    return boxes / best
-
-
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("file")
-    p.add_argument("--boxes", type=int, default=20000)
-    p.add_argument("--horizon", type=int)
-    args = p.parse_args()
-    rate = measure(args.file, args.boxes, horizon=args.horizon)
-    print(f"{args.file}: {rate:,.0f} boxes/s ({args.boxes} boxes per batch)")
-
-
-if __name__ == "__main__":
-    main()
+    return Throughput(str(path), boxes, boxes / best)

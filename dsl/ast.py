@@ -150,25 +150,6 @@ def operands(e: Expr) -> tuple[Expr, ...]:
     return children(e)
 
 
-def post_order(roots) -> list[Expr]:
-    """The distinct nodes below `roots` (by identity), each after its operands, first root's
-    first; iterative (unrolled DAGs are as deep as the horizon)."""
-    seen: set = set()
-    order: list[Expr] = []
-    stack = [(r, False) for r in reversed(list(roots))]
-    while stack:
-        node, ready = stack.pop()
-        if id(node) in seen:
-            continue
-        if ready:
-            seen.add(id(node))
-            order.append(node)
-            continue
-        stack.append((node, True))
-        stack.extend((k, False) for k in reversed(operands(node)) if id(k) not in seen)
-    return order
-
-
 def is_boolean(e: Expr, bool_names) -> bool:
     """Whether `e` is a boolean expression, given the names (of `bool_names`) that are booleans;
     iterative along `if` chains, which unrolled boolean states nest one per step."""

@@ -1,4 +1,5 @@
-"""Declaration-level checks (DSL.md §3) and the construction of the `Domain`.
+"""Declaration-level checks (DSL.md §3), the construction of the `Domain`, and `check_program`,
+the type checker's entry point.
 
 Expression typing lives in `typecheck.ExprChecker`; this module decides which names each
 declaration sees, evaluates bounds, and enforces the one-per-file and one-per-name rules.
@@ -7,12 +8,36 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from functools import partial
 import math
 
 from dsl import ast
+from dsl.errors import DslTypeError
+from dsl.exact import rational_text
 from dsl.model import Action, Arg, Domain, Var
 from dsl.ranges import RangeEvaluator
-from dsl.typecheck import MAX_ARG_VALUES, MAX_HORIZON, MAX_INSTANCES, Checker, Scope, a_type
+from dsl.typecheck import (MAX_ARG_VALUES, MAX_ERRORS, MAX_HORIZON, MAX_INSTANCES, Checker, Scope,
+                           TooManyErrors, a_type)
+
+
+def check_program(program: ast.Program, horizon: int | None = None) -> Domain:
+    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors.
+
+    `horizon` overrides the declared one (the CLI's `--horizon`); every check that depends on
+    the horizon (sizes of `sum`/`count`) is made against the override."""
+    checker = Checker(program)
+    checker.override = horizon
+    try:
+        domain = build_domain(checker)
+    except TooManyErrors:
+        domain = None
+    if checker.errors:
+        errors = sorted(checker.errors, key=lambda d: (d.line, d.col))
+        if domain is None:
+            errors.append(replace(errors[-1], message=f"too many errors; only the first {MAX_ERRORS} are shown"))
+        raise DslTypeError(errors)
+    return domain
+
 
 _UNIQUE = {ast.DomainDecl: "domain", ast.HorizonDecl: "horizon", ast.DiscountDecl: "discount"}
 
@@ -47,7 +72,7 @@ def build_domain(c: Checker) -> Domain:
     name = next((d.name for d in decls if isinstance(d, ast.DomainDecl)), "unnamed")
     return Domain(name, horizon, discount, by_kind["param"], by_kind["disturbance"], by_kind["state"],
                   assumes, actions, rewards.get("step"), rewards.get("final"), safes,
-                  tuple(c.consts.items()), c.p.filename, c.p.source)
+                  tuple(c.consts.items()), c.p.filename, c.p.source, partial(check_program, c.p))
 
 
 def _structure(c: Checker, decls) -> None:
@@ -95,7 +120,7 @@ def _horizon(c: Checker, decls) -> int:
     if value is None:
         return 1
     if not 1 <= value <= MAX_HORIZON:
-        c.error(d.expr, f"horizon must be between 1 and {MAX_HORIZON}, got {value}")
+        c.error(d.expr, f"horizon must be between 1 and {MAX_HORIZON}, got {rational_text(value)}")
         return 1
     return int(value)
 
@@ -108,7 +133,7 @@ def _discount(c: Checker, decls) -> Fraction:
     if value is None:
         return Fraction(1)
     if not 0 < value <= 1:
-        c.error(d.expr, f"discount must be in (0, 1], got {value}")
+        c.error(d.expr, f"discount must be in (0, 1], got {rational_text(value)}")
         return Fraction(1)
     return value
 
@@ -126,10 +151,11 @@ def _in_range(c: Checker, node, value, vtype, lo, hi, what: str):
     if value is None:
         return None
     if vtype == "int" and value.denominator != 1:
-        c.error(node, f"{what} must be an integer, got {value}")
+        c.error(node, f"{what} must be an integer, got {rational_text(value)}")
         return None
     if lo is not None and not lo <= value <= hi:
-        c.error(node, f"{what} is {value}, outside the declared range [{lo}, {hi}]")
+        c.error(node, f"{what} is {rational_text(value)}, outside the declared range "
+                      f"[{rational_text(lo)}, {rational_text(hi)}]")
         return None
     return value
 
@@ -157,7 +183,7 @@ def _checked_var(c: Checker, d: ast.VarDecl) -> Var | None:
         if lo is None or hi is None:
             return None
         if lo > hi:
-            c.error(d.range[0], f"empty range [{lo}, {hi}] for {label}")
+            c.error(d.range[0], f"empty range [{rational_text(lo)}, {rational_text(hi)}] for {label}")
     if len(c.errors) > errors_before:
         return None
     nominal, init, init_range = _var_values(c, d, label, lo, hi)
@@ -268,7 +294,7 @@ def _args(c: Checker, d: ast.ActionDecl) -> tuple[Arg, ...]:
         if lo is None or hi is None:
             pass
         elif lo > hi:
-            c.error(a.lo, f"empty range {lo}..{hi} for argument '{a.name}'")
+            c.error(a.lo, f"empty range {rational_text(lo)}..{rational_text(hi)} for argument '{a.name}'")
         elif hi - lo >= MAX_ARG_VALUES:
             c.error(a.lo, f"argument '{a.name}' has {hi - lo + 1} values; the limit is {MAX_ARG_VALUES}")
         else:

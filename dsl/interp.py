@@ -12,10 +12,9 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import InternalError
-from dsl.exact import Q, approx, to_fraction, to_q
-from dsl.model import ActionInstance, Domain, Plan, Value
-from dsl.scenario import Scenario
-from dsl.walk import DagWalker
+from dsl.exact import Q, approx, rational_text, to_fraction, to_q
+from dsl.model import ActionInstance, Domain, Plan, Scenario, Value
+from dsl.walk import DagWalker, Fold
 
 def _inside(x: Value):
     return x if isinstance(x, bool) else to_q(x)
@@ -199,7 +198,8 @@ def _check_requires(domain: Domain, action, env: dict, t: int, inst: str) -> Vio
 def _check_ranges(domain: Domain, state: dict, k: int, inst: str) -> Violation | None:
     for s in domain.states:
         if s.vtype != "bool" and not s.lo <= state[s.name] <= s.hi:
-            return Violation(k, "range", f"{s.name} in [{s.lo}, {s.hi}]", inst, f"{s.name} = {state[s.name]}")
+            return Violation(k, "range", f"{s.name} in [{rational_text(s.lo)}, {rational_text(s.hi)}]", inst,
+                             f"{s.name} = {rational_text(state[s.name])}")
     return None
 
 
@@ -213,14 +213,21 @@ def _check_safe(domain: Domain, state: dict, params: dict, k: int, inst: str | N
 
 def _values(cond: ast.Expr, env: dict) -> str:
     """`name = value` for the variables a condition mentions, to explain a violation."""
-    names: list[str] = []
-    stack = [cond]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.Name) and e.id not in names:
-            names.append(e.id)
-        stack.extend(reversed(ast.children(e)))
-    return ", ".join(f"{n} = {short(env[n])}" for n in names)
+    names = _Names()
+    names.eval(cond)
+    return ", ".join(f"{n} = {short(env[n])}" for n in names.found)
+
+
+class _Names(Fold):
+    """The names an expression mentions, in order of first appearance."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def combine(self, e, values):
+        if isinstance(e, ast.Name) and e.id not in self.found:
+            self.found.append(e.id)
 
 
 def short(v: Value) -> str:
@@ -233,4 +240,4 @@ def fmt(v: Value) -> str:
     """Exact text of a value: `true`, `-7/2`, `3`."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return rational_text(v)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from dsl.model import Domain
 from dsl.parser import parse_file, parse_text
-from dsl.typecheck import check_program
+from dsl.declarations import check_program
 
 
 def load_domain(path: str | Path, horizon: int | None = None) -> Domain:

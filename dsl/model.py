@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 from dsl import ast
 
@@ -94,6 +95,9 @@ class Domain:
     consts: tuple[tuple[str, Fraction], ...]
     filename: str
     source: str = field(repr=False)
+    # The type checker's own re-run of this domain's program at another horizon: a function
+    # value, so that the model imports no checker (`with_horizon`).
+    recheck: Callable[[int], "Domain"] | None = field(default=None, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -117,8 +121,9 @@ class Domain:
         because some checks (sizes of `sum`/`count`) depend on the horizon."""
         if horizon == self.horizon:
             return self
-        from dsl.load import load_text      # model is below the checker; import late
-        return load_text(self.source, self.filename, horizon)
+        if self.recheck is None:
+            raise TypeError("a Domain built outside the type checker cannot change its horizon")
+        return self.recheck(horizon)
 
     @property
     def uncertain_states(self) -> tuple[Var, ...]:
@@ -126,3 +131,13 @@ class Domain:
 
     def instances(self) -> list[ActionInstance]:
         return [i for a in self.actions for i in a.instances()]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One value for every uncertain quantity of a domain (`dsl.scenario` reads, draws and
+    validates them)."""
+
+    params: dict             # name → value
+    init: dict               # uncertain initial state name → value
+    disturbances: dict       # name → tuple of H values

@@ -9,25 +9,19 @@ from __future__ import annotations
 import json
 import math
 import random as _random
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from dsl.errors import InputError
-from dsl.model import Domain, Value, Var
+from dsl.exact import rational_text
+from dsl.interp import Evaluator
+from dsl.model import Domain, Scenario, Value, Var
 from dsl.numbers import parse_rational
 from dsl.parser import read_bounded
 
 RANDOM_GRID = 1000          # real values are drawn on a grid of 1/1000 of their range
 RANDOM_TRIES = 200
 MAX_SCENARIO_BYTES = 64 << 20   # 10,000 steps of several disturbances fit many times over
-
-
-@dataclass(frozen=True)
-class Scenario:
-    params: dict             # name → value
-    init: dict               # uncertain initial state name → value
-    disturbances: dict       # name → tuple of H values
 
 
 def nominal(domain: Domain) -> Scenario:
@@ -86,7 +80,6 @@ def _blend(domain: Domain, base: Scenario, s: Scenario, w: Fraction) -> Scenario
 
 def failed_assumes(domain: Domain, s: Scenario) -> list[str]:
     """Source texts of the assumes that `s` violates."""
-    from dsl.interp import Evaluator     # interp imports this module; evaluate lazily
     env = {**s.params, **s.init}
     ev = Evaluator(env, s.disturbances)
     return [domain.text(a) for a in domain.assumes if not ev.eval(a)]
@@ -128,17 +121,18 @@ def _check_value(v: Var, value, origin: str, label: str) -> None:
         raise InputError(f"{origin}: {label} must be a number, got {value!r}")
     lo, hi = v.init_range if v.kind == "state" else (v.lo, v.hi)
     if v.vtype == "int" and value.denominator != 1:
-        raise InputError(f"{origin}: {label} must be an integer, got {value}")
+        raise InputError(f"{origin}: {label} must be an integer, got {rational_text(value)}")
     if not lo <= value <= hi:
         where = "initial range" if v.kind == "state" else "range"
-        raise InputError(f"{origin}: {label} = {value} is outside its {where} [{lo}, {hi}]")
+        raise InputError(f"{origin}: {label} = {rational_text(value)} is outside its {where} "
+                         f"[{rational_text(lo)}, {rational_text(hi)}]")
 
 
 # ---- JSON --------------------------------------------------------------------------------
 
 def to_json(s: Scenario) -> dict:
     def enc(v: Value):
-        return v if isinstance(v, bool) else str(v)
+        return v if isinstance(v, bool) else rational_text(v)
     return {"params": {k: enc(v) for k, v in s.params.items()},
             "init": {k: enc(v) for k, v in s.init.items()},
             "disturbances": {k: [enc(v) for v in vs] for k, vs in s.disturbances.items()}}

@@ -1,4 +1,5 @@
-"""The type checker: `ast.Program` → `model.Domain`, enforcing DSL.md §3–4.
+"""The type checker's expression half, enforcing DSL.md §3–4 (`dsl.declarations` holds the
+declaration half and the entry point, `check_program`: `ast.Program` → `model.Domain`).
 
 It reports every error it can find in one run (a `DslTypeError` with several diagnostics),
 folds constants into numbers, and evaluates every bound exactly. Expression typing is one
@@ -12,8 +13,9 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.errors import DslTypeError, diagnostic
-from dsl.model import Domain
+from dsl.exact import rational_text
 from dsl.ranges import RangeEvaluator
+from dsl.walk import DagWalker, each
 
 MAX_HORIZON = 10_000
 MAX_EXPONENT = 64
@@ -28,7 +30,7 @@ class _Failed(Exception):
     """An expression had an error (already recorded); its type is unknown."""
 
 
-class _TooManyErrors(Exception):
+class TooManyErrors(Exception):
     """MAX_ERRORS diagnostics are recorded; checking stops."""
 
 
@@ -73,7 +75,7 @@ class Checker:
     def error(self, node, msg: str) -> None:
         self.errors.append(diagnostic(self.p.filename, self.p.source, node.pos.line, node.pos.col, msg))
         if len(self.errors) >= MAX_ERRORS:
-            raise _TooManyErrors
+            raise TooManyErrors
 
     # ---- expressions ----------------------------------------------------------------
     def expr(self, e: ast.Expr, scope: Scope, want: str | None = None):
@@ -101,7 +103,7 @@ class Checker:
         lo, hi = RangeEvaluator({}).eval(r[0])
         assert lo == hi, "a constant expression has a single value"
         if integer and lo.denominator != 1:
-            self.error(e, f"{where} must be an integer, got {lo}")
+            self.error(e, f"{where} must be an integer, got {rational_text(lo)}")
             return None
         return lo
 
@@ -111,10 +113,12 @@ class Checker:
         return f"; did you mean '{close[0]}'?" if close else ""
 
 
-class ExprChecker:
-    """Types one expression in one scope, folding constants. One method per node kind."""
+class ExprChecker(DagWalker):
+    """Types one expression in one scope, folding constants: one handler per node kind, each
+    returning (folded expression, type) (`dsl.walk`; an operand's pair comes back from `yield`)."""
 
     def __init__(self, checker: Checker, scope: Scope):
+        super().__init__()
         self.c, self.s = checker, scope
 
     def fail(self, node, msg: str):
@@ -122,27 +126,24 @@ class ExprChecker:
         raise _Failed
 
     def check(self, e):
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"type checker has no rule for {type(e).__name__}")
-        return method(e)
+        """(folded `e`, its type); records an error and raises `_Failed` on the first problem."""
+        return self.eval(e)
 
-    def numeric(self, e, what: str):
-        folded, t = self.check(e)
-        if t not in NUMERIC:
+    def numeric(self, e, checked, what: str):
+        """`checked`, the (folded, type) of operand `e`, when it is a number."""
+        if checked[1] not in NUMERIC:
             self.fail(e, f"{what} needs a number, got a bool expression")
-        return folded, t
+        return checked
 
-    def boolean(self, e, what: str):
-        folded, t = self.check(e)
-        if t != "bool":
-            self.fail(e, f"{what} needs a condition (bool), got {a_type(t)} expression")
-        return folded, t
+    def boolean(self, e, checked, what: str):
+        if checked[1] != "bool":
+            self.fail(e, f"{what} needs a condition (bool), got {a_type(checked[1])} expression")
+        return checked
 
     def bounded(self, e) -> None:
         """Fail unless exact arithmetic on `e` over its names' ranges stays within MAX_VALUE_BITS."""
         try:
-            SizeBound(self.s.ranges, self.c.horizon).size(e)
+            SizeBound(self.s.ranges, self.c.horizon).eval(e)
         except _TooLarge as exc:
             self.fail(exc.node, f"numbers here can grow beyond {MAX_VALUE_BITS} bits (about "
                                 f"{int(MAX_VALUE_BITS * 0.30103)} digits); exact arithmetic that large is refused")
@@ -174,18 +175,18 @@ class ExprChecker:
         self.fail(e, f"unknown name '{e.id}'{self.c.suggest(e.id)}")
 
     def _Neg(self, e):
-        folded, t = self.numeric(e.operand, "unary '-'")
+        folded, t = self.numeric(e.operand, (yield e.operand), "unary '-'")
         return replace(e, operand=folded), t
 
     def _Not(self, e):
-        folded, _ = self.boolean(e.operand, "'not'")
+        folded, _ = self.boolean(e.operand, (yield e.operand), "'not'")
         return replace(e, operand=folded), "bool"
 
     def _BinOp(self, e):
-        left, lt = self.numeric(e.left, f"'{e.op}'")
+        left, lt = self.numeric(e.left, (yield e.left), f"'{e.op}'")
         if e.op == "^":
             return self._power(e, left, lt)
-        right, rt = self.numeric(e.right, f"'{e.op}'")
+        right, rt = self.numeric(e.right, (yield e.right), f"'{e.op}'")
         if e.op == "/":
             self._check_divisor(right)
             return replace(e, left=left, right=right), "real"
@@ -202,9 +203,9 @@ class ExprChecker:
         exponent.bounded(right)
         k, _ = RangeEvaluator({}).eval(right)
         if k.denominator != 1 or k < 0:
-            self.fail(e.right, f"the exponent of '^' must be a non-negative integer constant, got {k}")
+            self.fail(e.right, f"the exponent of '^' must be a non-negative integer constant, got {rational_text(k)}")
         if k > MAX_EXPONENT:
-            self.fail(e.right, f"exponent {k} is too large (the limit is {MAX_EXPONENT})")
+            self.fail(e.right, f"exponent {rational_text(k)} is too large (the limit is {MAX_EXPONENT})")
         return replace(e, left=left, right=ast.Num(k, e.right.pos)), lt
 
     def _check_divisor(self, right):
@@ -215,17 +216,17 @@ class ExprChecker:
         if lo <= 0 <= hi:
             if lo == hi:
                 self.fail(right, "division by zero")
-            self.fail(right, f"divisor may be zero: its declared range is [{lo}, {hi}]; "
+            self.fail(right, f"divisor may be zero: its declared range is [{rational_text(lo)}, {rational_text(hi)}]; "
                              f"a divisor's range must exclude 0")
 
     def _BoolOp(self, e):
-        left, _ = self.boolean(e.left, f"'{e.op}'")
-        right, _ = self.boolean(e.right, f"'{e.op}'")
+        left, _ = self.boolean(e.left, (yield e.left), f"'{e.op}'")
+        right, _ = self.boolean(e.right, (yield e.right), f"'{e.op}'")
         return replace(e, left=left, right=right), "bool"
 
     def _Compare(self, e):
-        left, lt = self.check(e.left)
-        right, rt = self.check(e.right)
+        left, lt = yield e.left
+        right, rt = yield e.right
         if e.op in ("==", "!="):
             if (lt == "bool") != (rt == "bool"):
                 self.fail(e, f"'{e.op}' compares {a_type(lt)} with {a_type(rt)}")
@@ -234,9 +235,9 @@ class ExprChecker:
         return replace(e, left=left, right=right), "bool"
 
     def _Ite(self, e):
-        cond, _ = self.boolean(e.cond, "'if'")
-        then, tt = self.check(e.then)
-        orelse, et = self.check(e.orelse)
+        cond, _ = self.boolean(e.cond, (yield e.cond), "'if'")
+        then, tt = yield e.then
+        orelse, et = yield e.orelse
         if (tt == "bool") != (et == "bool"):
             self.fail(e, f"the branches of 'if' have different types ({tt} and {et})")
         t = "bool" if tt == "bool" else ("int" if tt == et == "int" else "real")
@@ -253,7 +254,9 @@ class ExprChecker:
             self.fail(e, f"abs takes 1 argument, got {len(e.args)}")
         if not e.args:
             self.fail(e, f"{e.func} needs at least 1 argument")
-        checked = [self.numeric(a, e.func) for a in e.args]
+        checked = []
+        for a in e.args:
+            checked.append(self.numeric(a, (yield a), e.func))
         t = "int" if all(t == "int" for _, t in checked) else "real"
         return replace(e, args=tuple(f for f, _ in checked)), t
 
@@ -274,23 +277,21 @@ class ExprChecker:
         return e, ("int" if info[1] in ("int", "bool") else "real")
 
 
-class SizeBound:
+class SizeBound(DagWalker):
     """Upper bounds on the bit sizes (numerator, denominator) of every value, intermediate ones
     included, that exact arithmetic on an expression can produce when its names stay within
-    `ranges`. One method per node kind. Exponents and products can make exact numbers explode
-    (`const b = a ^ 64` three times over takes minutes); such expressions are refused."""
+    `ranges`. One handler per node kind (`dsl.walk`). Exponents and products can make exact
+    numbers explode (`const b = a ^ 64` three times over takes minutes); such expressions are
+    refused."""
 
     def __init__(self, ranges: dict, horizon: int):
+        super().__init__()
         self.ranges, self.horizon = ranges, horizon
 
-    def size(self, e) -> tuple[int, int]:
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"SizeBound has no rule for {type(e).__name__}")
-        n, d = method(e)
-        if max(n, d) > MAX_VALUE_BITS:
+    def finish(self, e, size: tuple[int, int]) -> tuple[int, int]:
+        if max(size) > MAX_VALUE_BITS:
             raise _TooLarge(e)
-        return n, d
+        return size
 
     @staticmethod
     def bits(v: Fraction) -> tuple[int, int]:
@@ -310,17 +311,16 @@ class SizeBound:
         return max(a, c), max(b, d)
 
     def _Neg(self, e):
-        return self.size(e.operand)
+        return (yield e.operand)
 
-    def _Not(self, e):
-        return self.size(e.operand)
+    _Not = _Neg
 
     def _BinOp(self, e):
-        na, da = self.size(e.left)
+        na, da = yield e.left
         if e.op == "^":
             k = int(e.right.value)
             return max(1, k * na), max(1, k * da)
-        nb, db = self.size(e.right)
+        nb, db = yield e.right
         if e.op in ("+", "-"):
             return max(na + db, nb + da) + 1, da + db
         if e.op == "*":
@@ -328,16 +328,15 @@ class SizeBound:
         return na + db, da + nb            # "/"
 
     def _BoolOp(self, e):
-        self.size(e.left)
-        self.size(e.right)
+        yield e.left
+        yield e.right
         return 1, 1
 
-    def _Compare(self, e):
-        return self._BoolOp(e)
+    _Compare = _BoolOp
 
     def _Ite(self, e):
-        self.size(e.cond)
-        (a, b), (c, d) = self.size(e.then), self.size(e.orelse)
+        yield e.cond
+        (a, b), (c, d) = (yield e.then), (yield e.orelse)
         return max(a, c), max(b, d)
 
     def _Call(self, e):
@@ -347,25 +346,5 @@ class SizeBound:
         if e.func == "sum":
             n, d = self._Name(e.args[0])
             return n + steps, d
-        sizes = [self.size(a) for a in e.args]
+        sizes = yield from each(e.args)
         return max(n for n, _ in sizes), max(d for _, d in sizes)
-
-
-def check_program(program: ast.Program, horizon: int | None = None) -> Domain:
-    """Type-check a parsed program and build its `Domain`; raises `DslTypeError` on errors.
-
-    `horizon` overrides the declared one (the CLI's `--horizon`); every check that depends on
-    the horizon (sizes of `sum`/`count`) is made against the override."""
-    from dsl.declarations import build_domain   # declarations use Checker; keep one import cycle-free
-    checker = Checker(program)
-    checker.override = horizon
-    try:
-        domain = build_domain(checker)
-    except _TooManyErrors:
-        domain = None
-    if checker.errors:
-        errors = sorted(checker.errors, key=lambda d: (d.line, d.col))
-        if domain is None:
-            errors.append(replace(errors[-1], message=f"too many errors; only the first {MAX_ERRORS} are shown"))
-        raise DslTypeError(errors)
-    return domain

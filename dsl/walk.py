@@ -14,7 +14,8 @@ it needs, one at a time, and receives each one's value back:
         b = yield e.right
         return a + b
 
-so a handler decides what to evaluate (an `if` evaluates only the branch its condition takes;
+(`yield from each(nodes)` gives the list of several nodes' values), so a handler decides
+what to evaluate (an `if` evaluates only the branch its condition takes;
 `x ^ 3` never evaluates its constant exponent). A kind without a handler is an internal error.
 """
 from __future__ import annotations
@@ -37,8 +38,8 @@ class DagWalker:
         cls._handlers = {t: getattr(cls, "_" + t.__name__) for t in ast.EXPR_TYPES
                          if callable(getattr(cls, "_" + t.__name__, None))}
 
-    def __init__(self):
-        self.memo = ast.NodeMemo()
+    def __init__(self, memo: ast.NodeMemo | None = None):
+        self.memo = ast.NodeMemo() if memo is None else memo     # a shared memo: shared answers
 
     def eval(self, root: ast.Expr):
         """The value of `root` (memoised, as are the values of everything it needed)."""
@@ -83,3 +84,25 @@ class DagWalker:
     def finish(self, e: ast.Expr, value):
         """A hook applied to every node's value before it is memoised (default: unchanged)."""
         return value
+
+
+def each(nodes):
+    """The values of `nodes`, in order, for a handler's `yield from each(...)`."""
+    values = []
+    for n in nodes:
+        values.append((yield n))
+    return values
+
+
+class Fold(DagWalker):
+    """A walk that needs every child of every node, with one rule for all kinds:
+    `combine(e, values of ast.children(e))`. For structural questions (which names an
+    expression mentions, how many parents each node has), not for semantics."""
+
+    def _node(self, e):
+        return self.combine(e, (yield from each(ast.children(e))))
+
+    _Num = _BoolLit = _Name = _Call = _Neg = _Not = _BinOp = _BoolOp = _Compare = _Ite = _node
+
+    def combine(self, e: ast.Expr, values: list):
+        raise NotImplementedError

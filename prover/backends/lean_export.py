@@ -16,6 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from dsl import ast
+from dsl.exact import int_text
 from prover.backends.terms import Renderer, Syntax
 from prover.calculus.unroll import Unrolled, UVar, num
 
@@ -41,7 +42,8 @@ def hypothesis_roots(u: Unrolled) -> list[tuple[str, ast.Expr]]:
 
 
 def _num(q: Fraction) -> str:
-    return f"({q.numerator} : ℝ)" if q.denominator == 1 else f"({q.numerator} / {q.denominator} : ℝ)"
+    n, d = int_text(q.numerator), int_text(q.denominator)
+    return f"({n} : ℝ)" if q.denominator == 1 else f"({n} / {d} : ℝ)"
 
 
 def _var(v: UVar) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dsl.exact import float_bounds
-from prover.bounds.relaxation import EQ, Relaxation
+
+if TYPE_CHECKING:       # the rows are given; this backend depends on no bound code
+    from prover.bounds.relaxation import Relaxation
 
 
 HUGE = 1e15
@@ -63,7 +66,7 @@ def _model(highspy, rel: Relaxation):
     lp.col_lower_ = np.array([_float(v, up=False) for v in rel.lo])
     lp.col_upper_ = np.array([_float(v, up=True) for v in rel.hi])
     lp.row_lower_ = np.array([float(r.rhs) for r in rel.rows])
-    lp.row_upper_ = np.array([float(r.rhs) if r.sense == EQ else highspy.kHighsInf for r in rel.rows])
+    lp.row_upper_ = np.array([float(r.rhs) if r.equality else highspy.kHighsInf for r in rel.rows])
     starts, index, value = [0], [], []
     by_col: list[list] = [[] for _ in range(n)]
     for i, r in enumerate(rel.rows):
@@ -87,7 +90,7 @@ def _answer(highspy, h, rel: Relaxation) -> LpAnswer:
     sol = h.getSolution()
     duals = {}
     for i, (y, r) in enumerate(zip(sol.row_dual, rel.rows)):
-        y = y if r.sense == EQ else max(y, 0.0)
+        y = y if r.equality else max(y, 0.0)
         if y != 0.0 and math.isfinite(y):
             duals[i] = y
     return LpAnswer(True, h.getInfo().objective_function_value, duals, np.array(sol.col_value))

@@ -44,50 +44,77 @@ def to_scip(m: PeerModel):
     return model, x, picks
 
 
-def _encode(model, d, x, lin) -> None:
-    w, a = x[d.var], d.args
-    if d.op == "lin":
-        model.addCons(w == lin(a[0]))
-    elif d.op == "mul":
-        model.addCons(w == x[a[0]] * x[a[1]])
-    elif d.op == "div":
-        model.addCons(w * x[a[1]] == x[a[0]])
-    elif d.op == "abs":         # w = max(x, −x): SCIP's nonlinear abs lost fixed feasible points
-        z, v = model.addVar(vtype="B"), x[a[0]]
-        model.addCons(w >= v)
-        model.addCons(w >= -v)
-        model.addConsIndicator(w - v <= 0, z)
-        model.addConsIndicator(w + v <= 0, z, activeone=False)
-        return [z]
-    elif d.op in ("min", "max"):
-        sign = 1 if d.op == "min" else -1
+def _encode(model, d, x, lin):
+    """Add the constraints of one definition; returns the binaries it introduced (or None)."""
+    encode = _ENCODERS.get(d.op)
+    if encode is None:
+        raise ValueError(f"no SCIP encoding for {d.op}")
+    return encode(model, x[d.var], d.args, x, lin)
+
+
+def _lin(model, w, a, x, lin):
+    model.addCons(w == lin(a[0]))
+
+
+def _mul(model, w, a, x, lin):
+    model.addCons(w == x[a[0]] * x[a[1]])
+
+
+def _div(model, w, a, x, lin):
+    model.addCons(w * x[a[1]] == x[a[0]])
+
+
+def _abs(model, w, a, x, lin):
+    """w = max(x, −x) by indicators: SCIP's nonlinear abs lost fixed feasible points."""
+    z, v = model.addVar(vtype="B"), x[a[0]]
+    model.addCons(w >= v)
+    model.addCons(w >= -v)
+    model.addConsIndicator(w - v <= 0, z)
+    model.addConsIndicator(w + v <= 0, z, activeone=False)
+    return [z]
+
+
+def _extremum(sign: int):
+    def encode(model, w, a, x, lin):
         picks = [model.addVar(vtype="B") for _ in a]
         for z, n in zip(picks, a):
             model.addCons(sign * (w - x[n]) <= 0)
             model.addConsIndicator(sign * (w - x[n]) >= 0, z)
         model.addCons(sum(picks) >= 1)
         return picks
-    elif d.op == "ite":
-        b = x[a[0]]
-        for branch, one in ((a[1], True), (a[2], False)):
-            model.addConsIndicator(w - lin(branch) <= 0, b, activeone=one)
-            model.addConsIndicator(w - lin(branch) >= 0, b, activeone=one)
-    elif d.op == "cmp":
-        for cons, one in _sides(a[0], lin(a[1]), a[2]):
-            model.addConsIndicator(cons, w, activeone=one)
-    elif d.op == "and":
-        model.addCons(w <= x[a[0]])
-        model.addCons(w <= x[a[1]])
-        model.addCons(w >= x[a[0]] + x[a[1]] - 1)
-    elif d.op == "or":
-        model.addCons(w >= x[a[0]])
-        model.addCons(w >= x[a[1]])
-        model.addCons(w <= x[a[0]] + x[a[1]])
-    elif d.op == "not":
-        model.addCons(w == 1 - x[a[0]])
-    else:
-        raise ValueError(f"no SCIP encoding for {d.op}")
-    return None
+    return encode
+
+
+def _ite(model, w, a, x, lin):
+    b = x[a[0]]
+    for branch, one in ((a[1], True), (a[2], False)):
+        model.addConsIndicator(w - lin(branch) <= 0, b, activeone=one)
+        model.addConsIndicator(w - lin(branch) >= 0, b, activeone=one)
+
+
+def _cmp(model, w, a, x, lin):
+    for cons, one in _sides(a[0], lin(a[1]), a[2]):
+        model.addConsIndicator(cons, w, activeone=one)
+
+
+def _and(model, w, a, x, lin):
+    model.addCons(w <= x[a[0]])
+    model.addCons(w <= x[a[1]])
+    model.addCons(w >= x[a[0]] + x[a[1]] - 1)
+
+
+def _or(model, w, a, x, lin):
+    model.addCons(w >= x[a[0]])
+    model.addCons(w >= x[a[1]])
+    model.addCons(w <= x[a[0]] + x[a[1]])
+
+
+def _not(model, w, a, x, lin):
+    model.addCons(w == 1 - x[a[0]])
+
+
+_ENCODERS = {"lin": _lin, "mul": _mul, "div": _div, "abs": _abs, "min": _extremum(1), "max": _extremum(-1),
+             "ite": _ite, "cmp": _cmp, "and": _and, "or": _or, "not": _not}
 
 
 def _sides(op: str, e, integral: bool):

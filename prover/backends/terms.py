@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Callable
 
 from dsl import ast
+from dsl.walk import DagWalker, Fold, each
 from prover.calculus.unroll import UVar
 
 
@@ -43,31 +44,9 @@ class Renderer:
 
     def render(self, roots: list[ast.Expr], join: Callable[[list[str]], str]) -> str:
         """`join` of the printed roots, under the `let`s of every compound node used twice."""
-        uses = _uses(roots)
-        bindings: list[tuple[str, bool, str]] = []
-        memo: dict[int, str] = {}
-
-        def text(root: ast.Expr) -> str:
-            stack = [(root, False)]
-            while stack:                              # iterative post-order: DAGs can be deep
-                e, ready = stack.pop()
-                if id(e) in memo:
-                    continue
-                kids = [k for k in ast.children(e) if id(k) not in memo]
-                if kids and not ready:
-                    stack.append((e, True))
-                    stack.extend((k, False) for k in kids)
-                    continue
-                out = self._node(e, lambda k: memo[id(k)])
-                if uses.get(id(e), 0) > 1 and ast.children(e):
-                    name = self.syntax.local(len(bindings))
-                    bindings.append((name, self.is_prop(e), out))
-                    out = name
-                memo[id(e)] = out
-            return memo[id(root)]
-
-        body = join([text(r) for r in roots])
-        for name, prop, value in reversed(bindings):
+        printer = _Printer(self, _uses(roots))
+        body = join([printer.eval(r) for r in roots])
+        for name, prop, value in reversed(printer.bindings):
             body = self.syntax.let(name, prop, value, body)
         return body
 
@@ -78,46 +57,83 @@ class Renderer:
             return True
         return isinstance(e, ast.Name) and self.vars[e.id].vtype == "bool"
 
-    def _node(self, e: ast.Expr, text) -> str:
-        s = self.syntax
-        if isinstance(e, ast.Num):
-            return s.num(e.value)
-        if isinstance(e, ast.BoolLit):
-            return s.boolean(e.value)
-        if isinstance(e, ast.Name):
-            return s.var(self.vars[e.id])
-        if isinstance(e, ast.BinOp):
-            if e.op == "^":
-                if not (isinstance(e.right, ast.Num) and e.right.value.denominator == 1 and e.right.value >= 0):
-                    raise ValueError("the exponent of ^ must be a non-negative integer constant")
-                return s.power(text(e.left), int(e.right.value))
-            return s.binop(e.op, text(e.left), text(e.right))
-        if isinstance(e, ast.Neg):
-            return s.neg(text(e.operand))
-        if isinstance(e, ast.Call):
-            if e.func not in ("min", "max", "abs"):
-                raise ValueError(f"{e.func}() cannot appear in an unrolled expression")
-            return s.func(e.func, tuple(text(a) for a in e.args))
-        if isinstance(e, ast.Compare):
-            return s.compare(e.op, text(e.left), text(e.right), self.is_prop(e.left))
-        if isinstance(e, ast.BoolOp):
-            return s.logic(e.op, text(e.left), text(e.right))
-        if isinstance(e, ast.Not):
-            return s.negate(text(e.operand))
-        if isinstance(e, ast.Ite):
-            return s.ite(text(e.cond), text(e.then), text(e.orelse))
-        raise TypeError(f"not an expression node: {type(e).__name__}")
+
+class _Printer(DagWalker):
+    """The text of each node: one handler per node kind (`dsl.walk`). A compound node used more
+    than once becomes a binding, named in the order nodes are finished; operands are printed
+    right to left, the order of the walk this replaced, so the names are as they were."""
+
+    def __init__(self, renderer: Renderer, uses: dict[int, int]):
+        super().__init__()
+        self.r, self.s, self.uses = renderer, renderer.syntax, uses
+        self.bindings: list[tuple[str, bool, str]] = []
+
+    def finish(self, e, out):
+        if self.uses.get(id(e), 0) > 1 and ast.children(e):
+            name = self.s.local(len(self.bindings))
+            self.bindings.append((name, self.r.is_prop(e), out))
+            return name
+        return out
+
+    def _Num(self, e):
+        return self.s.num(e.value)
+
+    def _BoolLit(self, e):
+        return self.s.boolean(e.value)
+
+    def _Name(self, e):
+        return self.s.var(self.r.vars[e.id])
+
+    def _BinOp(self, e):
+        if e.op == "^":
+            if not (isinstance(e.right, ast.Num) and e.right.value.denominator == 1 and e.right.value >= 0):
+                raise ValueError("the exponent of ^ must be a non-negative integer constant")
+            return self.s.power((yield e.left), int(e.right.value))
+        b = yield e.right
+        return self.s.binop(e.op, (yield e.left), b)
+
+    def _Neg(self, e):
+        return self.s.neg((yield e.operand))
+
+    def _Call(self, e):
+        if e.func not in ("min", "max", "abs"):
+            raise ValueError(f"{e.func}() cannot appear in an unrolled expression")
+        args = yield from each(reversed(e.args))
+        return self.s.func(e.func, tuple(reversed(args)))
+
+    def _Compare(self, e):
+        b = yield e.right
+        return self.s.compare(e.op, (yield e.left), b, self.r.is_prop(e.left))
+
+    def _BoolOp(self, e):
+        b = yield e.right
+        return self.s.logic(e.op, (yield e.left), b)
+
+    def _Not(self, e):
+        return self.s.negate((yield e.operand))
+
+    def _Ite(self, e):
+        orelse = yield e.orelse
+        then = yield e.then
+        return self.s.ite((yield e.cond), then, orelse)
+
+
+class _Parents(Fold):
+    """How many parents each node has (by id), over the DAG."""
+
+    def __init__(self):
+        super().__init__()
+        self.count: dict[int, int] = {}
+
+    def combine(self, e, values):
+        for k in ast.children(e):
+            self.count[id(k)] = self.count.get(id(k), 0) + 1
 
 
 def _uses(roots: list[ast.Expr]) -> dict[int, int]:
     """Node id → number of parents (a root counts as one), over the DAG; iterative."""
-    uses: dict[int, int] = {}
-    keep = []                                   # holds the nodes, so no id is reused meanwhile
-    stack = list(roots)
-    while stack:
-        e = stack.pop()
-        uses[id(e)] = uses.get(id(e), 0) + 1
-        if uses[id(e)] == 1:
-            keep.append(e)
-            stack.extend(ast.children(e))
-    return uses
+    parents = _Parents()                        # its memo holds the nodes: no id is reused
+    for r in roots:
+        parents.count[id(r)] = parents.count.get(id(r), 0) + 1
+        parents.eval(r)
+    return parents.count

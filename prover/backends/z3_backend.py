@@ -8,12 +8,16 @@ and flagged, so a replay decides). Used by monolithic verification, by the proof
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 
 import z3
 
 from dsl import ast
+from dsl.errors import InternalError
+from dsl.exact import int_text
+from dsl.walk import DagWalker
 from prover.calculus.goals import Box, Claim
 from prover.calculus.unroll import Unrolled
 
@@ -33,39 +37,35 @@ def _ms(seconds: float) -> int:
 
 def _val(q: Fraction) -> z3.ArithRef:
     q = Fraction(q)
-    return z3.RealVal(f"{q.numerator}/{q.denominator}")
+    return z3.RealVal(f"{int_text(q.numerator)}/{int_text(q.denominator)}")
 
 
-class Compiler:
-    """Z3 terms for the expressions of one unrolled plan. One method per node kind."""
+def _power(a, k: int):
+    if k == 0:
+        return z3.RealVal(1)
+    out = a
+    for _ in range(k - 1):
+        out = out * a
+    return out
+
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+            "==": operator.eq, "!=": operator.ne}
+
+
+class Compiler(DagWalker):
+    """Z3 terms for the expressions of one unrolled plan: one handler per node kind, memoised
+    by node identity and iterative (`dsl.walk`). Operands are built right to left, the order
+    of the post-order walk this replaced: Z3 numbers its terms as they are made, and the same
+    numbering keeps its search, and so its models, as they were."""
 
     def __init__(self, u: Unrolled, ctx: z3.Context | None = None):
+        super().__init__()
         self.u, self.ctx = u, ctx
         self.vars = {v.name: (z3.Bool(v.name) if v.vtype == "bool" else z3.Real(v.name)) for v in u.variables}
-        self.memo = ast.NodeMemo()
 
     def term(self, e: ast.Expr) -> z3.ExprRef:
-        stack = [(e, False)]
-        while stack:                                  # iterative post-order: DAGs can be deep
-            node, ready = stack.pop()
-            if node in self.memo:
-                continue
-            kids = [k for k in ast.operands(node) if k not in self.memo]
-            if ready or not kids:
-                self.memo[node] = self._build(node)
-            else:
-                stack.append((node, True))
-                stack.extend((k, False) for k in kids)
-        return self.memo[e]
-
-    def _build(self, e):
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
-            raise TypeError(f"Z3 compiler has no rule for {type(e).__name__}")
-        return method(e)
-
-    def _t(self, e):
-        return self.memo[e]
+        return self.eval(e)
 
     def _Num(self, e):
         return _val(e.value)
@@ -77,38 +77,46 @@ class Compiler:
         return self.vars[e.id]
 
     def _Neg(self, e):
-        return -self._t(e.operand)
+        return -(yield e.operand)
 
     def _Not(self, e):
-        return z3.Not(self._t(e.operand))
+        return z3.Not((yield e.operand))
 
     def _BinOp(self, e):
-        a = self._t(e.left)
         if e.op == "^":
-            k = int(e.right.value)
-            if k == 0:
-                return z3.RealVal(1)
-            out = a
-            for _ in range(k - 1):
-                out = out * a
-            return out
-        b = self._t(e.right)
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[e.op]()
+            return _power((yield e.left), int(e.right.value))
+        b = yield e.right
+        a = yield e.left
+        if e.op == "+":
+            return a + b
+        if e.op == "-":
+            return a - b
+        if e.op == "*":
+            return a * b
+        if e.op == "/":
+            return a / b
+        raise InternalError(f"unknown arithmetic operator {e.op!r}")
 
     def _BoolOp(self, e):
-        a, b = self._t(e.left), self._t(e.right)
+        b = yield e.right
+        a = yield e.left
         return z3.And(a, b) if e.op == "and" else z3.Or(a, b)
 
     def _Compare(self, e):
-        a, b = self._t(e.left), self._t(e.right)
-        return {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b,
-                "==": lambda: a == b, "!=": lambda: a != b}[e.op]()
+        b = yield e.right
+        a = yield e.left
+        return _COMPARE[e.op](a, b)
 
     def _Ite(self, e):
-        return z3.If(self._t(e.cond), self._t(e.then), self._t(e.orelse))
+        orelse = yield e.orelse
+        then = yield e.then
+        return z3.If((yield e.cond), then, orelse)
 
     def _Call(self, e):
-        args = [self._t(a) for a in e.args]
+        args = []
+        for a in reversed(e.args):
+            args.append((yield a))
+        args.reverse()
         if e.func == "abs":
             return z3.If(args[0] >= 0, args[0], -args[0])
         out = args[0]

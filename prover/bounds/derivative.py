@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.exact import to_fraction
+from dsl.walk import DagWalker, Fold, each
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 ZERO = None                           # the derivative of an expression free of the variable
@@ -71,63 +72,41 @@ def _or_zero(a):
     return _num(0) if a is ZERO else a
 
 
-class _Partial:
-    """∂/∂x of the nodes of one DAG, memoized by identity."""
+class _Partial(DagWalker):
+    """∂/∂x of the nodes of one DAG: one handler per node kind, memoised by node identity and
+    iterative (`dsl.walk`)."""
 
-    def __init__(self, x: str, varying: "ast.NodeMemo", names: frozenset):
-        self.x, self.memo, self.varying, self.names = x, ast.NodeMemo(), varying, names
+    def __init__(self, x: str, varying: ast.NodeMemo, names: frozenset):
+        super().__init__()
+        self.x, self.varying, self.names = x, varying, names
 
-    def of(self, e: ast.Expr):
-        stack = [(e, False)]
-        while stack:                          # post-order without recursion: DAGs are deep
-            node, ready = stack.pop()
-            if node in self.memo:
-                continue
-            kids = self._operands(node)
-            if ready or not kids:
-                self.memo[node] = self._rule(node)
-            else:
-                stack.append((node, True))
-                stack.extend((k, False) for k in kids if k not in self.memo)
-        return self.memo[e]
+    def _constant(self, e):
+        return ZERO
 
-    def _operands(self, e):
-        if isinstance(e, ast.BinOp) and e.op == "^":
-            return (e.left,)
-        if isinstance(e, ast.Ite):
-            return (e.then, e.orelse)
-        if isinstance(e, (ast.Compare, ast.BoolOp, ast.Not)):
-            return ()
-        return ast.children(e)
+    _Num = _BoolLit = _Compare = _BoolOp = _Not = _constant
 
-    def _rule(self, e):
-        d = self.memo.__getitem__
-        if isinstance(e, (ast.Num, ast.BoolLit, ast.Compare, ast.BoolOp, ast.Not)):
-            return ZERO
-        if isinstance(e, ast.Name):
-            return _num(1) if e.id == self.x else ZERO
-        if isinstance(e, ast.Neg):
-            return _neg(d(e.operand))
-        if isinstance(e, ast.BinOp):
-            return self._binop(e, d)
-        if isinstance(e, ast.Call):
-            return self._call(e, [d(a) for a in e.args])
-        if isinstance(e, ast.Ite):
-            if uses(e.cond, self.names, self.varying):
-                raise NotDifferentiable("an `if` whose condition depends on an uncertain variable")
-            a, b = d(e.then), d(e.orelse)
-            return ZERO if a is ZERO and b is ZERO else ast.Ite(e.cond, _or_zero(a), _or_zero(b), _NOWHERE)
-        raise NotDifferentiable(f"no derivative rule for {type(e).__name__}")
+    def _Name(self, e):
+        return _num(1) if e.id == self.x else ZERO
 
-    @staticmethod
-    def _binop(e, d):
+    def _Neg(self, e):
+        return _neg((yield e.operand))
+
+    def _Ite(self, e):
+        a = yield e.then
+        b = yield e.orelse
+        if uses(e.cond, self.names, self.varying):
+            raise NotDifferentiable("an `if` whose condition depends on an uncertain variable")
+        return ZERO if a is ZERO and b is ZERO else ast.Ite(e.cond, _or_zero(a), _or_zero(b), _NOWHERE)
+
+    def _BinOp(self, e):
         if e.op == "^":
-            n, a = int(e.right.value), d(e.left)
+            n, a = int(e.right.value), (yield e.left)
             if n == 0 or a is ZERO:
                 return ZERO
             inner = _num(1) if n == 1 else e.left if n == 2 else ast.BinOp("^", e.left, _num(n - 1), _NOWHERE)
             return _mul(_mul(_num(n), inner), a)
-        a, b = d(e.left), d(e.right)
+        a = yield e.left
+        b = yield e.right
         if e.op == "+":
             return _add(a, b)
         if e.op == "-":
@@ -141,8 +120,8 @@ class _Partial:
             return _add(first, _neg(second))
         raise NotDifferentiable(f"no derivative rule for operator {e.op!r}")
 
-    @staticmethod
-    def _call(e, ds):
+    def _Call(self, e):
+        ds = yield from each(e.args)
         if all(a is ZERO for a in ds):
             return ZERO
         if e.func == "abs":
@@ -159,20 +138,20 @@ class _Partial:
         raise NotDifferentiable(f"no derivative rule for {e.func}()")
 
 
-def uses(e: ast.Expr, names: frozenset, memo: "ast.NodeMemo") -> bool:
-    """Whether `e` mentions any of `names` (memoized by node identity)."""
-    stack = [(e, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        kids = ast.children(node)
-        if ready or not kids:
-            memo[node] = (isinstance(node, ast.Name) and node.id in names) or any(memo[k] for k in kids)
-        else:
-            stack.append((node, True))
-            stack.extend((k, False) for k in kids if k not in memo)
-    return memo[e]
+class _Mentions(Fold):
+    """Whether a node mentions any of `names` (memoised by node identity)."""
+
+    def __init__(self, names: frozenset, memo: ast.NodeMemo):
+        super().__init__(memo)
+        self.names = names
+
+    def combine(self, e, values):
+        return (isinstance(e, ast.Name) and e.id in self.names) or any(values)
+
+
+def uses(e: ast.Expr, names: frozenset, memo: ast.NodeMemo) -> bool:
+    """Whether `e` mentions any of `names` (memoised in `memo`, by node identity)."""
+    return _Mentions(names, memo).eval(e)
 
 
 def gradient(e: ast.Expr, names: tuple[str, ...]) -> tuple[ast.Expr, ...] | None:
@@ -188,7 +167,7 @@ def gradients(exprs, names: tuple[str, ...]) -> list[tuple[ast.Expr, ...] | None
     out = []
     for e in exprs:
         try:
-            out.append(tuple(_or_zero(p.of(e)) for p in partials))
+            out.append(tuple(_or_zero(p.eval(e)) for p in partials))
         except NotDifferentiable:
             out.append(None)
     return out

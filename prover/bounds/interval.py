@@ -10,6 +10,8 @@ Numeric results are `(lo, hi)`; boolean results are `(can_be_false, can_be_true)
 """
 from __future__ import annotations
 
+import functools
+import operator
 from fractions import Fraction
 from typing import Sequence
 
@@ -18,6 +20,7 @@ import numpy as np
 from dsl import ast
 from dsl.exact import float_bounds, to_float
 from dsl.ranges import compare
+from dsl.walk import DagWalker, each
 from prover.calculus.unroll import UVar
 
 _INF = np.inf
@@ -186,87 +189,122 @@ def i_div(a, b):
 
 
 class BoxEvaluator:
-    """Evaluates expressions over N boxes (or points) at once. Compiled once per expression list."""
+    """Evaluates expressions over N boxes (or points) at once. Compiled once per expression
+    list: a walk of the DAG (`dsl.walk`) turns each distinct node into one step of a program."""
 
     def __init__(self, exprs: Sequence[ast.Expr], variables: Sequence[UVar]):
+        self.exprs = list(exprs)
         self.columns = {v.name: i for i, v in enumerate(variables)}
         self.bool_vars = {v.name for v in variables if v.vtype == "bool"}
-        self.order: list[ast.Expr] = ast.post_order(exprs)       # unique nodes, children before parents
-        self.index: dict[int, int] = {id(n): i for i, n in enumerate(self.order)}   # id(node) → position
-        self.roots = [self.index[id(e)] for e in exprs]
-        self.consts = _const_table(self.order)
+        self.intervals = _Intervals(self.columns, self.bool_vars)
+        self.roots = [self.intervals.eval(e) for e in self.exprs]
+        self._points: _Points | None = None                  # compiled on first use
 
     def eval(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Intervals of every expression on the boxes [lo, hi] (each (N, V))."""
-        vals: list = [None] * len(self.order)
-        for i, node in enumerate(self.order):
-            vals[i] = self._interval(node, vals, lo, hi)
+        vals = self.intervals.run(lo, hi)
         return [vals[r] for r in self.roots]
 
     def point(self, x: np.ndarray) -> list[np.ndarray]:
         """Float values at N points (N, V); not sound, for screening only."""
-        vals: list = [None] * len(self.order)
+        if self._points is None:
+            self._points = _Points(self.columns, self.bool_vars)
+            self._point_roots = [self._points.eval(e) for e in self.exprs]
         with np.errstate(all="ignore"):
-            for i, node in enumerate(self.order):
-                vals[i] = self._point(node, vals, x)
-        return [vals[r] for r in self.roots]
-
-    def _arg(self, vals, node):
-        return vals[self.index[id(node)]]
-
-    def _interval(self, e, vals, lo, hi):
-        n = lo.shape[0]
-        if isinstance(e, ast.Num):
-            a, b = self.consts[id(e)]
-            return np.full(n, a), np.full(n, b)
-        if isinstance(e, ast.BoolLit):
-            return np.full(n, not e.value), np.full(n, e.value)
-        if isinstance(e, ast.Name):
-            c = self.columns[e.id]
-            if e.id in self.bool_vars:
-                return lo[:, c] < 0.5, hi[:, c] > 0.5
-            return lo[:, c], hi[:, c]
-        return _INTERVAL_RULES[type(e)](e, lambda k: self._arg(vals, k))
-
-    def _point(self, e, vals, x):
-        n = x.shape[0]
-        if isinstance(e, ast.Num):
-            return np.full(n, to_float(e.value))
-        if isinstance(e, ast.BoolLit):
-            return np.full(n, e.value)
-        if isinstance(e, ast.Name):
-            c = self.columns[e.id]
-            return x[:, c] > 0.5 if e.id in self.bool_vars else x[:, c]
-        return _POINT_RULES[type(e)](e, lambda k: self._arg(vals, k))
+            vals = self._points.run(x)
+        return [vals[r] for r in self._point_roots]
 
 
-def _const_table(nodes) -> dict[int, tuple[float, float]]:
-    """id(Num) → its enclosing floats, computed once per value (unrolled DAGs repeat a few
-    constants thousands of times, and const_bounds does rational arithmetic)."""
-    by_value: dict = {}
-    out = {}
-    for e in nodes:
-        if isinstance(e, ast.Num):
-            bounds = by_value.get(e.value)
-            if bounds is None:
-                bounds = by_value[e.value] = const_bounds(e.value)
-            out[id(e)] = bounds
-    return out
+class _Program(DagWalker):
+    """Compiles expressions into steps, one per distinct node, operands first. A handler emits
+    its node's step — a function of the earlier steps' values `v` and of the boxes or points —
+    and returns the step's number, which is what the walk memoises."""
+
+    def __init__(self, columns: dict, bool_vars: set):
+        super().__init__()
+        self.columns, self.bool_vars = columns, bool_vars
+        self.steps: list = []
+
+    def emit(self, step) -> int:
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def run(self, *inputs) -> list:
+        vals: list = []
+        for step in self.steps:
+            vals.append(step(vals, *inputs))
+        return vals
 
 
-def _iv_binop(e, get):
-    a = get(e.left)
-    if e.op == "^":
-        return i_pow(a, int(e.right.value))
-    if e.op == "*" and e.left is e.right:
-        return i_square(a)
-    b = get(e.right)
-    return {"+": i_add, "-": i_sub, "*": i_mul, "/": i_div}[e.op](a, b)
+class _Intervals(_Program):
+    """Outward-rounded interval steps: (lo, hi) of numbers, (can be false, can be true) of bools."""
+
+    def __init__(self, columns: dict, bool_vars: set):
+        super().__init__(columns, bool_vars)
+        self.consts: dict = {}           # value → enclosing floats: unrolled DAGs repeat a few
+                                         # constants thousands of times, and const_bounds is exact
+
+    def _Num(self, e):
+        a, b = self.consts.get(e.value) or self.consts.setdefault(e.value, const_bounds(e.value))
+        return self.emit(lambda v, lo, hi: (np.full(lo.shape[0], a), np.full(lo.shape[0], b)))
+
+    def _BoolLit(self, e):
+        f, t = not e.value, e.value
+        return self.emit(lambda v, lo, hi: (np.full(lo.shape[0], f), np.full(lo.shape[0], t)))
+
+    def _Name(self, e):
+        c = self.columns[e.id]
+        if e.id in self.bool_vars:
+            return self.emit(lambda v, lo, hi: (lo[:, c] < 0.5, hi[:, c] > 0.5))
+        return self.emit(lambda v, lo, hi: (lo[:, c], hi[:, c]))
+
+    def _Neg(self, e):
+        a = yield e.operand
+        return self.emit(lambda v, lo, hi: (-v[a][1], -v[a][0]))
+
+    def _Not(self, e):
+        a = yield e.operand
+        return self.emit(lambda v, lo, hi: (v[a][1], v[a][0]))
+
+    def _BinOp(self, e):
+        a = yield e.left
+        if e.op == "^":
+            k = int(e.right.value)
+            return self.emit(lambda v, lo, hi: i_pow(v[a], k))
+        if e.op == "*" and e.left is e.right:
+            return self.emit(lambda v, lo, hi: i_square(v[a]))
+        b = yield e.right
+        f = _INTERVAL_OPS[e.op]
+        return self.emit(lambda v, lo, hi: f(v[a], v[b]))
+
+    def _BoolOp(self, e):
+        a = yield e.left
+        b = yield e.right
+        f = _iv_and if e.op == "and" else _iv_or
+        return self.emit(lambda v, lo, hi: f(v[a], v[b]))
+
+    def _Compare(self, e):
+        a = yield e.left
+        b = yield e.right
+        op = e.op
+        return self.emit(lambda v, lo, hi: compare(op, v[a], v[b]))
+
+    def _Ite(self, e):
+        c, a, b = yield from each((e.cond, e.then, e.orelse))
+        return self.emit(lambda v, lo, hi: _iv_ite(v[c], v[a], v[b]))
+
+    def _Call(self, e):
+        args = yield from each(e.args)
+        if e.func == "abs":
+            a = args[0]
+            return self.emit(lambda v, lo, hi: i_abs(v[a]))
+        f = np.minimum if e.func == "min" else np.maximum
+        return self.emit(lambda v, lo, hi: _iv_fold(f, [v[a] for a in args]))
 
 
-def _iv_ite(e, get):
-    cf, ct = get(e.cond)
-    a, b = get(e.then), get(e.orelse)
+def _iv_ite(cond, a, b):
+    """An `if` per box: the branch its condition takes where decided, the hull of both elsewhere."""
+    cf, ct = cond
     if a[0].dtype == bool:
         both = (a[0] | b[0], a[1] | b[1])
     else:
@@ -276,65 +314,85 @@ def _iv_ite(e, get):
     return lo, hi
 
 
-def _iv_call(e, get):
-    args = [get(a) for a in e.args]
-    if e.func == "abs":
-        return i_abs(args[0])
-    f = np.minimum if e.func == "min" else np.maximum
+def _iv_fold(f, args):
     lo, hi = args[0]
     for a in args[1:]:
         lo, hi = f(lo, a[0]), f(hi, a[1])
     return lo, hi
 
 
-def _iv_compare(e, get):
-    return compare(e.op, get(e.left), get(e.right))
+def _iv_and(a, b):
+    (af, at), (bf, bt) = a, b
+    return af | bf, at & bt
 
 
-def _iv_boolop(e, get):
-    (af, at), (bf, bt) = get(e.left), get(e.right)
-    return (af | bf, at & bt) if e.op == "and" else (af & bf, at | bt)
+def _iv_or(a, b):
+    (af, at), (bf, bt) = a, b
+    return af & bf, at | bt
 
 
-_INTERVAL_RULES = {
-    ast.Neg: lambda e, get: (-get(e.operand)[1], -get(e.operand)[0]),
-    ast.Not: lambda e, get: (get(e.operand)[1], get(e.operand)[0]),
-    ast.BinOp: _iv_binop,
-    ast.BoolOp: _iv_boolop,
-    ast.Compare: _iv_compare,
-    ast.Ite: _iv_ite,
-    ast.Call: _iv_call,
-}
-
-_CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-        "==": np.equal, "!=": np.not_equal}
+_INTERVAL_OPS = {"+": i_add, "-": i_sub, "*": i_mul, "/": i_div}
 
 
-def _pt_binop(e, get):
-    a = get(e.left)
-    if e.op == "^":
-        return a ** int(e.right.value)
-    b = get(e.right)
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[e.op](a, b)
+class _Points(_Program):
+    """Float steps at points (no rounding control: for screening)."""
+
+    def _Num(self, e):
+        x = to_float(e.value)
+        return self.emit(lambda v, pts: np.full(pts.shape[0], x))
+
+    def _BoolLit(self, e):
+        x = e.value
+        return self.emit(lambda v, pts: np.full(pts.shape[0], x))
+
+    def _Name(self, e):
+        c = self.columns[e.id]
+        if e.id in self.bool_vars:
+            return self.emit(lambda v, pts: pts[:, c] > 0.5)
+        return self.emit(lambda v, pts: pts[:, c])
+
+    def _Neg(self, e):
+        a = yield e.operand
+        return self.emit(lambda v, pts: -v[a])
+
+    def _Not(self, e):
+        a = yield e.operand
+        return self.emit(lambda v, pts: ~v[a])
+
+    def _BinOp(self, e):
+        a = yield e.left
+        if e.op == "^":
+            k = int(e.right.value)
+            return self.emit(lambda v, pts: v[a] ** k)
+        b = yield e.right
+        f = _POINT_OPS[e.op]
+        return self.emit(lambda v, pts: f(v[a], v[b]))
+
+    def _BoolOp(self, e):
+        a = yield e.left
+        b = yield e.right
+        f = operator.and_ if e.op == "and" else operator.or_
+        return self.emit(lambda v, pts: f(v[a], v[b]))
+
+    def _Compare(self, e):
+        a = yield e.left
+        b = yield e.right
+        f = _POINT_OPS[e.op]
+        return self.emit(lambda v, pts: f(v[a], v[b]))
+
+    def _Ite(self, e):
+        c, a, b = yield from each((e.cond, e.then, e.orelse))
+        return self.emit(lambda v, pts: np.where(v[c], v[a], v[b]))
+
+    def _Call(self, e):
+        args = yield from each(e.args)
+        if e.func == "abs":
+            a = args[0]
+            return self.emit(lambda v, pts: np.abs(v[a]))
+        f = np.minimum if e.func == "min" else np.maximum
+        return self.emit(lambda v, pts: functools.reduce(f, [v[a] for a in args]))
 
 
-def _pt_call(e, get):
-    args = [get(a) for a in e.args]
-    if e.func == "abs":
-        return np.abs(args[0])
-    f = np.minimum if e.func == "min" else np.maximum
-    out = args[0]
-    for a in args[1:]:
-        out = f(out, a)
-    return out
-
-
-_POINT_RULES = {
-    ast.Neg: lambda e, get: -get(e.operand),
-    ast.Not: lambda e, get: ~get(e.operand),
-    ast.BinOp: _pt_binop,
-    ast.BoolOp: lambda e, get: (get(e.left) & get(e.right)) if e.op == "and" else (get(e.left) | get(e.right)),
-    ast.Compare: lambda e, get: _CMP[e.op](get(e.left), get(e.right)),
-    ast.Ite: lambda e, get: np.where(get(e.cond), get(e.then), get(e.orelse)),
-    ast.Call: _pt_call,
-}
+_POINT_OPS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+              "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+              "==": np.equal, "!=": np.not_equal}

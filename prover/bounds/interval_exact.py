@@ -31,7 +31,7 @@ PRECISION = 192          # significant bits kept when an endpoint's denominator 
 LIMIT = 256              # ... bits; shorter rationals are never touched
 
 
-def outward(x, up: bool):
+def outward(x, up: bool, limit: int = LIMIT):
     """`x` itself when its denominator is short; otherwise the nearest rational with PRECISION
     significant bits below (`up` False) or above (`up` True) it. Widening an interval endpoint
     outward keeps every enclosure sound, and stops exact digits from doubling at every product
@@ -39,7 +39,7 @@ def outward(x, up: bool):
     The relative widening, 2^-192, is far below the float search's own rounding, so a bound the
     search proved in outward-rounded floats is still confirmed here."""
     n, d = x.numerator, x.denominator
-    if d.bit_length() <= LIMIT:
+    if d.bit_length() <= limit:
         return x
     shift = PRECISION - (abs(n).bit_length() - d.bit_length())
     if shift >= 0:
@@ -55,8 +55,10 @@ class MemoRangeEvaluator(RangeEvaluator):
     rationals (gmpy2 `mpq`) for speed, and endpoints with long denominators rounded outward
     (see `outward`): rational and sound either way."""
 
-    def __init__(self, bounds: dict, horizon: int = 1):
+    def __init__(self, bounds: dict, horizon: int = 1, limit: int = LIMIT):
         super().__init__({k: (_exact(a), _exact(b)) for k, (a, b) in bounds.items()}, horizon)
+        self.limit = limit
+        self.rounded = False                 # whether some endpoint was widened
 
     def _Num(self, e):
         v = to_q(e.value)
@@ -64,9 +66,10 @@ class MemoRangeEvaluator(RangeEvaluator):
 
     def finish(self, e, r):
         lo, hi = r
-        if not isinstance(lo, bool) and (lo.denominator.bit_length() > LIMIT
-                                         or hi.denominator.bit_length() > LIMIT):
-            return outward(lo, False), outward(hi, True)
+        if not isinstance(lo, bool) and (lo.denominator.bit_length() > self.limit
+                                         or hi.denominator.bit_length() > self.limit):
+            self.rounded = True
+            return outward(lo, False, self.limit), outward(hi, True, self.limit)
         return r
 
 

@@ -28,11 +28,11 @@ from fractions import Fraction
 import numpy as np
 
 from dsl import ast
-from dsl.exact import to_fraction
+from dsl.exact import to_fraction, to_q
+from dsl.ranges import compare
 from dsl.walk import DagWalker
 from prover.bounds.derivative import gradients
 from prover.bounds.interval import BoxEvaluator
-from prover.bounds.interval_exact import exact_rational
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 # The search closes a box by the mean-value form only with this relative margin to spare, so
@@ -99,10 +99,7 @@ class _Decide(DagWalker):
         return (lf or rf, lt and rt) if e.op == "and" else (lf and rf, lt or rt)
 
     def _Compare(self, e):
-        lo, hi = self.atom_interval(e)
-        return {"<=": (hi > 0, lo <= 0), "<": (hi >= 0, lo < 0), ">=": (lo < 0, hi >= 0),
-                ">": (lo <= 0, hi > 0), "==": (not lo == hi == 0, lo <= 0 <= hi),
-                "!=": (lo <= 0 <= hi, not lo == hi == 0)}[e.op]
+        return compare(e.op, self.atom_interval(e), (0, 0))         # l − r against 0
 
 
 class FloatMeanValue:
@@ -220,7 +217,7 @@ class ExactMeanValue:
         none (not Lipschitz, or a divisor's interval may contain 0)."""
         # GMP rationals throughout (the same exact values as Fractions, several times faster);
         # the results are converted back to Fractions at the end
-        box = tuple((exact_rational(lo), exact_rational(hi)) for lo, hi in box)
+        box = tuple((to_q(lo), to_q(hi)) for lo, hi in box)
         mid = tuple(((lo + hi) / 2, (lo + hi) / 2) if v.vtype != "bool" else (lo, hi)
                     for v, (lo, hi) in zip(self.variables, box))
         at_mid, over_box = self.facts.enclosure(mid), self.facts.enclosure(box)

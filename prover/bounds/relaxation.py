@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, is_truth_set
+from dsl.walk import DagWalker, each
 
 GE, EQ = ">=", "="
 BIG = 10 ** 12              # rows with a coefficient beyond this are left out (fewer rows: weaker, still sound)
@@ -32,6 +33,10 @@ class Row:
     coeffs: tuple[tuple[int, object], ...]     # (column, exact coefficient), columns distinct
     sense: str                                 # GE or EQ
     rhs: object
+
+    @property
+    def equality(self) -> bool:
+        return self.sense == EQ
 
 
 @dataclass(frozen=True)
@@ -150,24 +155,66 @@ def relax(u, ev, roots) -> Relaxation:
     """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
     box of the exact evaluator `ev`."""
     b = _Builder(ev)
-    order = ast.post_order([*roots, *u.assumes])
-    for node in order:
-        iv = b.bounds(node)
-        if iv is None or is_truth_set(iv[0]):
-            continue
-        b.add_column(node, iv)
-        if all(id(k) in b.col for k in _operands(node)):
-            _RULES.get(type(node), _no_rows)(b, node)
+    lifter = _Lifter(b)
+    for root in (*roots, *u.assumes):
+        lifter.eval(root)
     for a in u.assumes:
         _assume_rows(b, a)
     inputs = {n.id: b.col[id(n)] for n in b.nodes if isinstance(n, ast.Name)}
     return Relaxation(tuple(b.rows), tuple(b.lo), tuple(b.hi), tuple(b.col.get(id(r)) for r in roots),
-                      inputs, tuple(b.nodes), tuple(order), b.col)
+                      inputs, tuple(b.nodes), tuple(lifter.order), b.col)
 
 
-def _operands(node) -> tuple:
-    """What a node's rows name: its operands (an `if` only the branch it takes, checked there)."""
-    return () if isinstance(node, ast.Ite) else ast.operands(node)
+class _Lifter(DagWalker):
+    """Lifts every node below the roots in post-order, operands first (`order`: the numbers
+    certificates refer to). A handler per node kind walks the node's operands and names its
+    rows' rule; `finish` gives each numeric node with finite bounds its column, then its rows
+    when every operand has a column too (an `if` needs only the branch it takes: `_ite`)."""
+
+    def __init__(self, b: "_Builder"):
+        super().__init__()
+        self.b, self.order = b, []
+
+    def finish(self, node, rule):
+        self.order.append(node)
+        iv = self.b.bounds(node)
+        if iv is None or is_truth_set(iv[0]):
+            return None
+        self.b.add_column(node, iv)
+        if isinstance(node, ast.Ite) or all(id(k) in self.b.col for k in ast.operands(node)):
+            rule(self.b, node)
+        return None
+
+    def _leaf(self, e):
+        return _no_rows
+
+    _Num = _BoolLit = _Name = _leaf
+
+    def _Neg(self, e):
+        yield e.operand
+        return _neg
+
+    def _Not(self, e):
+        yield e.operand
+        return _no_rows
+
+    def _BinOp(self, e):
+        yield from each(ast.operands(e))
+        return _binop
+
+    def _BoolOp(self, e):
+        yield from each(ast.operands(e))
+        return _no_rows
+
+    _Compare = _BoolOp
+
+    def _Call(self, e):
+        yield from each(e.args)
+        return _call
+
+    def _Ite(self, e):
+        yield from each((e.cond, e.then, e.orelse))
+        return _ite
 
 
 def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object], sign: int = 1):
@@ -192,7 +239,7 @@ def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object],
     return total
 
 
-# ---- rules: one per node kind ------------------------------------------------------------
+# ---- rules: the rows of each node kind ---------------------------------------------------
 
 def _no_rows(b, node) -> None:
     return None
@@ -308,5 +355,3 @@ def _assume_rows(b, e) -> None:
             elif n.op == "==":
                 b.row([(n.left, 1), (n.right, -1)], EQ, 0)
 
-
-_RULES = {ast.Neg: _neg, ast.BinOp: _binop, ast.Call: _call, ast.Ite: _ite}

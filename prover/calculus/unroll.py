@@ -16,6 +16,7 @@ from dsl import ast
 from dsl.exact import to_fraction
 from dsl.interp import Evaluator
 from dsl.model import Domain, Plan, Value
+from dsl.walk import DagWalker, Fold, each
 
 _NOWHERE = ast.Pos(0, 0, 0, 0)
 
@@ -80,30 +81,49 @@ def fold(e: ast.Expr) -> ast.Expr:
     return e
 
 
-class Substituter:
-    """Replaces names by expressions (a dict), folding as it rebuilds. One method per node kind."""
+class Substituter(DagWalker):
+    """Replaces names by expressions (a dict), folding as it rebuilds: one handler per node
+    kind, iterative and memoised by node identity (`dsl.walk`)."""
 
     def __init__(self, env: dict[str, ast.Expr], disturbance_steps: dict[str, tuple[ast.Expr, ...]] | None = None):
+        super().__init__()
         self.env, self.steps = env, disturbance_steps or {}
 
     def sub(self, e: ast.Expr) -> ast.Expr:
-        if isinstance(e, (ast.Num, ast.BoolLit)):
-            return e
-        if isinstance(e, ast.Name):
-            return self.env[e.id]
-        if isinstance(e, ast.Call) and e.func in ("sum", "count"):
+        return self.eval(e)
+
+    def _literal(self, e):
+        return e
+
+    _Num = _BoolLit = _literal
+
+    def _Name(self, e):
+        return self.env[e.id]
+
+    def _Call(self, e):
+        if e.func in ("sum", "count"):
             return self._aggregate(e)
-        if isinstance(e, ast.Call):
-            return fold(replace(e, args=tuple(self.sub(a) for a in e.args)))
-        if isinstance(e, (ast.Neg, ast.Not)):
-            return fold(replace(e, operand=self.sub(e.operand)))
-        if isinstance(e, ast.BinOp) and e.op == "^":
-            return fold(replace(e, left=self.sub(e.left)))
-        if isinstance(e, (ast.BinOp, ast.BoolOp, ast.Compare)):
-            return fold(replace(e, left=self.sub(e.left), right=self.sub(e.right)))
-        if isinstance(e, ast.Ite):
-            return fold(replace(e, cond=self.sub(e.cond), then=self.sub(e.then), orelse=self.sub(e.orelse)))
-        raise TypeError(f"unroller has no rule for {type(e).__name__}")
+        return fold(replace(e, args=tuple((yield from each(e.args)))))
+
+    def _Neg(self, e):
+        return fold(replace(e, operand=(yield e.operand)))
+
+    _Not = _Neg
+
+    def _BinOp(self, e):
+        if e.op == "^":
+            return fold(replace(e, left=(yield e.left)))
+        return (yield from self._BoolOp(e))
+
+    def _BoolOp(self, e):
+        left = yield e.left
+        return fold(replace(e, left=left, right=(yield e.right)))
+
+    _Compare = _BoolOp
+
+    def _Ite(self, e):
+        cond, then, orelse = yield from each((e.cond, e.then, e.orelse))
+        return fold(replace(e, cond=cond, then=then, orelse=orelse))
 
     def _aggregate(self, e: ast.Call) -> ast.Expr:
         terms = list(self.steps[e.args[0].id])
@@ -249,17 +269,18 @@ def point_scenario(u: Unrolled, point):
 def is_linear(exprs) -> bool:
     """True when no expression multiplies, divides by or powers a non-constant: the goal is
     piecewise-linear (comparisons, if, min, max, abs are fine) and SMT solvers decide it well."""
-    memo = ast.NodeMemo()
-    stack = list(exprs)
-    while stack:
-        e = stack.pop()
-        if e in memo:
-            continue
-        memo[e] = True
-        if isinstance(e, ast.BinOp):
-            constant = [isinstance(x, ast.Num) for x in (e.left, e.right)]
-            if e.op == "*" and not any(constant) or e.op == "/" and not constant[1] \
-                    or e.op == "^" and not constant[0] and e.right.value > 1:
-                return False
-        stack.extend(ast.children(e))
-    return True
+    walk = _Nonlinear()
+    return not any(walk.eval(e) for e in exprs)
+
+
+class _Nonlinear(Fold):
+    """Whether a node is or has below it a product, quotient or power of non-constants."""
+
+    def combine(self, e, values):
+        if any(values):
+            return True
+        if not isinstance(e, ast.BinOp):
+            return False
+        constant = [isinstance(x, ast.Num) for x in (e.left, e.right)]
+        return e.op == "*" and not any(constant) or e.op == "/" and not constant[1] \
+            or e.op == "^" and not constant[0] and e.right.value > 1

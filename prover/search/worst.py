@@ -18,6 +18,7 @@ from dsl.interp import Outcome, run
 from dsl.errors import InputError
 from dsl.scenario import Scenario, validate
 from prover.bounds.evaluation import GoalEvaluator
+from prover.bounds.point import replay_at
 from prover.calculus.goals import Box, root_box
 from prover.calculus.unroll import Unrolled, point_scenario
 
@@ -26,10 +27,14 @@ Point = tuple[Fraction, ...]
 
 @dataclass(frozen=True, slots=True)
 class Witness:
-    """An admissible scenario and its exact outcome (valid with reward R, or a violation)."""
+    """An admissible scenario and its exact outcome (valid with reward R, or a violation).
+    Where the exact replay would be too long (`prover.bounds.point`), a valid scenario's reward
+    is known by a rigorous `enclosure` (lo, hi) instead, and `outcome.reward` is its upper end:
+    the scenario earns at most that, so the worst case is at most that too."""
 
     scenario: Scenario
     outcome: Outcome
+    enclosure: tuple[Fraction, Fraction] | None = None
 
 
 class WorstTracker:
@@ -68,12 +73,23 @@ class WorstTracker:
         if not admissible(self.u.domain, s):
             return None
         self.replays += 1
-        w = Witness(s, run(self.u.domain, self.u.plan, s))
+        w = _rigorous(self.u, s, point) or Witness(s, run(self.u.domain, self.u.plan, s))
         if not w.outcome.valid:
             self.invalid = self.invalid or w
         elif self.lowest is None or w.outcome.reward < self.value:
             self.lowest = w
         return w
+
+
+def _rigorous(u: Unrolled, s: Scenario, point: Point) -> Witness | None:
+    """The witness of a valid point whose exact numbers would grow past `REPLAY_BITS`, by its
+    rigorous enclosure; None when the exact replay is cheap (then it is the one to run) or when
+    the enclosure cannot tell that the point is valid (an exact replay must decide)."""
+    fast = replay_at(u, point)
+    if not fast.rounded or fast.valid is not True or fast.reward is None:
+        return None
+    lo, hi = fast.reward
+    return Witness(s, Outcome(True, hi, None, {}, (), None), (lo, hi))
 
 
 def admissible(domain, s: Scenario) -> bool:

@@ -67,10 +67,11 @@ def test_bench_rejects_unknown_strategies(capsys):
 
 def test_frontier_rows_and_stretched_plans():
     from corpus.frontier import row, stretched
+    from planner.cli.render_tools import frontier_row
     for h in (3, 8, 12):
         for name in ("drone", "sir"):
             assert len(stretched(name, h).split(";")) == h
-    line = row("sir", 4, "smear", 10.0)
+    line = frontier_row(row("sir", 4, "smear", 10.0))
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[:4] == ["sir", "4", "smear", "proved"]
     assert float(cells[4]) <= float(cells[5])          # certified L ≤ worst found

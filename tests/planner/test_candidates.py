@@ -11,6 +11,7 @@ from dsl.load import load_text
 from dsl.scenario import nominal, random_scenario
 from planner.candidates import NO_PLAN, scenario_optimum, top_plans
 from planner.graph import build
+from tests.examples import discrete_domain
 
 
 def brute_force(domain, scenarios):
@@ -32,30 +33,16 @@ def test_thermostat_top_plans_match_brute_force(thermostat):
     assert {c.plan for c in got.plans if c.value > want[8][0]} <= {p for _, p in want[:8]}
 
 
-SMALL = """
-domain small
-horizon {h}
-param k : int in [0, 2]
-disturbance d : int in [-1, 1]
-state x : int in [-3, {cap}] init 0
-action up(n : int in 1..2) {{
-  requires x + n <= {cap}
-  x' = x + n + d
-  reward -{cost} * n
-}}
-action stay {{
-  x' = x + d
-}}
-reward step = if x >= k then 1 else -1
-reward final = x
-"""
+def small(h, top, cost, **extra) -> str:
+    """The brute-force domain with x in [-3, top]; `up(n)` requires x + n <= top unless told."""
+    return discrete_domain(h, cost, low=-3, top=top, k_top=2, name="small", **{"cap": top, **extra})
 
 
 @settings(max_examples=30, deadline=None)
 @given(h=st.integers(1, 4), cap=st.integers(1, 5), cost=st.sampled_from(["0", "1/2", "1", "2"]),
        seeds=st.lists(st.integers(0, 10_000), min_size=0, max_size=3))
 def test_random_small_domains_match_brute_force(h, cap, cost, seeds):
-    d = load_text(SMALL.format(h=h, cap=cap, cost=cost))
+    d = load_text(small(h, cap, cost))
     scenarios = (nominal(d),) + tuple(random_scenario(d, random.Random(s)) for s in seeds)
     want = brute_force(d, scenarios)
     got = top_plans(build(d, scenarios), 3)
@@ -71,9 +58,7 @@ def test_random_small_domains_match_brute_force(h, cap, cost, seeds):
 def test_parallel_edges_keep_the_best_value(h, cap, cost, seeds):
     """With a clamp, up(1) and up(2) often reach the same child in every scenario: the best
     value over the set must survive (once the later edge replaced the earlier one)."""
-    text = (SMALL.format(h=h, cap=cap, cost=cost).replace(f"requires x + n <= {cap}", "")
-            .replace("x' = x + n + d", f"x' = min(x + n, {cap}) + d"))
-    d = load_text(text)
+    d = load_text(small(h, cap, cost, cap=None, clamp=cap))
     scenarios = (nominal(d),) + tuple(random_scenario(d, random.Random(s)) for s in seeds)
     want = brute_force(d, scenarios)
     got = top_plans(build(d, scenarios), 3)
@@ -88,7 +73,7 @@ def test_parallel_edges_keep_the_best_value(h, cap, cost, seeds):
        seed=st.integers(0, 10_000), beam=st.sampled_from([2, 4, 2000]))
 def test_a_single_scenario_optimum_is_exact_or_none(h, cap, cost, seed, beam):
     """The planner's U when the beam cuts the joint graph: each scenario's own optimum, exact."""
-    d = load_text(SMALL.format(h=h, cap=cap, cost=cost).replace("reward final = x", "reward final = x\nsafe x >= -1"))
+    d = load_text(small(h, cap, cost, safe="x >= -1"))
     s = random_scenario(d, random.Random(seed))
     want = brute_force(d, (s,))
     got = scenario_optimum(d, s, beam)

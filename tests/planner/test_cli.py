@@ -14,7 +14,8 @@ from dsl.interp import run
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from dsl.scenario import from_json
-from planner.cli import join_negative_values, main
+from planner.cli import main
+from planner.cli.args import join_negative_values
 
 THERMO = str(next(p for p in domain_files() if p.stem == "thermostat"))
 PROXY = next(p for p in domain_files() if p.stem == "proxy")

@@ -12,27 +12,11 @@ from tests.planner.brute import robust_optimum as _brute
 from dsl.load import load_text
 from dsl.scenario import Scenario, failed_assumes
 from planner.loop import PlanOptions, plan_and_verify
+from tests.examples import discrete_domain
 from prover.check.checker import check_certificate
 
-DISCRETE = """
-domain discrete
-horizon {h}
-param k : int in [0, 1]
-disturbance d : int in [-1, 1]
-assume sum(d) <= {budget}
-state x : int in [-4, 4] init 0
-action up(n : int in 1..2) {{
-  requires x + n <= 3
-  x' = x + n + d
-  reward -{cost} * n
-}}
-action stay {{
-  x' = x + d
-}}
-reward step = if x >= k then 1 else -1
-reward final = x
-safe x >= -2
-"""
+def discrete(h, budget, cost, safe="x >= -2") -> str:
+    return discrete_domain(h, cost, low=-4, top=4, k_top=1, cap=3, budget=budget, safe=safe)
 
 
 def all_scenarios(d):
@@ -49,7 +33,7 @@ def robust_optimum(d):
 
 @pytest.mark.parametrize("h, budget, cost", [(2, 0, "1/2"), (3, 1, "1"), (3, -1, "1/4"), (4, 0, "1/2")])
 def test_selected_bound_and_upper_bound_equal_the_brute_force_optimum(h, budget, cost):
-    d = load_text(DISCRETE.format(h=h, budget=budget, cost=cost), f"discrete{h}.rwd")
+    d = load_text(discrete(h, budget, cost), f"discrete{h}.rwd")
     want = robust_optimum(d)
     res = plan_and_verify(d, PlanOptions(candidates=5, time_limit=60, gap=Fraction(0), workers=1, max_rounds=10))
     assert want is not None
@@ -59,7 +43,7 @@ def test_selected_bound_and_upper_bound_equal_the_brute_force_optimum(h, budget,
 
 
 def test_no_robustly_valid_plan_is_reported():
-    d = load_text(DISCRETE.format(h=3, budget=3, cost="1").replace("safe x >= -2", "safe x >= 0"), "hopeless.rwd")
+    d = load_text(discrete(3, 3, "1", safe="x >= 0"), "hopeless.rwd")
     assert robust_optimum(d) is None
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=30, workers=1))
     assert res.selected is None and res.no_robust_plan and res.stop_reason == "no robust plan"
@@ -72,7 +56,7 @@ def test_no_robustly_valid_plan_is_reported():
 def test_a_run_out_of_time_says_so():
     """Candidates left unproved for lack of time end the run with "time limit", not with a claim
     that no new worst-case scenario exists."""
-    d = load_text(DISCRETE.format(h=3, budget=1, cost="1/4"), "discrete.rwd")
+    d = load_text(discrete(3, 1, "1/4"), "discrete.rwd")
     res = plan_and_verify(d, PlanOptions(candidates=3, time_limit=0.01, workers=1))
     assert res.selected is None and res.stop_reason == "time limit"
     assert "too little to start round 1" in res.stop_detail and not res.no_robust_plan

@@ -71,7 +71,7 @@ def test_verify_uses_the_checkpoint_it_is_given(capsys, tmp_path, tiny_checkpoin
 
 
 def test_train_never_overwrites_the_shipped_checkpoint_by_default(capsys, tmp_path):
-    from planner.cli import build_parser
+    from planner.cli.main import build_parser
     from prover.policy import DEFAULT_CHECKPOINT
     args = build_parser()[0].parse_args(["train"])
     assert Path(args.out).resolve() != DEFAULT_CHECKPOINT.resolve()

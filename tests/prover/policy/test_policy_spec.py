@@ -39,11 +39,11 @@ def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsy
     default) would report the shipped file. (The goal closes at the root, so node counts alone
     could not tell the two networks apart.)"""
     import os
-    import planner.cli_plan
+    import planner.cli.plan
     from prover.policy.learned import weights_file
     from prover.search import executor
     finished, pids = [], set()
-    real, real_map = planner.cli_plan.plan_and_verify, executor.LocalPool.map
+    real, real_map = planner.cli.plan.plan_and_verify, executor.LocalPool.map
 
     def keep(*args, **kw):                 # the PlanResult the CLI renders
         finished.append(real(*args, **kw))
@@ -52,7 +52,7 @@ def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsy
     def map_noting_workers(self, fn, jobs):
         pids.update(self.pool.submit(os.getpid).result() for _ in range(4))
         return real_map(self, fn, jobs)
-    monkeypatch.setattr(planner.cli_plan, "plan_and_verify", keep)
+    monkeypatch.setattr(planner.cli.plan, "plan_and_verify", keep)
     monkeypatch.setattr(executor.LocalPool, "map", map_noting_workers)
     tiny = searched(PolicySpec("learned", str(tiny_checkpoint)))
     got = plan_and_verify(capsys, "--workers", "2", "--checkpoint", str(tiny_checkpoint))

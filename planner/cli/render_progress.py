@@ -2,7 +2,7 @@
 
 Shown only when stderr is a terminal and neither `--json` nor `--quiet` was given, so
 standard output stays exactly the command's result (pure JSON with `--json`) and logs and
-pipes never fill with progress frames.
+pipes never fill with progress frames (`--quiet`: planner.cli.args).
 """
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from prover.calculus.progress import Progress as Event
 from prover.calculus.progress import Reporter, silent
-
-
-def add_quiet_option(p) -> None:
-    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
 
 
 def shows_progress(args, console: Console | None = None) -> bool:

@@ -1,26 +1,38 @@
-"""`warrant corpus build`, `warrant train` and `warrant eval`: the learned policy's workflow.
+"""`warrant corpus build`, `warrant train` and `warrant eval`: the learned policy's workflow (and the
+corpus analysis tools as further `corpus` actions: planner.cli.tools).
 
 See docs/training.md. torch is imported only inside `train` and `eval` (and only when the
 learned strategy is evaluated), never at start-up.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from rich.console import Console
 
 from dsl.errors import InputError
-from planner.cli import add_executor_options, executor_for, positive, print_json, seconds
-from planner.progress_view import add_quiet_option, counting, progress_view
+from planner.cli import tools
+from planner.cli.args import (DEFAULT_CORPUS, add_executor_options, add_quiet_option, executor_for, positive, seconds,
+                              strategy_list)
+from planner.cli.render import print_json, write_json
+from planner.cli.render_progress import counting, progress_view
+from planner.cli.render_tables import report_table
+from planner.cli.render_text import corpus_written, inference_line, train_log_line, trained
 from prover.calculus.progress import Progress as Event
 
-DEFAULT_CORPUS = "corpus/goalset"
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
 
 
 def register(sub) -> dict:
+    corpus = _register_corpus(sub)
+    _register_train(sub)
+    _register_eval(sub)
+    return {"corpus": corpus, "train": cmd_train, "eval": cmd_eval}
+
+
+def _register_corpus(sub):
+    """`corpus build` and the analysis tools' actions (planner.cli.tools); the handler of `corpus`."""
     p = sub.add_parser("corpus", help="build the goal corpus of the learned policy")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     b = csub.add_parser("build", help="goals from the corpus domains, split by domain")
@@ -35,7 +47,11 @@ def register(sub) -> dict:
                    help=f"domains whose goals form the test split (default {','.join(goalset_splits()['test'])})")
     add_quiet_option(b)
     add_executor_options(b)
+    actions = {"build": cmd_corpus_build, **tools.register(csub)}
+    return lambda args, out: actions[args.corpus_command](args, out)
 
+
+def _register_train(sub) -> None:
     p = sub.add_parser("train", help="train the proof-search policy (imitation, then expert iteration)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
     p.add_argument("--out", default=DEFAULT_TRAIN_OUT,
@@ -53,6 +69,8 @@ def register(sub) -> dict:
     add_quiet_option(p)
     add_executor_options(p)
 
+
+def _register_eval(sub) -> None:
     p = sub.add_parser("eval", help="every strategy on the corpus's held-out goals (or on domain files)")
     p.add_argument("files", nargs="*", metavar="DOMAIN.rwd", help="generate goals from these instead")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -70,7 +88,6 @@ def register(sub) -> dict:
     p.add_argument("--plot", help="write a PNG plot here")
     add_quiet_option(p)
     add_executor_options(p)
-    return {"corpus": cmd_corpus, "train": cmd_train, "eval": cmd_eval}
 
 
 def goalset_splits() -> dict:
@@ -78,7 +95,7 @@ def goalset_splits() -> dict:
     return SPLITS
 
 
-def cmd_corpus(args, out: Console) -> int:
+def cmd_corpus_build(args, out: Console) -> int:
     from corpus import goalset
     if args.per_domain < 1:
         raise InputError(f"--per-domain must be at least 1, got {args.per_domain}")
@@ -99,9 +116,7 @@ def cmd_corpus(args, out: Console) -> int:
                                      counting(progress, "probing goals", n), splits, executor)
     finally:
         executor.close()
-    out.print(f"{manifest['goals']} goals written to {args.out}/goals.jsonl "
-              f"(train {manifest['counts']['train']}, validation {manifest['counts']['validation']}, "
-              f"test {manifest['counts']['test']})", markup=False)
+    out.print(corpus_written(args.out, manifest), markup=False)
     return 0
 
 
@@ -129,7 +144,7 @@ def cmd_train(args, out: Console) -> int:
     cfg = TrainConfig(args.corpus, str(args.out), args.epochs, args.rounds, args.round_epochs,
                       per_goal=args.per_goal, node_budget=args.node_budget, time_limit=args.time_limit,
                       seed=args.seed, device=checkpoint.resolve_device(args.device), max_goals=args.max_goals or 0)
-    log = (lambda row: None) if args.json else (lambda row: out.print(_log_line(row), markup=False))
+    log = (lambda row: None) if args.json else (lambda row: out.print(train_log_line(row), markup=False))
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
@@ -140,8 +155,7 @@ def cmd_train(args, out: Console) -> int:
     if args.json:
         print_json(out, result)
     else:
-        out.print(f"checkpoint written to {checkpoint.paths(cfg.out)[0]} ({result['labels']} labels); "
-                  f"use it with --strategy learned --checkpoint {cfg.out}", markup=False)
+        out.print(trained(checkpoint.paths(cfg.out)[0], result, cfg.out), markup=False)
     return 0
 
 
@@ -155,19 +169,6 @@ def _checkpoint_dir(stem: Path) -> None:
         raise InputError(f"--out {stem}: cannot create directory {stem.parent}: {exc.strerror or exc}") from None
     if not os.access(stem.parent, os.W_OK):
         raise InputError(f"--out {stem}: directory {stem.parent} is not writable")
-
-
-def _log_line(row: dict) -> str:
-    if "epoch" in row:
-        t = row["train"]
-        line = f"{row['stage']} epoch {row['epoch']:3d}  loss {t['loss']:.4f}  acc {t['acc']:.3f}  top3 {t['top3']:.3f}"
-        if "validation" in row:
-            v = row["validation"]
-            line += f"  | validation loss {v['loss']:.4f}  acc {v['acc']:.3f}  top3 {v['top3']:.3f}"
-        return line
-    if "round" in row:
-        return f"round {row['round']} ({row['policy']} searches): proved fraction {row['proved_fraction']}"
-    return json.dumps(row)
 
 
 def _eval_goals(args) -> list:
@@ -196,12 +197,8 @@ def _inference_share(table: dict, stats: dict) -> dict:
 
 def cmd_eval(args, out: Console) -> int:
     from corpus.bench import bench
-    from prover.policy.registry import names
     from prover.search.loop import Budget
-    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in names()]
-    if unknown or not strategies:
-        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(names())}")
+    strategies = strategy_list(args)
     if args.node_budget < 1 or args.time_limit <= 0:
         raise InputError("--node-budget and --time-limit must be positive")
     goals = _eval_goals(args)
@@ -224,10 +221,7 @@ def cmd_eval(args, out: Console) -> int:
     table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,
                         "files": args.files, "strategies": strategies}
     if args.out:
-        Path(args.out).write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
-    from planner.cli_bench import report
-    if report(out, args, table, len(goals)) and stats is not None:
-        inf = table["learned_inference"]
-        out.print(f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
-                  f"({inf['share_of_search_time']} of its search time)", markup=False)
+        write_json(args.out, table, indent=2)
+    if report_table(out, args, table, len(goals)) and stats is not None:
+        out.print(inference_line(table["learned_inference"]), markup=False)
     return 0
