@@ -22,11 +22,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from prover.search.executor import InProcess
+from prover.policy.registry import strategy
 from prover.policy.spec import PolicySpec
 from prover.search.loop import Budget
 from prover.search.verify import VerifyResult, verify_search
 
-STRATEGIES = ("z3", "largest-first", "smear", "heuristic", "learned")
 GAP = Fraction(1, 10)       # --tightest runs stop when the certified bound is this close
 EXACT_CHARS = 40            # longer exact rationals are written as decimal enclosures
 NUMBER_FORMAT = (f"exact rational strings; a value longer than {EXACT_CHARS} characters is written "
@@ -41,11 +41,12 @@ class BenchRun:
 
 
 def run_strategy(name: str, domain, plan, bound, budget: Budget, policy: PolicySpec | None = None) -> VerifyResult:
-    """One strategy on one goal (`policy`: the spec the learned strategy runs with)."""
-    if name == "z3":
+    """One strategy on one goal (`policy`: the spec a network strategy runs with)."""
+    entry = strategy(name)
+    if entry.monolithic:
         from prover.search.verify_z3 import verify_z3
         return verify_z3(domain, plan, bound, budget.seconds)
-    spec = policy if name == "learned" and policy is not None else PolicySpec(name)
+    spec = policy if entry.network and policy is not None else PolicySpec(name)
     return replace(verify_search(domain, plan, bound, name, budget, policy=spec.make()), searches=())
 
 
@@ -127,7 +128,8 @@ def tightest_rows(goals, strategies, budget: Budget, executor=None, learned=None
 def _count(inference: dict | None, r: VerifyResult) -> None:
     if inference is not None and r.policy_stats:
         for k, v in r.policy_stats.items():
-            inference[k] = inference.get(k, 0) + v
+            if isinstance(v, (int, float)):     # the counts; not the checkpoint's name
+                inference[k] = inference.get(k, 0) + v
 
 
 def number(x: Fraction) -> str:
@@ -164,7 +166,7 @@ def _decided(row, strategies) -> bool:
     results = [row["results"][s] for s in strategies]
     if any(r["verdict"] == "refuted" for r in results):
         return False
-    return any(r["nodes"] > 2 for s, r in zip(strategies, results) if s != "z3")
+    return any(r["nodes"] > 2 for s, r in zip(strategies, results) if not strategy(s).monolithic)
 
 
 def _nodes_to_gap(r: dict, budget: Budget) -> int:

@@ -15,6 +15,7 @@ from typing import Iterator
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
+from prover.policy.registry import strategy as strategy_of
 from prover.search.loop import Budget
 
 GAP = Fraction(1, 10)      # the search's --tightest stops at this gap to the worst found
@@ -58,7 +59,7 @@ def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = 
     d = load_domain(path).with_horizon(horizon)
     plan = parse_plan(stretched(name, horizon), d)
     start = time.monotonic()
-    if strategy == "z3":
+    if strategy_of(strategy).monolithic:
         r = verify_z3(d, plan, None, seconds)
     else:
         r = verify_search(d, plan, None, strategy, Budget(2_000_000, seconds, gap))
@@ -75,4 +76,4 @@ def frontier(domains: list[str], horizons: list[int], strategies: list[str], z3_
     for name in domains:
         for h in horizons:
             for s in strategies:
-                yield row(name, h, s, z3_seconds if s == "z3" else search_seconds, gap)
+                yield row(name, h, s, z3_seconds if strategy_of(s).monolithic else search_seconds, gap)

@@ -23,7 +23,7 @@ def verify_plan(domain: Domain, plan: Plan, bound: Fraction | None, spec, budget
     """Prove (or refute) `valid(π) ∧ R(π) ≥ bound` (None: the tightest bound) with the
     strategy of `spec` (a prover.policy.spec.PolicySpec) within `budget` (a
     prover.search.loop.Budget); a prover.search.verify.VerifyResult."""
-    if spec.name == "z3":
+    if spec.strategy.monolithic:
         from prover.search.verify_z3 import verify_z3
         progress(Progress("asking Z3", 0, None))
         return verify_z3(domain, plan, bound, budget.seconds, budget.gap)

@@ -78,20 +78,24 @@ def add_quiet_option(p) -> None:
 
 
 def add_policy_options(p) -> None:
-    """`--checkpoint` / `--device` of the learned strategy, for commands that search."""
-    p.add_argument("--checkpoint", help="policy checkpoint stem for --strategy learned (default: the shipped one)")
-    p.add_argument("--device", default="auto", help="auto|cpu|cuda, for --strategy learned")
+    """`--checkpoint` / `--device` of the network strategies, for commands that search."""
+    from prover.policy.registry import names
+    users = " or ".join(names(network_only=True))
+    p.add_argument("--checkpoint", help=f"policy checkpoint stem for --strategy {users} (default: the shipped one)")
+    p.add_argument("--device", default="auto", help=f"auto|cpu|cuda, for --strategy {users}")
 
 
 def policy_spec(args, strategy: str | None = None):
     """The `PolicySpec` of `--strategy` (or `strategy`), `--checkpoint` and `--device`, with the
     learned network loaded now (a missing checkpoint is reported before any search starts);
     --checkpoint is refused for the strategies that have no network."""
+    from prover.policy.registry import names, strategy as strategy_of
     from prover.policy.spec import PolicySpec
     name = strategy or args.strategy
-    if name != "learned":
+    if not strategy_of(name).network:
         if getattr(args, "checkpoint", None):
-            raise InputError(f"--checkpoint is only used by --strategy learned (got --strategy {name})")
+            users = " or ".join(names(network_only=True))
+            raise InputError(f"--checkpoint is only used by --strategy {users} (got --strategy {name})")
         return PolicySpec(name)
     from prover.policy import checkpoint
     spec = PolicySpec(name, args.checkpoint, checkpoint.resolve_device(args.device))
@@ -117,11 +121,11 @@ def executor_for(args, workers: int | None = None):
 
 def strategy_list(args) -> list[str]:
     """`--strategies a,b` of bench and eval: the names, each one warrant knows."""
-    from corpus.bench import STRATEGIES
+    from prover.policy.registry import names
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in STRATEGIES]
+    unknown = [s for s in strategies if s not in names()]
     if unknown or not strategies:
-        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}")
+        raise InputError(f"unknown strategies {unknown}; choose from {', '.join(names())}")
     return strategies
 
 

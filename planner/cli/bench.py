@@ -60,6 +60,7 @@ def _goals(args) -> tuple[list, list[str]]:
 
 def cmd_bench(args, out: Console) -> int:
     from corpus.bench import bench
+    from prover.policy.registry import strategy
     from prover.search.loop import Budget
     strategies = strategy_list(args)
     if args.goals < 1 or args.node_budget < 1 or args.time_limit <= 0 or args.refutation_goals < 0:
@@ -69,7 +70,7 @@ def cmd_bench(args, out: Console) -> int:
     if not any(g.kind == "bound" for g in goals):
         raise InputError("no bound goals: no candidate plan was proved robustly valid within the screening budget")
     budget = Budget(args.node_budget, args.time_limit)
-    learned = policy_spec(args, "learned" if "learned" in strategies else "heuristic")
+    learned = policy_spec(args, next((s for s in strategies if strategy(s).network), "heuristic"))
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
@@ -80,7 +81,8 @@ def cmd_bench(args, out: Console) -> int:
     table["screening"] = screening
     if peers:
         from corpus.peers import peer_table
-        ref = "heuristic" if "heuristic" in strategies else next((s for s in strategies if s != "z3"), "heuristic")
+        searches = [s for s in strategies if not strategy(s).monolithic]
+        ref = "heuristic" if "heuristic" in strategies else next(iter(searches), "heuristic")
         table["peers"] = peer_table(table, goals, peers, budget, ref, args.seed)
     if report_table(out, args, table, len(goals)) and args.plot:
         out.print(f"plot written to {args.plot}", markup=False)

@@ -13,13 +13,14 @@ from planner.cli.render import plan_json, print_json, write_json
 from planner.cli.render_progress import progress_view
 from planner.cli.render_tables import print_plan_report
 from planner.loop import PlanOptions, plan_and_verify
+from prover.policy import registry
 
 
 def register(sub) -> dict:
     p = sub.add_parser("plan-and-verify", help="find the plan with the best proven worst-case reward")
     p.add_argument("file")
     p.add_argument("--candidates", type=int, default=10, help="plans proved per round (default 10)")
-    p.add_argument("--strategy", default="heuristic", help="proof strategy (default heuristic)")
+    p.add_argument("--strategy", default="heuristic", help=f"{registry.one_of(search_only=True)} (default heuristic)")
     p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the whole run (default 60)")
     p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes per candidate (default 20000)")
     p.add_argument("--gap", default="1/100", help="stop when U - L <= gap * |U| (default 1/100)")
@@ -55,9 +56,8 @@ def _options(args, spec) -> PlanOptions:
 
 
 def cmd_plan(args, out: Console) -> int:
-    from prover.policy.hand import POLICIES
-    if args.strategy not in POLICIES:
-        raise InputError(f"--strategy must be one of {', '.join(POLICIES)} for plan-and-verify, "
+    if args.strategy not in registry.names(search_only=True):
+        raise InputError(f"--strategy must be {registry.one_of(search_only=True)} for plan-and-verify, "
                          f"got {args.strategy!r}")
     domain = load_for(args)
     options = _options(args, policy_spec(args))

@@ -72,7 +72,7 @@ def _worst_text(w) -> str:
     """`= -36.29` for an exact replay; `≤ …` for a reward known by its rigorous enclosure."""
     if w.enclosure is None:
         return equals(w.outcome.reward)
-    return f"≤ {bound(w.enclosure[1], up=True)} (by a rigorous enclosure: the exact replay would be too long)"
+    return f"≤ {bound(w.enclosure[1], up=True)}, by a rigorous enclosure (an exact replay would be too long)"
 
 
 def print_verdict(out: Console, r, cert_path=None) -> None:

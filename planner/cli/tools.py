@@ -77,10 +77,10 @@ def _horizons(text: str) -> list[int]:
 
 
 def cmd_frontier(args, out: Console) -> int:
-    from corpus.bench import STRATEGIES
     from corpus.frontier import frontier
+    from prover.policy.registry import names
     domains = _names(args.domains, "--domains", FRONTIER_DOMAINS)
-    strategies = _names(args.strategies, "--strategies", STRATEGIES)
+    strategies = _names(args.strategies, "--strategies", names())
     horizons = _horizons(args.horizons)
     for line in FRONTIER_HEADER:
         out.print(line, markup=False)

@@ -16,8 +16,8 @@ from planner.cli.render import (certificate_json, cross_check_json, print_json, 
                                 write_json)
 from planner.cli.render_progress import progress_view
 from planner.cli.render_text import counterexample_saved, print_certificate, print_cross_check, print_verdict
+from prover.policy import registry
 
-STRATEGIES = ("z3", "largest-first", "smear", "heuristic", "learned")
 EXIT = {"proved": 0, "refuted": 1, "unknown": 3}
 
 
@@ -28,7 +28,7 @@ def register(sub) -> dict:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--bound", help="prove R >= BOUND in every admissible scenario")
     group.add_argument("--tightest", action="store_true", help="prove the best bound within budget")
-    p.add_argument("--strategy", default="heuristic", help=f"one of {', '.join(STRATEGIES)} (default heuristic)")
+    p.add_argument("--strategy", default="heuristic", help=f"{registry.one_of()} (default heuristic)")
     p.add_argument("--node-budget", type=int, default=20_000, help="proof nodes at most (default 20000)")
     p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds (default 60)")
     p.add_argument("--gap", default="1/100", help="--tightest stops within this relative gap (default 1/100)")
@@ -67,15 +67,15 @@ def _split(args):
     from planner.verify_plan import Split
     if args.split_workers is None:
         return None
-    if args.strategy == "z3":
-        raise InputError("--split-workers splits a search; --strategy z3 makes one monolithic call")
+    if registry.strategy(args.strategy).monolithic:
+        raise InputError(f"--split-workers splits a search; --strategy {args.strategy} makes one monolithic call")
     return Split(args.split_workers, args.executor, args.ray_address)
 
 
 def cmd_verify(args, out: Console) -> int:
     from planner.verify_plan import verify_plan
-    if args.strategy not in STRATEGIES:
-        raise InputError(f"unknown --strategy {args.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if args.strategy not in registry.names():
+        raise InputError(f"unknown --strategy {args.strategy!r}; choose {registry.one_of()}")
     domain = load_for(args)
     plan = parse_plan(args.plan, domain)
     bound = None if args.tightest else parse_rational(args.bound, "--bound")

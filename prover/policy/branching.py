@@ -1,4 +1,9 @@
-"""Strong branching's view of a candidate split's children: what the search would know of them.
+"""Strong branching: judge candidate splits by what the search would know of their children.
+
+One routine, `strong_branch`, with a pluggable score: the heuristic ranks a split by its worse
+child (`worst_child`), the learned policy and the oracle first by the share of the box its
+children close at once (`closed_share`). Candidates are `Split`s; `frac_split` makes one at a
+fraction of a variable's width (a multiple of 1/16, so certificates carry short rationals).
 
 The search closes a box by its interval facts, then by the mean-value form (reward claims: the
 form's lower bound; validity: the conditions the form decides). Scoring candidate children by
@@ -10,18 +15,32 @@ scored with both, in one batched call per form for all candidates of all nodes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
 from prover.bounds.evaluation import child_arrays
+from prover.calculus.tactics import Split
+from prover.policy.base import search_target
 
 CLOSED = 1e300      # the score of a child that closes at once (or is inadmissible)
+GRID = 16           # candidate split points are multiples of 1/GRID of a variable's width
 
 
 @dataclass(frozen=True, slots=True)
 class ChildView:
     score: float        # higher is better: R's lower bound (reward), −(conditions left open) (valid)
     closes: bool        # the search would close this child without splitting it
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """Strong branching's answer for one node."""
+
+    split: Split        # the best candidate (the first of equal scores)
+    scores: tuple       # each candidate's score, in candidate order
+    facts: tuple        # the interval facts of the best candidate's two children (the search reuses them)
 
 
 def child_views(facts: list, lo: np.ndarray, hi: np.ndarray, ctx, target: float | None) -> list[ChildView]:
@@ -52,6 +71,33 @@ def pair_score(a: ChildView, b: ChildView) -> float:
     return min(a.score, b.score) + 1e-3 * min(max(a.score, b.score), 1e12)
 
 
+def worst_child(node, split: Split, a: ChildView, b: ChildView) -> float:
+    """The heuristic's score: the split whose worse child is best."""
+    return pair_score(a, b)
+
+
+def closed_share(node, split: Split, a: ChildView, b: ChildView) -> tuple:
+    """(width fraction of the children that close at once, worst-child score): carving off the
+    largest closable piece comes first, then the heuristic's margin."""
+    frac = split_fraction(node, split)
+    closed = frac * a.closes + (1 - frac) * b.closes
+    return round(closed, 9), pair_score(a, b)
+
+
+Score = Callable[[object, Split, ChildView, ChildView], object]
+
+
+def strong_branch(nodes, cands: list[list[Split]], ctx, score: Score = worst_child) -> list[Branch]:
+    """Per node, the best of its candidates by `score` (the first of equal scores wins)."""
+    tried = evaluate_candidates(nodes, cands, ctx, search_target(nodes[0], ctx)) if nodes else []
+    out = []
+    for n, splits, evaluated in zip(nodes, cands, tried):
+        row = tuple(score(n, sp, va, vb) for sp, (_, (va, vb)) in zip(splits, evaluated))
+        j = max(range(len(row)), key=lambda j: (row[j], -j))
+        out.append(Branch(splits[j], row, evaluated[j][0]))
+    return out
+
+
 def evaluate_candidates(nodes, cands: list[list], ctx, target: float | None):
     """Per node, per candidate split: (interval facts of both children, views of both children),
     from one batched interval call and one batched mean-value call for all of them."""
@@ -74,3 +120,20 @@ def evaluate_candidates(nodes, cands: list[list], ctx, target: float | None):
             k += 2
         out.append(row)
     return out
+
+
+def frac_split(node, i: int, frac: float, variables) -> Split | None:
+    """Split variable i at fraction `frac` of its width (None when that does not cut the box)."""
+    lo, hi = node.goal.box[i]
+    k = min(GRID - 1, max(1, round(float(frac) * GRID)))
+    c = lo + (hi - lo) * Fraction(k, GRID)
+    if variables[i].vtype != "real":
+        c = Fraction(c.numerator // c.denominator)
+        return Split(i, c) if lo <= c < hi else None
+    return Split(i, c) if lo < c < hi else None
+
+
+def split_fraction(node, split: Split) -> float:
+    """Where `split` cuts its variable, as a fraction of the node's width of it."""
+    lo, hi = node.goal.box[split.var]
+    return float((split.at - lo) / (hi - lo))

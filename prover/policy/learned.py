@@ -17,17 +17,22 @@ from functools import lru_cache
 
 import numpy as np
 
-from prover.policy.hand import Heuristic
-from prover.policy.candidates import frac_split, strong_branch
+from prover.policy.branching import closed_share, frac_split
 from prover.policy.features import features
+from prover.policy.hand import Heuristic
+
+
+def weights_file(checkpoint: str | None = None):
+    """The weights file of `checkpoint` (None: the shipped one)."""
+    from prover.policy import DEFAULT_CHECKPOINT
+    from prover.policy.checkpoint import paths
+    return paths(DEFAULT_CHECKPOINT if checkpoint is None else checkpoint)[0]
 
 
 def load_model(checkpoint: str | None = None, device: str = "cpu"):
     """The network stored at `checkpoint` (None: the shipped one), loaded once per process and
     file version: a training run rewrites its working checkpoint between rounds."""
-    from prover.policy import DEFAULT_CHECKPOINT
-    from prover.policy.checkpoint import paths
-    weights = paths(DEFAULT_CHECKPOINT if checkpoint is None else checkpoint)[0]
+    weights = weights_file(checkpoint)
     stamp = weights.stat().st_mtime_ns if weights.is_file() else None
     return _cached_model(None if checkpoint is None else str(checkpoint), device, stamp)
 
@@ -44,6 +49,7 @@ def _cached_model(stem: str | None, device: str, stamp):
 
 class LearnedPolicy(Heuristic):
     name = "learned"
+    score = staticmethod(closed_share)
     top_k = 2                           # variables of the pointer to try (docs/training.md: 3 cost
                                         # a drone proof its time limit, 1 lost the SIR gains)
     points = (0.5, 0.375, 0.625)        # fixed split points tried besides the predicted one
@@ -52,8 +58,11 @@ class LearnedPolicy(Heuristic):
         super().__init__()
         self.device = device
         self.model = model if model is not None else load_model(checkpoint, device)
-        # seconds in features + forward passes, and the number of forward passes, of this policy
-        self.stats = {"infer_s": 0.0, "forwards": 0}
+        # where the network came from (the weights file; None: a model handed over in memory),
+        # seconds in features + forward passes, and the number of forward passes, of this policy;
+        # a worker's VerifyResult carries them back (its policy_stats)
+        self.stats = {"checkpoint": None if model is not None else str(weights_file(checkpoint)),
+                      "infer_s": 0.0, "forwards": 0}
 
     def predict(self, x: np.ndarray, mask: np.ndarray):
         """One forward pass: (B, V) logits, (B, V) fractions, (B,) values as numpy."""
@@ -65,7 +74,9 @@ class LearnedPolicy(Heuristic):
         self.stats["forwards"] += 1
         return logits.cpu().numpy(), frac.cpu().numpy(), value.cpu().numpy()
 
-    def _splits(self, nodes, ctx):
+    def candidates(self, nodes, ctx):
+        """The heuristic's candidates (every variable at its midpoint, smear's order: ties go to
+        them), then the pointer's top-k variables at the predicted and the fixed points."""
         smear = self.scores_batch(nodes, ctx)                                        # (B, V)
         start = time.perf_counter()
         x, mask = features(nodes, ctx.variables, smear, ctx.target)
@@ -73,8 +84,6 @@ class LearnedPolicy(Heuristic):
         self.stats["infer_s"] += time.perf_counter() - start
         cands = []
         for n, row, fr, s_row in zip(nodes, logits, frac, smear):
-            # the heuristic's candidates first (every variable at its midpoint, smear's order:
-            # ties go to them), then the pointer's top-k at its predicted and the fixed points
             splits = [frac_split(n, int(i), 0.5, ctx.variables) for i in np.argsort(-s_row, kind="stable")
                       if s_row[i] >= 0]
             splits = [sp for sp in splits if sp is not None]
@@ -84,6 +93,4 @@ class LearnedPolicy(Heuristic):
                     if sp is not None and sp not in splits:
                         splits.append(sp)
             cands.append(splits)
-        best, _, facts = strong_branch(nodes, cands, ctx)
-        self.tried = {id(n): (n, sp, f) for n, sp, f in zip(nodes, best, facts)}
-        return best
+        return cands

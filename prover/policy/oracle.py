@@ -4,8 +4,9 @@
 its trees. At up to `per_goal` sampled nodes that were expanded or left open, the oracle tries
 every splittable variable at several points (`POINTS`, midpoint first; variables in smear
 order, so ties go to smear's choice) with one batched interval call per goal and records the
-best by worst-child margin, plus each variable's best point. Every sampled node also records
-the size of its subtree in that search, and whether the subtree closed (the value target).
+best (the share of the box its children close at once, then the worst-child margin), plus
+each variable's best point. Every sampled node also records the size of its subtree in that
+search, and whether the subtree closed (the value target).
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from prover.bounds.evaluation import GoalEvaluator
-from prover.policy.hand import Context, Smear
-from prover.policy.candidates import frac_split, split_fraction, strong_branch
+from prover.policy.base import Context
+from prover.policy.branching import closed_share, frac_split, split_fraction, strong_branch
+from prover.policy.hand import Smear
 from prover.policy.features import features
 from prover.calculus.outcome import Outcome
 from prover.bounds.sensitivity import Sensitivity
@@ -65,16 +67,17 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
                     owner.append(i)
         cands.append(splits)
         owners.append(owner)
-    best, scores, _ = strong_branch(nodes, cands, ctx)
+    branches = strong_branch(nodes, cands, ctx, closed_share)
     out = []
     for b, n in enumerate(nodes):
         fracs = np.full(len(ctx.variables), 0.5, dtype=np.float32)
         for i in set(owners[b]):
             idx = [j for j, o in enumerate(owners[b]) if o == i]
-            j = max(idx, key=lambda j: (scores[b][j], -j))
+            j = max(idx, key=lambda j: (branches[b].scores[j], -j))
             fracs[i] = split_fraction(n, cands[b][j])
         closed = n.status is Outcome.PROVED
-        out.append(Sample(x[b], mask[b], best[b].var, fracs, math.log(sizes[n]) if closed else math.nan, goal_id))
+        value = math.log(sizes[n]) if closed else math.nan
+        out.append(Sample(x[b], mask[b], branches[b].split.var, fracs, value, goal_id))
     return out
 
 

@@ -11,20 +11,22 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PolicySpec:
-    name: str = "heuristic"           # a strategy name: prover.policy.hand.POLICIES, or "z3"
+    name: str = "heuristic"           # a strategy name: prover.policy.registry.STRATEGIES
     checkpoint: str | None = None     # learned: the checkpoint stem (None: the shipped one)
     device: str = "cpu"               # learned: the torch device of its forward passes
 
+    @property
+    def strategy(self):
+        """The registry entry of `name` (prover.policy.registry.Strategy)."""
+        from prover.policy.registry import strategy
+        return strategy(self.name)
+
     def make(self):
         """A fresh Policy for one search (the learned network is loaded once per process)."""
-        from prover.policy.hand import make_policy
-        if self.name == "learned":
-            from prover.policy.learned import LearnedPolicy
-            return LearnedPolicy(checkpoint=self.checkpoint, device=self.device)
-        return make_policy(self.name)
+        return self.strategy.make(self)
 
     def load(self) -> None:
-        """Load the network now (learned only), so a bad checkpoint is reported before any search."""
-        if self.name == "learned":
+        """Load the network now (network strategies only), so a bad checkpoint is reported before any search."""
+        if self.strategy.network:
             from prover.policy.learned import load_model
             load_model(self.checkpoint, self.device)

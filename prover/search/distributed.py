@@ -32,6 +32,7 @@ from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
 from prover.calculus.objective import Objective, Validity, reward_objective
 from prover.search.jobs import DomainRef, _plan
+from prover.policy.registry import strategy as strategy_of
 from prover.policy.spec import PolicySpec
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.loop import BATCH, Forest, Search, _leaf_bound
@@ -40,7 +41,7 @@ from prover.calculus.outcome import Outcome
 from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
-from prover.search.verify import LP_STRATEGIES, NONLINEAR_SMT_CALLS, SMT_SECONDS, VerifyResult, smt_tactic
+from prover.search.verify import NONLINEAR_SMT_CALLS, SMT_SECONDS, VerifyResult, smt_tactic
 from prover.search.worst import Witness, WorstTracker, explore
 
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
@@ -96,12 +97,12 @@ def _lp(ref: DomainRef, plan: str):
 
 def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, budget: Budget, boxes=None,
              lp=None) -> Search:
-    """A Search set up as `verify_search` sets up its plain searches (SMT and LP per strategy)."""
-    use_smt = strategy in ("heuristic", "learned")
+    """A Search set up as `verify_search` sets up its plain searches (SMT and LP per the strategy's flags)."""
+    use_smt = strategy_of(strategy).uses_smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     smt = SmtTactic(smt_tactic(u, per_call), math.inf if linear else NONLINEAR_SMT_CALLS) if use_smt else None
-    problem = Problem(u, ev, sens, tracker, lp if strategy in LP_STRATEGIES else None, boxes)
+    problem = Problem(u, ev, sens, tracker, lp if strategy_of(strategy).uses_lp else None, boxes)
     return Search(problem, objective, policy, Allowance.within(budget.nodes, budget.seconds), smt)
 
 
@@ -113,7 +114,7 @@ def run_subgoal(job: SubGoal) -> SubProof:
     if job.objective.chases_worst:     # tightest: a lower worst in this box lowers the target
         for i, box in enumerate(job.boxes):
             explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
-    lp = _lp(job.domain, job.plan) if job.policy.name in LP_STRATEGIES else None
+    lp = _lp(job.domain, job.plan) if job.policy.strategy.uses_lp else None
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
                  job.boxes, lp).run()
     trees, opened, proven = subtrees(r.root, u)
@@ -191,7 +192,7 @@ class Driver:
     def prove(self, objective: Objective) -> ClaimRun:
         """The lead search, then its open leaves shipped until none is left or the budget ends."""
         lead_nodes = min(self.budget.nodes, self.lead_nodes)
-        lp = _lp(self.ref, self.plan_text) if self.spec.name in LP_STRATEGIES else None
+        lp = _lp(self.ref, self.plan_text) if self.spec.strategy.uses_lp else None
         r = searcher(self.u, self.ev, self.sens, self.tracker, self.policy, self.spec.name, objective,
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls

@@ -66,7 +66,7 @@ class VerifyJob:
 def run_verify(job: VerifyJob):
     """A worker's run of one VerifyJob: the VerifyResult, without its search trees."""
     domain, plan = job.domain.load(), _plan(job.domain, job.plan)
-    if job.policy.name == "z3":
+    if job.policy.strategy.monolithic:
         from prover.search.verify_z3 import verify_z3
         return verify_z3(domain, plan, job.bound, job.budget.seconds)
     from prover.search.verify import verify_search
@@ -94,5 +94,4 @@ def run_harvest(job: HarvestJob):
     from types import SimpleNamespace
     from prover.policy.oracle import harvest
     goal = SimpleNamespace(domain=job.domain.load(), plan=_plan(job.domain, job.plan), bound=job.bound)
-    policy = job.policy.name if job.policy.name != "learned" else job.policy.make()
-    return harvest(goal, job.goal_id, policy, job.budget, job.per_goal, job.seed)
+    return harvest(goal, job.goal_id, job.policy.make(), job.budget, job.per_goal, job.seed)

@@ -24,7 +24,7 @@ from prover.bounds.evaluation import BoxFacts, child_arrays, round_down, to_arra
 from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
-from prover.policy.hand import Context, Policy
+from prover.policy.base import Context, Policy
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent

@@ -23,7 +23,8 @@ from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
 from prover.bounds.evaluation import GoalEvaluator
 from prover.bounds.lp_leaf import LpBounder
-from prover.policy.hand import make_policy
+from prover.policy.registry import Strategy, resolve
+from prover.policy.spec import PolicySpec
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.loop import Search, SearchResult
@@ -50,7 +51,7 @@ class VerifyResult:
     note: str = ""
     stop_reason: str = ""                 # why the run ended: one of STOP_REASONS
     searches: tuple = field(default=(), repr=False, compare=False)    # the SearchResults, for tests
-    policy_stats: dict | None = field(default=None, compare=False)     # learned: inference time, forwards
+    policy_stats: dict | None = field(default=None, compare=False)     # learned: checkpoint, inference time, forwards
 
 
 # Why a verification ended (docs/verdicts.md defines each word).
@@ -76,24 +77,26 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
     return call
 
 
-def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str,
+def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str | Strategy,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
                   stop_at_or_below: Fraction | None = None, policy=None,
                   use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
-    `smt` None: the strategy decides (only `heuristic` and `learned` call Z3 on sub-boxes).
+    `strategy`: a registry name (prover.policy.registry) or entry; its flags decide SMT calls,
+    `lp` leaves and horizon cuts (`smt`/`use_lp` not None override the first two).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
     planner's best certified bound so far: such a plan cannot be selected).
-    `policy`: a ready Policy object to search with instead of `make_policy(strategy)` (training
+    `policy`: a ready Policy object to search with instead of the strategy's default (training
     searches with the network it is training). `progress` hears of the searches' nodes and of
     the certificate check."""
     # The policy first: loading a network (torch, the checkpoint) is set-up, not proof search,
     # and must not eat the search's time limit.
-    policy = make_policy(strategy) if policy is None else policy
-    run = Verification(domain, plan, strategy, policy, budget, seed, smt, use_lp, stop_at_or_below, progress)
+    entry = resolve(strategy)
+    policy = entry.make(PolicySpec(entry.name)) if policy is None else policy
+    run = Verification(domain, plan, entry, policy, budget, seed, smt, use_lp, stop_at_or_below, progress)
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
-    cuts = policy.cuts and domain.horizon >= MIN_CUT_HORIZON and not run.linear
+    cuts = entry.cuts and domain.horizon >= MIN_CUT_HORIZON and not run.linear
     valid = run.prove_validity(cuts)
     target = reward_objective(bound, budget.gap)
     reward = run.prove_reward(target, cuts) if valid.status is Outcome.PROVED else None
@@ -107,23 +110,23 @@ class Verification:
     """One `verify_search` run: the plan's problem, its tactics, and the searches run so far
     (`parts`, in order) with the allowance each plain search ran under (`limits`)."""
 
-    def __init__(self, domain: Domain, plan: Plan, strategy: str, policy, budget: Budget, seed: int,
+    def __init__(self, domain: Domain, plan: Plan, entry: Strategy, policy, budget: Budget, seed: int,
                  smt: bool | None, use_lp: bool | None, stop_at_or_below, progress: Reporter):
         self.start = time.monotonic()
         self.u = u = unroll(domain, plan)
-        self.strategy, self.policy, self.budget = strategy, policy, budget
+        self.strategy, self.policy, self.budget = entry.name, policy, budget
         self.stop, self.progress = stop_at_or_below, progress
         ev = GoalEvaluator(u)
         self.tracker = WorstTracker(u, ev)
         explore(self.tracker, seed=seed)
-        use_smt = (strategy in ("heuristic", "learned")) if smt is None else smt
+        use_smt = entry.uses_smt if smt is None else smt
         self.linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
         # Z3 decides piecewise-linear goals fast; on nonlinear ones it mostly times out, so ask briefly.
         per_call = min(SMT_SECONDS if self.linear else SMT_SECONDS / 10, budget.seconds / 20)
         self.smt_left = math.inf if self.linear else NONLINEAR_SMT_CALLS
         self.tactic = SmtTactic(smt_tactic(u, per_call), self.smt_left) if use_smt else None
         self.factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
-        lp = LpBounder(u) if (strategy in LP_STRATEGIES if use_lp is None else use_lp) else None
+        lp = LpBounder(u) if (entry.uses_lp if use_lp is None else use_lp) else None
         self.problem = Problem(u, ev, Sensitivity(u), self.tracker, lp)
         # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
         self.total = Allowance(budget.nodes, self.start + SCHEDULE.search * budget.seconds)
@@ -215,7 +218,6 @@ def _spend_the_rest(run: Verification, valid, reward, target: Objective):
     return valid, (again if better or again.counterexample else reward)
 
 
-LP_STRATEGIES = ("heuristic", "learned")   # `lp` leaves (use_lp None: the strategy decides)
 MIN_CUT_HORIZON = 4     # shorter plans gain nothing from splitting the horizon
 MIN_CUT_NODES = 8       # a cut runs two or three searches: below this it cannot prove anything
 

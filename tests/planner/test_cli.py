@@ -9,17 +9,17 @@ from fractions import Fraction
 import pytest
 import z3
 
-from corpus import domain_files, known_plan
+from corpus import known_plan
 from dsl.interp import run
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from dsl.scenario import from_json
 from planner.cli import main
 from planner.cli.args import join_negative_values
+from tests.examples import (DOMAINS, DRONE, THERMOSTAT, THERMOSTAT_EASY, THERMOSTAT_FALSE, THERMOSTAT_PLAN,
+                            THERMOSTAT_TIGHT)
 
-THERMO = str(next(p for p in domain_files() if p.stem == "thermostat"))
-PROXY = next(p for p in domain_files() if p.stem == "proxy")
-PLAN = known_plan(next(p for p in domain_files() if p.stem == "thermostat"))
+THERMO, PROXY, PLAN = str(THERMOSTAT), DOMAINS["proxy"], THERMOSTAT_PLAN
 
 
 def cli(capsys, *argv):
@@ -53,21 +53,21 @@ def test_verify_tightest_json_and_certificate(capsys, tmp_path, strategy):
 
 
 def test_verify_refutes_with_a_replayable_counterexample(capsys):
-    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-22", "--json")
+    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", str(THERMOSTAT_FALSE), "--json")
     obj = json.loads(out)
     assert code == 1 and obj["verdict"] == "refuted" and obj["lower_bound"] is None
     d = load_domain(THERMO)
     s = from_json(d, obj["counterexample"]["scenario"], "cex")
-    assert run(d, parse_plan(PLAN, d), s).reward == Fraction(obj["counterexample"]["value"]) < -22
+    assert run(d, parse_plan(PLAN, d), s).reward == Fraction(obj["counterexample"]["value"]) < THERMOSTAT_FALSE
 
 
 def test_verify_negative_fraction_bound_as_written(capsys):
-    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-47/2", "--json", "--strategy", "smear")
-    assert code == 0 and json.loads(out)["bound"] == "-47/2"
+    code, out, _ = cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", str(THERMOSTAT_TIGHT), "--json", "--strategy", "smear")
+    assert code == 0 and json.loads(out)["bound"] == str(THERMOSTAT_TIGHT) == "-47/2"     # as written
 
 
 def test_verify_unknown_when_budget_is_tiny(capsys):
-    d = next(p for p in domain_files() if p.stem == "drone")
+    d = DRONE
     code, out, _ = cli(capsys, "verify", str(d), "--plan", known_plan(d), "--bound", "-48.5",
                        "--strategy", "largest-first", "--node-budget", "3", "--json")
     assert code == 3 and json.loads(out)["verdict"] == "unknown"
@@ -148,10 +148,10 @@ def test_invalid_plan_reports_no_worst_reward(capsys, strategy):
 
 def test_check_cert_names_what_it_checked_and_rejects_in_json(capsys, tmp_path):
     cert = tmp_path / "c.json"
-    assert cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", "-30", "--cert", str(cert))[0] == 0
+    assert cli(capsys, "verify", THERMO, "--plan", PLAN, "--bound", str(THERMOSTAT_EASY), "--cert", str(cert))[0] == 0
     code, out, _ = cli(capsys, "check-cert", THERMO, str(cert), "--json")
     obj = json.loads(out)
-    assert code == 0 and obj["valid"] is True and obj["reward_at_least"] == "-30"
+    assert code == 0 and obj["valid"] is True and obj["reward_at_least"] == str(THERMOSTAT_EASY)
     assert obj["plan"] == [a.strip() for a in PLAN.split(";")] and obj["horizon"] == load_domain(THERMO).horizon
     code, out, _ = cli(capsys, "check-cert", THERMO, str(cert))
     assert code == 0 and PLAN in out and f"horizon {obj['horizon']}" in out

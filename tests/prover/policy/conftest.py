@@ -6,22 +6,18 @@ from fractions import Fraction
 
 import pytest
 
-from corpus import domain_files, known_plan
 from corpus.goals import BenchGoal
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-
-SIR = next(p for p in domain_files() if p.stem == "sir")
-THERMO = next(p for p in domain_files() if p.stem == "thermostat")
+from tests.examples import SIR, SIR_H12, THERMOSTAT as THERMO  # noqa: F401 (SIR, THERMO: the policy tests import them from here)
 
 
 @pytest.fixture(scope="session")
 def sir_goal():
     """SIR's known plan after four more distancing steps (H = 12), the bound 1% below the worst
     found: smear needs about 40 nodes (pinned mean-value leaves close the H = 8 goal in 8)."""
-    d = load_domain(SIR, 12)
-    plan = parse_plan("distance(2); " * 4 + known_plan(SIR), d)
-    return BenchGoal(d, plan, Fraction(-521, 25), Fraction(-2062, 100), Fraction(1, 100))
+    d = load_domain(SIR_H12.path, SIR_H12.horizon)
+    return BenchGoal(d, parse_plan(SIR_H12.plan, d), SIR_H12.bound, SIR_H12.worst_found, Fraction(1, 100))
 
 
 @pytest.fixture(scope="session")

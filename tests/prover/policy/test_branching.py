@@ -10,11 +10,12 @@ import numpy as np
 from corpus import domain_files
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-from prover.policy.branching import CLOSED, child_views, pair_score
+from prover.policy.branching import CLOSED, child_views, closed_share, pair_score, strong_branch, worst_child
 from prover.bounds.evaluation import GoalEvaluator, child_arrays, to_arrays
 from prover.calculus.goals import root_box
 from prover.calculus.objective import AtLeast, Validity
-from prover.policy.hand import Context, Heuristic, Smear, mid_split
+from prover.policy.base import Context, mid_split
+from prover.policy.hand import Heuristic, Smear
 from prover.search.allowance import Allowance
 from prover.search.loop import Search
 from prover.search.problem import Problem
@@ -84,6 +85,55 @@ def test_heuristic_takes_the_best_midpoint_split_over_all_variables():
         assert sp == mid_split(n, sp.var, ctx) and scores[sp.var] == max(scores.values())
         outside_top3 += sp.var not in np.argsort(-row)[:3]
     assert outside_top3 > 0, "the widened candidate set changed some choice"
+
+
+def _drone_nodes(count: int = 12):
+    u, ev, ctx = _setup("drone", DRONE_PLAN, AtLeast(DRONE_BOUND))
+    search = _search(u, ev, AtLeast(DRONE_BOUND), 60)
+    nodes = [n for n in _walk(search.run().root) if any(a < b for a, b in n.goal.box)][:count]
+    return u, ev, ctx, nodes
+
+
+def test_strong_branching_ranks_candidates_by_the_score_it_is_given():
+    """One routine, any score: the best by the score wins, the first of equal scores, and the
+    facts handed back are the chosen split's children's own."""
+    u, ev, ctx, nodes = _drone_nodes()
+    cands = Heuristic().candidates(nodes, ctx)
+    assert all(len(c) > 1 for c in cands)
+    by_var = strong_branch(nodes, cands, ctx, lambda n, sp, a, b: -sp.var)
+    flat = strong_branch(nodes, cands, ctx, lambda n, sp, a, b: 0.0)
+    for n, c, b, f in zip(nodes, cands, by_var, flat):
+        assert b.split == min(c, key=lambda sp: sp.var) and b.scores == tuple(-sp.var for sp in c)
+        assert f.split == c[0]
+        kids = child_arrays(n, b.split, u.variables)
+        klo, khi = np.array([k[1] for k in kids]), np.array([k[2] for k in kids])
+        assert [x.lo for x in b.facts] == [x.lo for x in ev.facts(klo, khi)]
+
+
+def test_the_closed_share_score_carves_off_the_largest_closing_piece_first():
+    u, ev, ctx, nodes = _drone_nodes()
+    cands = Heuristic().candidates(nodes, ctx)
+    for n, c, b in zip(nodes, cands, strong_branch(nodes, cands, ctx, closed_share)):
+        j = c.index(b.split)
+        assert b.scores[j] == max(b.scores) and b.scores[j][0] == max(s[0] for s in b.scores)
+        assert all(0 <= share <= 1 for share, _ in b.scores)
+        assert b.scores[j][1] == max(m for share, m in b.scores if share == b.scores[j][0])
+
+
+def test_a_policy_changes_its_score_not_the_branching_routine():
+    """The heuristic's split choice is strong_branch under `worst_child`; a subclass that only
+    swaps in `closed_share` chooses what strong_branch under that score chooses, and hands the
+    search back the facts of what it chose."""
+    class ClosingFirst(Heuristic):
+        score = staticmethod(closed_share)
+
+    u, ev, ctx, nodes = _drone_nodes()
+    cands = Heuristic().candidates(nodes, ctx)
+    h, c = Heuristic(), ClosingFirst()
+    assert h._splits(nodes, ctx) == [b.split for b in strong_branch(nodes, cands, ctx, worst_child)]
+    expected = strong_branch(nodes, cands, ctx, closed_share)
+    assert c._splits(nodes, ctx) == [b.split for b in expected]
+    assert all(c.known_facts(n, b.split) == b.facts for n, b in zip(nodes, expected))
 
 
 def _walk(root):

@@ -58,8 +58,8 @@ def test_one_forward_pass_per_search_iteration(learned, sir_goal):
 def test_learned_is_a_registered_strategy_loaded_lazily(tiny_checkpoint):
     import subprocess
     import sys
-    code = ("import sys, prover.policy.hand, planner.cli; "
-            "assert 'learned' in prover.policy.hand.POLICIES; assert 'torch' not in sys.modules")
+    code = ("import sys, prover.policy.registry, planner.cli; "
+            "assert 'learned' in prover.policy.registry.STRATEGIES; assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(THERMO.parents[2]))
 
 

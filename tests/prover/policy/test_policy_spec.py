@@ -33,10 +33,34 @@ def plan_and_verify(capsys, *extra) -> dict:
     return next(c for c in json.loads(out)["candidates"] if "; ".join(c["plan"]) == PLAN)
 
 
-def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsys, tiny_checkpoint):
+def test_plan_and_verify_workers_search_with_the_checkpoint_they_are_given(capsys, monkeypatch, tiny_checkpoint):
+    """Each candidate's result comes back from a worker process with the record of the weights
+    file its policy loaded: a worker that used the shipped network instead (module state, a
+    default) would report the shipped file. (The goal closes at the root, so node counts alone
+    could not tell the two networks apart.)"""
+    import os
+    import planner.cli.plan
+    from prover.policy.learned import weights_file
+    from prover.search import executor
+    finished, pids = [], set()
+    real, real_map = planner.cli.plan.plan_and_verify, executor.LocalPool.map
+
+    def keep(*args, **kw):                 # the PlanResult the CLI renders
+        finished.append(real(*args, **kw))
+        return finished[-1]
+
+    def map_noting_workers(self, fn, jobs):
+        pids.update(self.pool.submit(os.getpid).result() for _ in range(4))
+        return real_map(self, fn, jobs)
+    monkeypatch.setattr(planner.cli.plan, "plan_and_verify", keep)
+    monkeypatch.setattr(executor.LocalPool, "map", map_noting_workers)
     tiny = searched(PolicySpec("learned", str(tiny_checkpoint)))
     got = plan_and_verify(capsys, "--workers", "2", "--checkpoint", str(tiny_checkpoint))
     assert got["stats"]["nodes"] == tiny.nodes and got["lower_bound"] == str(tiny.lower_bound)
+    assert pids and os.getpid() not in pids, "the candidates were verified in worker processes"
+    reports = [c for r in finished[0].rounds for c in r.candidates]
+    assert reports and {c.result.policy_stats["checkpoint"] for c in reports} == {str(weights_file(tiny_checkpoint))}
+    assert weights_file(tiny_checkpoint) != weights_file(None)
 
 
 def test_a_worker_loads_the_checkpoint_its_job_names(tmp_path, tiny_checkpoint):

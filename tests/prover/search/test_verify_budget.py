@@ -4,6 +4,7 @@ time as one that is instant."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -11,7 +12,8 @@ import pytest
 from corpus import domain_files, known_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
-from prover.policy import hand as policies
+from prover.policy.hand import Heuristic
+from prover.policy.registry import strategy
 from prover.search.loop import Budget
 from prover.search.verify import verify_search
 
@@ -23,13 +25,13 @@ def test_building_the_policy_does_not_spend_the_search_time_limit(monkeypatch):
     real = time.monotonic
     monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
 
-    def slow_heuristic():
+    def slow_heuristic(spec):
         offset[0] += 3600.0          # an hour passes while the "network" loads
-        return policies.Heuristic()
-    monkeypatch.setitem(policies.POLICIES, "slow", slow_heuristic)
+        return Heuristic()
+    slow = replace(strategy("heuristic"), name="slow", factory=slow_heuristic)
     d = load_domain(SIR)
     plan = parse_plan(known_plan(SIR), d)
-    r = verify_search(d, plan, None, "slow", Budget(2000, 30), smt=False)
+    r = verify_search(d, plan, None, slow, Budget(2000, 30), smt=False)
     assert offset[0] == 3600.0
     assert r.verdict == "proved" and r.time_s < 3600
 
