@@ -87,9 +87,3 @@ def strategy(name: str) -> Strategy:
 def resolve(strategy_or_name) -> Strategy:
     """An entry given as itself or by name (tests hand a variant entry to verify_search)."""
     return strategy_or_name if isinstance(strategy_or_name, Strategy) else strategy(strategy_or_name)
-
-
-def make_policy(name: str):
-    """A fresh Policy of the strategy `name` (the learned one with the shipped checkpoint)."""
-    from prover.policy.spec import PolicySpec
-    return strategy(name).make(PolicySpec(name))

@@ -30,3 +30,8 @@ class PolicySpec:
         if self.strategy.network:
             from prover.policy.learned import load_model
             load_model(self.checkpoint, self.device)
+
+
+def make_policy(name: str):
+    """A fresh Policy of the strategy `name` (the learned one with the shipped checkpoint)."""
+    return PolicySpec(name).make()

@@ -20,7 +20,7 @@ from prover.calculus.cut import Cut, cut_children
 from prover.search.cut_search import cut_search
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Tightest
-from prover.policy.registry import make_policy
+from prover.policy.spec import make_policy
 from prover.search.allowance import Allowance
 from prover.search.loop import Budget
 from prover.calculus.tactics import TacticError

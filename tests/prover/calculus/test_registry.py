@@ -15,7 +15,7 @@ from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, Split, split_children
 from prover.calculus.unroll import unroll
 from prover.check.checker import LEAF_CHECKS
-from prover.policy.registry import make_policy
+from prover.policy.spec import make_policy
 from prover.search.distributed import subtrees
 from prover.search.loop import Budget, Search
 from prover.search.verify import verify_search

@@ -14,7 +14,8 @@ from dsl.plan import parse_plan
 from prover.check.checker import check_certificate
 from prover.policy import registry
 from prover.policy.base import Policy
-from prover.policy.registry import STRATEGIES, make_policy, names, strategy
+from prover.policy.registry import STRATEGIES, names, strategy
+from prover.policy.spec import make_policy
 from prover.policy.spec import PolicySpec
 from prover.search.cut_search import CutResult
 from prover.search.loop import Budget
