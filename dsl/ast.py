@@ -5,6 +5,7 @@ Every node carries a `Pos` so that any later pass can point at the source. Numbe
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Union
@@ -69,6 +70,11 @@ class BinOp:
     left: "Expr"
     right: "Expr"
     pos: Pos
+
+
+# `+ - *` on any number type (the interpreter's exact rationals, Z3 terms, ...): one table,
+# so that every evaluator computes the same operation for the same operator.
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,12 +54,8 @@ class Evaluator(DagWalker):
     def _BinOp(self, e):
         a = yield e.left
         b = yield e.right
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
+        if e.op in ast.ARITHMETIC:
+            return ast.ARITHMETIC[e.op](a, b)
         if e.op == "/":
             if b == 0:
                 raise InternalError(f"division by zero at line {e.pos.line} although the type "

@@ -38,11 +38,7 @@ _EXPRESSION_START = {"NUMBER", "NAME", "LPAR", "MINUS", "TRUE", "FALSE"}
 
 def read_source(path: str | Path) -> str:
     """The text of a .rwd file, or an `InputError` saying plainly why it cannot be read."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a .rwd file")
+    p = existing_file(path, "file", ".rwd file")
     data = read_bounded(p, MAX_FILE_BYTES, "a .rwd file")
     if b"\x00" in data:
         raise InputError(f"{p}: looks like a binary file (contains NUL bytes), not a .rwd file")
@@ -52,6 +48,16 @@ def read_source(path: str | Path) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise InputError(f"{p}:{line}: file is not valid UTF-8 (byte 0x{data[exc.start]:02x} "
                          f"at offset {exc.start})") from exc
+
+
+def existing_file(path: str | Path, missing: str, kind: str) -> Path:
+    """`path` when it names a file; else an `InputError`: `no such {missing}`, or a directory."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such {missing}")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a {kind}")
+    return p
 
 
 def read_bounded(p: Path, limit: int, what: str) -> bytes:

@@ -17,7 +17,7 @@ from dsl.exact import rational_text
 from dsl.interp import Evaluator
 from dsl.model import Domain, Scenario, Value, Var
 from dsl.numbers import parse_rational
-from dsl.parser import read_bounded
+from dsl.parser import existing_file, read_bounded
 
 RANDOM_GRID = 1000          # real values are drawn on a grid of 1/1000 of their range
 RANDOM_TRIES = 200
@@ -144,11 +144,7 @@ class _JsonNumber(str):
 
 def load_json(domain: Domain, path: str | Path) -> Scenario:
     """Read and validate a scenario JSON file."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such scenario file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a scenario file")
+    p = existing_file(path, "scenario file", "scenario file")
     data = read_bounded(p, MAX_SCENARIO_BYTES, "a scenario file")
     try:
         text = data.decode("utf-8")

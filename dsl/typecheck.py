@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from dsl import ast
-from dsl.errors import DslTypeError, diagnostic
+from dsl.errors import diagnostic
 from dsl.exact import rational_text
 from dsl.ranges import RangeEvaluator
 from dsl.walk import DagWalker, each

@@ -89,12 +89,8 @@ class Compiler(DagWalker):
             return _power((yield e.left), int(e.right.value))
         b = yield e.right
         a = yield e.left
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
+        if e.op in ast.ARITHMETIC:
+            return ast.ARITHMETIC[e.op](a, b)
         if e.op == "/":
             return a / b
         raise InternalError(f"unknown arithmetic operator {e.op!r}")

@@ -94,12 +94,8 @@ def timed_smt_check(deadline: float):
     return check
 
 
-def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
-    """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
-    `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
-    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked."""
-    if smt_check == "z3":
-        smt_check = default_smt_check()
+def _header(cert, domain: Domain):
+    """(plan steps, horizon, bound, proofs) of a well-formed certificate for `domain`'s source."""
     if not isinstance(cert, dict) or cert.get("format_version") != FORMAT_VERSION:
         raise CertificateRejected(f"not a warrant certificate of format version {FORMAT_VERSION}")
     try:
@@ -113,14 +109,23 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Repo
         horizon = _field(meta, "horizon", int)
     except ValueError as exc:
         raise CertificateRejected(f"malformed certificate: {exc}") from None
-    plan_text = "; ".join(steps)
     if meta.get("sha256") != domain.sha256:
         raise CertificateRejected("the certificate is for a different domain source (sha256 mismatch)")
     if not 1 <= horizon <= 10_000:
         raise CertificateRejected(f"bad horizon {horizon}")
+    return steps, horizon, bound, proofs
+
+
+def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
+    """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
+    `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
+    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked."""
+    if smt_check == "z3":
+        smt_check = default_smt_check()
+    steps, horizon, bound, proofs = _header(cert, domain)
     domain = domain.with_horizon(horizon)
     try:
-        plan = parse_plan(plan_text, domain)
+        plan = parse_plan("; ".join(steps), domain)
     except WarrantError as exc:
         raise CertificateRejected(f"the certificate's plan does not fit the domain: {exc}") from None
     u = unroll(domain, plan)

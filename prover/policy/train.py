@@ -171,6 +171,34 @@ def label_goals(goals, policy, cfg: TrainConfig, seed: int, step, executor=None)
     return to_arrays(samples), proved / max(1, len(goals))
 
 
+def _hand_labels(goals, val_goals, cfg: TrainConfig, stepper, executor, st: dict, log):
+    """(training, validation) labels from the heuristic's searches; records the stage in `st`."""
+    hand = PolicySpec("heuristic")
+    data, frac = label_goals(goals, hand, cfg, cfg.seed, stepper("oracle labels", len(goals)), executor)
+    _refuse_no_labels(data, len(goals), cfg)
+    val, _ = label_goals(val_goals, hand, cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)), executor)
+    st["proved"].append({"round": 0, "policy": "heuristic", "proved_fraction": round(frac, 4)})
+    log(st["proved"][-1])
+    st["done"].append("labels")
+    return data, val
+
+
+def _expert_round(r: int, run, model, goals, data, val, cfg: TrainConfig, stepper, executor, st: dict, log):
+    """Round `r` of expert iteration: search with the network as saved after the last stage
+    (workers load it from there), add the labels of the nodes it visited, retrain, save."""
+    policy = PolicySpec("learned", str(run.dir / "model"), cfg.device)
+    new, frac = label_goals(goals, policy, cfg, cfg.seed + 10 * r, stepper(f"round {r} searches", len(goals)),
+                            executor)
+    st["proved"].append({"round": r, "policy": "learned", "proved_fraction": round(frac, 4),
+                         "new_labels": int(len(new["label"]))})
+    log(st["proved"][-1])
+    data = concat(data, new)
+    st["history"] += fit(model, data, val, cfg.round_epochs, cfg, f"round{r}", log)
+    st["done"].append(f"round{r}")
+    run.save(st, model, data, val)
+    return data
+
+
 class NoLabelsError(InputError):
     """The harvesting searches gave the oracle no node to label: training would learn nothing."""
 
@@ -235,34 +263,17 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
         count = iter(range(1, total + 1))
         return lambda: progress and progress(stage, next(count), total)
 
-    if "labels" not in st["done"]:
-        hand = PolicySpec("heuristic")
-        data, frac = label_goals(goals, hand, cfg, cfg.seed, stepper("oracle labels", len(goals)), executor)
-        _refuse_no_labels(data, len(goals), cfg)
-        val, _ = label_goals(val_goals, hand, cfg, cfg.seed + 1, stepper("validation labels", len(val_goals)),
-                             executor)
-        st["proved"].append({"round": 0, "policy": "heuristic", "proved_fraction": round(frac, 4)})
-        log(st["proved"][-1])
-        st["done"].append("labels")
+    if "labels" not in st["done"]:             # ---- oracle labels of the best hand rule's searches
+        data, val = _hand_labels(goals, val_goals, cfg, stepper, executor, st, log)
         run.save(st, model, data, val)
-    if "imitation" not in st["done"]:
+    if "imitation" not in st["done"]:          # ---- imitation of strong branching
         st["history"] += fit(model, data, val, cfg.epochs, cfg, "imitation", log)
         st["done"].append("imitation")
         run.save(st, model, data, val)
-    for r in range(1, cfg.rounds + 1):
+    for r in range(1, cfg.rounds + 1):         # ---- expert iteration: label the network's own searches
         if f"round{r}" in st["done"]:
             continue
-        # the network as saved after the last stage (run.save): workers load it from there
-        policy = PolicySpec("learned", str(run.dir / "model"), cfg.device)
-        new, frac = label_goals(goals, policy, cfg, cfg.seed + 10 * r, stepper(f"round {r} searches", len(goals)),
-                                executor)
-        st["proved"].append({"round": r, "policy": "learned", "proved_fraction": round(frac, 4),
-                             "new_labels": int(len(new["label"]))})
-        log(st["proved"][-1])
-        data = concat(data, new)
-        st["history"] += fit(model, data, val, cfg.round_epochs, cfg, f"round{r}", log)
-        st["done"].append(f"round{r}")
-        run.save(st, model, data, val)
+        data = _expert_round(r, run, model, goals, data, val, cfg, stepper, executor, st, log)
     meta = {"train": asdict(cfg), "labels": int(len(data["label"])), "proved": st["proved"],
             "final": st["history"][-1] if st["history"] else None}
     checkpoint.save(model, cfg.out, meta)

@@ -48,59 +48,75 @@ def replay(u, answer: zb.SmtAnswer, claim: Claim) -> Witness | None:
 
 def verify_z3(domain: Domain, plan: Plan, bound: Fraction | None, seconds: float,
               gap: Fraction = Fraction(1, 100)) -> VerifyResult:
-    start = time.monotonic()
-    u = unroll(domain, plan)
-    box = root_box(u.variables)
-    calls = 1
-    compiler = zb.Compiler(u)              # one compilation for every query (long unrollings are big)
-    if zb.admissible(u, box, seconds, compiler) == "unsat":
+    z = _Z3Run(domain, plan, bound, seconds)
+    if zb.admissible(z.u, z.box, seconds, z.compiler) == "unsat":
         raise InputError(f"{domain.filename}: no admissible scenario: the assumes cannot all hold, "
                          f"so every claim would hold vacuously")
-
-    def done(verdict, lower=None, worst=None, cex=None, note="", cert=None, why=None):
-        why = why or {Outcome.REFUTED: "refuted", Outcome.PROVED: "bound proved" if bound is not None else "gap reached"
-                      }.get(verdict, "solver unknown")
-        return VerifyResult(verdict, plan, bound, lower, worst, cex, 0, calls, time.monotonic() - start,
-                            "z3", cert, note, why)
-
-    # The queries get half the time: the certificate's check asks Z3 the reward query again.
-    left = lambda: max(0.1, SCHEDULE.z3_prove * seconds - (time.monotonic() - start))   # noqa: E731
-    valid = zb.check(u, box, Validity(), left(), compiler)
-    calls += 1
+    valid = z.check(Validity(), z.left())
     if valid.status is Outcome.REFUTED:
-        w = replay(u, valid, Validity())
-        return done(Outcome.REFUTED, cex=w) if w else done(Outcome.UNKNOWN, note="Z3's model was irrational and did not replay",
-                                                     why="irrational model")
+        w = replay(z.u, valid, Validity())
+        return z.done(Outcome.REFUTED, cex=w) if w else z.done(
+            Outcome.UNKNOWN, note="Z3's model was irrational and did not replay", why="irrational model")
     if valid.status is Outcome.UNKNOWN:
-        return done(Outcome.UNKNOWN, note=f"Z3 could not decide validity ({valid.reason})")
+        return z.done(Outcome.UNKNOWN, note=f"Z3 could not decide validity ({valid.reason})")
     worst, target = None, bound
     if bound is None:
-        status, value, point = zb.minimize_reward(u, box, SCHEDULE.z3_optimize * left(), compiler)
-        calls += 1
+        status, value, point = zb.minimize_reward(z.u, z.box, SCHEDULE.z3_optimize * z.left(), z.compiler)
+        z.calls += 1
         if status != "optimal":
-            found = bisect_minimum(u, box, left, gap)
-            calls += found.calls
-            return _bisected(found, domain, plan, calls, done)
+            found = bisect_minimum(z.u, z.box, z.left, gap)
+            z.calls += found.calls
+            return _bisected(found, domain, plan, z.calls, z.done)
         target = value
-        worst = replay(u, zb.SmtAnswer(Outcome.REFUTED, point), AtLeast(value + 1))
-    answer = zb.check(u, box, AtLeast(target), left(), compiler)
-    calls += 1
+        worst = replay(z.u, zb.SmtAnswer(Outcome.REFUTED, point), AtLeast(value + 1))
+    return _reward_at_least(z, target, worst)
+
+
+class _Z3Run:
+    """One monolithic verification: its queries share one compilation, one clock and one count."""
+
+    def __init__(self, domain: Domain, plan: Plan, bound: Fraction | None, seconds: float):
+        self.start = time.monotonic()
+        self.domain, self.plan, self.bound, self.seconds = domain, plan, bound, seconds
+        self.u = unroll(domain, plan)
+        self.box = root_box(self.u.variables)
+        self.compiler = zb.Compiler(self.u)     # one compilation for every query (long unrollings are big)
+        self.calls = 1
+
+    def left(self) -> float:
+        """The queries get half the time: the certificate's check asks Z3 the reward query again."""
+        return max(0.1, SCHEDULE.z3_prove * self.seconds - (time.monotonic() - self.start))
+
+    def check(self, claim: Claim, seconds: float) -> zb.SmtAnswer:
+        self.calls += 1
+        return zb.check(self.u, self.box, claim, seconds, self.compiler)
+
+    def done(self, verdict, lower=None, worst=None, cex=None, note="", cert=None, why=None) -> VerifyResult:
+        why = why or {Outcome.REFUTED: "refuted", Outcome.PROVED: "bound proved" if self.bound is not None
+                      else "gap reached"}.get(verdict, "solver unknown")
+        return VerifyResult(verdict, self.plan, self.bound, lower, worst, cex, 0, self.calls,
+                            time.monotonic() - self.start, "z3", cert, note, why)
+
+
+def _reward_at_least(z: _Z3Run, target: Fraction, worst) -> VerifyResult:
+    """The final query `R ≥ target`: proved (with its certificate checked), refuted, or unknown."""
+    answer = z.check(AtLeast(target), z.left())
     if answer.status is Outcome.PROVED:
         try:
-            cert = checked_certificate(domain, plan, target, smt_leaf(), smt_leaf(), "z3",
-                                       {"nodes": 0, "smt_calls": calls}, deadline=start + seconds)
+            cert = checked_certificate(z.domain, z.plan, target, smt_leaf(), smt_leaf(), "z3",
+                                       {"nodes": 0, "smt_calls": z.calls}, deadline=z.start + z.seconds)
         except CheckUnfinished as exc:          # unconfirmed is unknown, never proved
-            return done(Outcome.UNKNOWN, worst=worst, note=str(exc))
-        return done(Outcome.PROVED, lower=target, worst=worst, cert=cert)
+            return z.done(Outcome.UNKNOWN, worst=worst, note=str(exc))
+        return z.done(Outcome.PROVED, lower=target, worst=worst, cert=cert)
     if answer.status is Outcome.REFUTED:
-        w = replay(u, answer, AtLeast(target))
+        w = replay(z.u, answer, AtLeast(target))
         if w is None:
-            return done(Outcome.UNKNOWN, worst=worst, note="Z3's model was irrational and did not replay",
-                        why="irrational model")
-        if bound is None:
+            return z.done(Outcome.UNKNOWN, worst=worst, note="Z3's model was irrational and did not replay",
+                          why="irrational model")
+        if z.bound is None:
             raise InternalError(f"Z3's optimum {target} is not a lower bound: R = {w.outcome.reward} in a model")
-        return done(Outcome.REFUTED, worst=w, cex=w)
-    return done(Outcome.UNKNOWN, worst=worst, note=f"Z3 could not decide R >= {target} ({answer.reason})")
+        return z.done(Outcome.REFUTED, worst=w, cex=w)
+    return z.done(Outcome.UNKNOWN, worst=worst, note=f"Z3 could not decide R >= {target} ({answer.reason})")
 
 
 def _bisected(found: "Bisection", domain, plan, calls: int, done) -> VerifyResult:

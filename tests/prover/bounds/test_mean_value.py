@@ -28,6 +28,7 @@ from prover.calculus.unroll import UVar, unroll
 from prover.search.verify import verify_search
 
 from tests.prover.strategies import P, VARS, box_and_point, boolean, numeric
+from tests.examples import DRONE_MEAN_VALUE
 
 
 def _problem(e, variables=VARS):
@@ -130,11 +131,7 @@ def test_mean_value_is_second_order_where_intervals_are_first_order():
     assert mv <= Fraction(2499, 10000)
 
 
-DRONE = DOMAINS_DIR / "drone.rwd"
-# A held-out corpus goal, its bound 1% below the worst found: smear's interval splitting needs
-# about 24,000 nodes for the reward claim; with mean-value leaves about 300.
-PLAN = "thrust(2); thrust(3); thrust(0); thrust(2); thrust(3); thrust(0); thrust(1); thrust(2)"
-BOUND = Fraction(-34967, 625)
+DRONE, PLAN, BOUND = DRONE_MEAN_VALUE.path, DRONE_MEAN_VALUE.plan, DRONE_MEAN_VALUE.bound
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,9 @@ mean-value form), over every splittable variable: the heuristic's choice is the 
 split of all of them, which is often not among smear's top three."""
 from __future__ import annotations
 
-from fractions import Fraction
 
 import numpy as np
 
-from corpus import domain_files
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from prover.policy.branching import CLOSED, child_views, closed_share, pair_score, strong_branch, worst_child
@@ -22,13 +20,11 @@ from prover.search.problem import Problem
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import unroll
 from prover.search.worst import FloatTracker
+from tests.examples import DOMAINS, DRONE_BRANCHING, SIR_BRANCHING
 
-DOMAINS = {p.stem: p for p in domain_files()}
 # a held-out drone goal whose reward proof smear's top three split badly (docs/benchmarks.md)
-DRONE_PLAN = "thrust(0); thrust(3); thrust(2); thrust(1); thrust(0); thrust(0); thrust(3); thrust(3)"
-DRONE_BOUND = Fraction(-16273, 625)
-SIR_PLAN = "distance(2); open; distance(1); open; distance(2); distance(1); distance(2); distance(1)"
-SIR_BOUND = Fraction(-171051, 10000)
+DRONE_PLAN, DRONE_BOUND = DRONE_BRANCHING.plan, DRONE_BRANCHING.bound
+SIR_PLAN, SIR_BOUND = SIR_BRANCHING.plan, SIR_BRANCHING.bound
 
 
 def _setup(stem, plan, objective):
