@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -35,8 +34,8 @@ ROOT_CAP = 30_000     # nodes of a whole smear proof
 class Splitting:
     """Proof sizes of one claim of one plan under smear and under the lookahead."""
 
-    def __init__(self, u, kind: str, bound: float | None, mean_value: bool = True):
-        self.ev, self.sens = GoalEvaluator(u), Sensitivity(u)
+    def __init__(self, u, kind: str, bound: float | None, mean_value: bool = True, pins: bool = True):
+        self.ev, self.sens = GoalEvaluator(u, pins), Sensitivity(u)
         self.kind, self.bound, self.mean_value = kind, bound, mean_value
         lo, hi = to_arrays([root_box(u.variables)])
         self.root = (lo[0], hi[0])
@@ -162,30 +161,19 @@ class Summary:
     geometric_mean: float
 
 
-def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS) -> dict[str, ClaimSizes]:
-    """Per claim ("valid", "reward"): smear's proof size with the mean-value form, the
-    lookahead's (None when not asked for) and smear's with interval leaves only."""
+def goal_headroom(goal, lookahead: bool = True, fractions=FRACTIONS, pins: bool = True) -> dict[str, ClaimSizes]:
+    """Per claim ("valid", "reward"): smear's proof size with the mean-value form (`pins`: with
+    monotone variables pinned), the lookahead's (None when not asked for) and smear's with
+    interval leaves only."""
     u = unroll(goal.domain, goal.plan)
     out = {}
     for kind, bound in (("valid", None), ("reward", float(goal.bound))):
-        s = Splitting(u, kind, bound)
+        s = Splitting(u, kind, bound, pins=pins)
         plain = Splitting(u, kind, bound, mean_value=False)
         out[kind] = ClaimSizes(s.smear_sizes([s.root], ROOT_CAP)[0],
                                s.lookahead_size(fractions=fractions) if lookahead else None,
                                plain.smear_sizes([plain.root], ROOT_CAP)[0])
     return out
-
-
-@contextmanager
-def _pins(enabled: bool):
-    """Mean-value forms with (the default) or without pinned monotone variables, for the block."""
-    from prover.bounds import mean_value
-    saved = mean_value.MONOTONE
-    mean_value.MONOTONE = enabled and saved
-    try:
-        yield
-    finally:
-        mean_value.MONOTONE = saved
 
 
 def headroom(corpus: Path, split: str, domain: str | None = None, max_goals: int | None = None,
@@ -195,8 +183,7 @@ def headroom(corpus: Path, split: str, domain: str | None = None, max_goals: int
     from corpus import goalset
     records = [r for r in goalset.load_records(corpus, split) if domain is None or Path(r.domain).stem == domain]
     for r in records[:max_goals]:
-        with _pins(pins):
-            h = goal_headroom(goalset.to_goal(r), lookahead=lookahead, fractions=fractions)
+        h = goal_headroom(goalset.to_goal(r), lookahead=lookahead, fractions=fractions, pins=pins)
         yield GoalHeadroom(r.domain, r.horizon, h["valid"], h["reward"])
 
 

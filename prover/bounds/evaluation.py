@@ -58,8 +58,8 @@ def child_arrays(node, split: Split, variables):
 class GoalEvaluator:
     """Batched facts about boxes and points of one unrolled plan."""
 
-    def __init__(self, u: Unrolled):
-        self.u = u
+    def __init__(self, u: Unrolled, pins: bool = True):
+        self.u, self.pins = u, pins         # pins: mean-value forms pin monotone variables
         self.n_cond, self.n_assume = len(u.conditions), len(u.assumes)
         self.exprs = [u.reward, *(c.expr for c in u.conditions), *u.assumes]
         self.engine = BoxEvaluator(self.exprs, u.variables)
@@ -70,7 +70,7 @@ class GoalEvaluator:
         """(N,) mean-value lower bounds of R on N float boxes (−inf where there is none)."""
         if self._reward_form is None:
             from prover.bounds.mean_value import FloatMeanValue
-            self._reward_form = FloatMeanValue([self.u.reward], self.u.variables)
+            self._reward_form = FloatMeanValue([self.u.reward], self.u.variables, self.pins)
         return self._reward_form.enclosures(lo, hi)[0][:, 0]
 
     def mean_value_undecided(self, lo: np.ndarray, hi: np.ndarray, undecided: list) -> list[tuple[int, ...]]:
@@ -80,7 +80,7 @@ class GoalEvaluator:
         if self._atoms is None:
             bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
             self._atoms = ConditionAtoms(self.u.conditions, bools)
-            self._atom_form = FloatMeanValue([margin(a) for a in self._atoms.atoms], self.u.variables)
+            self._atom_form = FloatMeanValue([margin(a) for a in self._atoms.atoms], self.u.variables, self.pins)
         atoms = self._atoms
         if not atoms.atoms or lo.shape[0] == 0:
             return [tuple(u) for u in undecided]

@@ -35,14 +35,14 @@ __all__ = ["ConditionAtoms", "FloatMeanValue", "decide", "margin"]
 # that the checker (exact arithmetic, the exact midpoint) never disagrees by a rounding error.
 MARGIN = 1e-9
 ENGINE_CACHE = 64        # evaluators kept per problem, one per set of expressions asked for
-MONOTONE = True          # pin the variables a form is monotone in (off: the plain form, to measure)
 
 
 class FloatMeanValue:
     """Batched outward-rounded mean-value enclosures of a list of expressions."""
 
-    def __init__(self, exprs, variables):
+    def __init__(self, exprs, variables, pins: bool = True):
         self.exprs, self.variables = list(exprs), variables
+        self.pins = pins            # pin the variables a form is monotone in (off: the plain form, to measure)
         self.moving = np.array([v.vtype != "bool" for v in variables])
         self.grads = gradients(self.exprs, tuple(v.name for v in variables))
         self.engines: dict[tuple[int, ...], tuple] = {}
@@ -81,7 +81,7 @@ class FloatMeanValue:
         grads = grad.eval(lo, hi)
         g_lo = [np.stack([grads[k * n_vars + i][0] for i in range(n_vars)], axis=1) for k in range(len(usable))]
         g_hi = [np.stack([grads[k * n_vars + i][1] for i in range(n_vars)], axis=1) for k in range(len(usable))]
-        pinned = self._pinned(value, wanted, usable, g_lo, g_hi, lo, hi, mid) if MONOTONE else None
+        pinned = self._pinned(value, wanted, usable, g_lo, g_hi, lo, hi, mid) if self.pins else None
         a = np.nextafter(lo - mid, -np.inf)                                       # (N, V) ≤ x − m
         b = np.nextafter(hi - mid, np.inf)                                        # (N, V) ≥ x − m
         with np.errstate(all="ignore"):

@@ -47,13 +47,13 @@ def test_headroom_sizes_per_claim_and_their_summaries(capsys):
 
 
 def test_headroom_without_pins_measures_the_plain_form_and_restores_the_pins():
-    """`pins=False` once set `mean_value.MONOTONE = False` for the rest of the process."""
+    """`pins=False` is a parameter of the evaluators it builds (it once set a module global for
+    the rest of the process): a pinned run after it measures what the first one did."""
     from corpus.headroom import headroom
-    from prover.bounds import mean_value
     pinned = next(headroom(GOALSET, "test", domain="sir", max_goals=1, lookahead=False))
     plain = next(headroom(GOALSET, "test", domain="sir", max_goals=1, lookahead=False, pins=False))
-    assert mean_value.MONOTONE is True
-    assert plain.smear > pinned.smear              # 28 against 10 nodes at the time of writing
+    again = next(headroom(GOALSET, "test", domain="sir", max_goals=1, lookahead=False))
+    assert plain.smear > pinned.smear == again.smear        # 28 against 10 nodes at the time of writing
 
 
 def test_throughput_is_a_value(capsys):

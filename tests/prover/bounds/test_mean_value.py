@@ -91,7 +91,7 @@ def test_conditions_the_mean_value_form_proves_hold_everywhere_in_the_box(c, bp,
     exact_left = ExactBoxFacts(u).mean_value_undecided(box, (0,))
     lo, hi = to_arrays([box])
     float_left = GoalEvaluator.__new__(GoalEvaluator)
-    float_left.u, float_left._atoms = u, None
+    float_left.u, float_left._atoms, float_left.pins = u, None, True
     float_left = float_left.mean_value_undecided(lo, hi, [(0,)])[0]
     if exact_left and float_left:
         return
