@@ -15,6 +15,7 @@ import numpy as np
 
 from dsl.exact import float_bounds
 from prover.calculus.goals import Box
+from prover.bounds.enclosure import Enclosures
 from prover.bounds.interval import BoxEvaluator, const_bounds
 from prover.calculus.tactics import Split, split_children
 from prover.calculus.unroll import Unrolled
@@ -55,37 +56,34 @@ def child_arrays(node, split: Split, variables):
     return (left, lo_l, hi_l), (right, lo_r, hi_r)
 
 
-class GoalEvaluator:
-    """Batched facts about boxes and points of one unrolled plan."""
+class GoalEvaluator(Enclosures):
+    """Batched facts about boxes and points of one unrolled plan (the float twin)."""
 
     def __init__(self, u: Unrolled, pins: bool = True):
-        self.u, self.pins = u, pins         # pins: mean-value forms pin monotone variables
+        super().__init__(u)
+        self.pins = pins                    # pins: mean-value forms pin monotone variables
         self.n_cond, self.n_assume = len(u.conditions), len(u.assumes)
         self.exprs = [u.reward, *(c.expr for c in u.conditions), *u.assumes]
         self.engine = BoxEvaluator(self.exprs, u.variables)
         self.boxes_evaluated = 0
-        self._reward_form = self._atoms = self._atom_form = None      # built on first use
+
+    def _form(self, exprs):
+        from prover.bounds.mean_value import FloatMeanValue
+        return FloatMeanValue(exprs, self.u.variables, self.pins)
 
     def mean_value(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """(N,) mean-value lower bounds of R on N float boxes (−inf where there is none)."""
-        if self._reward_form is None:
-            from prover.bounds.mean_value import FloatMeanValue
-            self._reward_form = FloatMeanValue([self.u.reward], self.u.variables, self.pins)
-        return self._reward_form.enclosures(lo, hi)[0][:, 0]
+        return self.reward_form.enclosures(lo, hi)[0][:, 0]
 
     def mean_value_undecided(self, lo: np.ndarray, hi: np.ndarray, undecided: list) -> list[tuple[int, ...]]:
         """For N float boxes with the conditions intervals left undecided, those the mean-value
         form of their comparisons (intersected with intervals) cannot decide true either."""
-        from prover.bounds.mean_value import ConditionAtoms, FloatMeanValue, decide, margin
-        if self._atoms is None:
-            bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
-            self._atoms = ConditionAtoms(self.u.conditions, bools)
-            self._atom_form = FloatMeanValue([margin(a) for a in self._atoms.atoms], self.u.variables, self.pins)
-        atoms = self._atoms
+        from prover.bounds.mean_value_exact import decide
+        atoms = self.atoms
         if not atoms.atoms or lo.shape[0] == 0:
             return [tuple(u) for u in undecided]
         wanted = tuple(sorted({j for conds in undecided for c in conds for j in atoms.of_condition[c] or ()}))
-        a_lo, a_hi = self._atom_form.enclosures(lo, hi, naive=True, wanted=wanted)   # (N, A)
+        a_lo, a_hi = self.atom_form.enclosures(lo, hi, naive=True, wanted=wanted)   # (N, A)
         out = []
         for b, conds in enumerate(undecided):
             def interval(cmp, b=b):

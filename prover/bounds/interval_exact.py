@@ -13,9 +13,9 @@ from fractions import Fraction
 from dsl import ast
 from dsl.exact import Q, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
-from prover.bounds.mean_value_exact import ConditionAtoms, ExactMeanValue, decide, margin
+from prover.bounds.enclosure import Enclosures
+from prover.bounds.mean_value_exact import ExactMeanValue, decide
 from prover.calculus.goals import Box
-from prover.calculus.unroll import Unrolled
 
 
 def _exact(x):
@@ -81,30 +81,23 @@ class ExactFacts:
     infeasible: bool                   # some assume is false on the whole box
 
 
-class ExactBoxFacts:
-    """Exact facts about boxes of one unrolled plan."""
+class ExactBoxFacts(Enclosures):
+    """Exact facts about boxes of one unrolled plan (the exact twin: the checker's)."""
 
-    def __init__(self, u: Unrolled):
-        self.u = u
-        self._reward_form = self._atoms = self._atom_form = None      # built on first use
+    def _form(self, exprs):
+        return ExactMeanValue(self, exprs)
 
     def mean_value_lower(self, box: Box):
         """The exact mean-value lower bound of R on `box` (None: there is none)."""
-        if self._reward_form is None:
-            self._reward_form = ExactMeanValue(self, [self.u.reward])
-        form = self._reward_form.enclosures(box, [0])[0]
+        form = self.reward_form.enclosures(box, [0])[0]
         return None if form is None else form[0]
 
     def mean_value_undecided(self, box: Box, undecided) -> tuple[int, ...]:
         """The conditions of `undecided` the exact mean-value form of their comparisons
         (intersected with intervals) does not decide true on `box`."""
-        if self._atoms is None:
-            bools = frozenset(v.name for v in self.u.variables if v.vtype == "bool")
-            self._atoms = ConditionAtoms(self.u.conditions, bools)
-            self._atom_form = ExactMeanValue(self, [margin(a) for a in self._atoms.atoms])
-        atoms = self._atoms
+        atoms = self.atoms
         wanted = {j for c in undecided for j in atoms.of_condition[c] or ()}
-        forms = self._atom_form.enclosures(box, sorted(wanted), naive=True)
+        forms = self.atom_form.enclosures(box, sorted(wanted), naive=True)
 
         def interval(cmp):
             form = forms[atoms.index[id(cmp)]]

@@ -19,6 +19,7 @@ from dsl.plan import parse_plan
 from corpus import DOMAINS_DIR
 from prover.check.checker import CertificateRejected, check_certificate
 from prover.bounds.derivative import gradient
+from prover.bounds.enclosure import Enclosures
 from prover.bounds.evaluation import GoalEvaluator, to_arrays
 from prover.bounds.interval_exact import ExactBoxFacts
 from prover.bounds.mean_value import FloatMeanValue
@@ -91,7 +92,8 @@ def test_conditions_the_mean_value_form_proves_hold_everywhere_in_the_box(c, bp,
     exact_left = ExactBoxFacts(u).mean_value_undecided(box, (0,))
     lo, hi = to_arrays([box])
     float_left = GoalEvaluator.__new__(GoalEvaluator)
-    float_left.u, float_left._atoms, float_left.pins = u, None, True
+    Enclosures.__init__(float_left, u)
+    float_left.pins = True
     float_left = float_left.mean_value_undecided(lo, hi, [(0,)])[0]
     if exact_left and float_left:
         return
