@@ -2,7 +2,9 @@
 
 Candidates come from box midpoints, random corners and points, and a coordinate descent;
 they are screened in float by the batched evaluator, and only the promising ones are
-replayed by the exact reference interpreter. Nothing unreplayed is ever reported.
+replayed by the exact reference interpreter — or, for a valid scenario whose exact numbers
+would explode, by a rigorous enclosure of its reward (`prover.bounds.point`), kept as an upper
+bound. Nothing unreplayed is ever reported.
 """
 from __future__ import annotations
 
@@ -67,8 +69,9 @@ class WorstTracker:
         return facts
 
     def replay(self, point: Point) -> Witness | None:
-        """Exact replay of one point: records it when admissible (inside every declared range,
-        integral where declared int, every assume true) and new-worst or invalid."""
+        """Replay of one point (exact, or rigorous where exact numbers would explode): records it
+        when admissible (inside every declared range, integral where declared int, every assume
+        true) and new-worst or invalid. Violations are always replayed exactly."""
         s = point_scenario(self.u, point)
         if not admissible(self.u.domain, s):
             return None

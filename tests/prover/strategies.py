@@ -82,3 +82,16 @@ def interpreter_value(e: ast.Expr, point: dict):
         return Evaluator(point).eval(e)
     except InternalError:
         assume(False)
+
+
+def assert_holds_on_samples(d, plan, bound, n: int = 10_000, seed: int = 0) -> None:
+    """Every one of `n` random scenarios of `d` (the interpreter's) keeps `plan` valid with a
+    reward of at least `bound`: a certified bound no sample may beat."""
+    import random
+
+    from dsl.interp import run
+    from dsl.scenario import random_scenario
+    rng = random.Random(seed)
+    for _ in range(n):
+        o = run(d, plan, random_scenario(d, rng))
+        assert o.valid and o.reward >= bound

@@ -13,17 +13,16 @@ from hypothesis import given, settings, strategies as st
 
 from corpus import domain_files, known_plan
 from dsl.errors import InternalError
-from dsl.interp import Evaluator, run
+from dsl.interp import Evaluator
 from dsl.load import load_domain, load_text
 from dsl.plan import parse_plan
-from dsl.scenario import random_scenario
 from prover.check.checker import CertificateRejected, check_certificate
 from prover.bounds.interval_exact import MemoRangeEvaluator, to_fraction
 from prover.bounds.relaxation import EQ, GE, dual_bound, relax
 from prover.search.loop import Budget
 from prover.search.verify import verify_search
 
-from tests.prover.strategies import VARS, box_and_point, numeric
+from tests.prover.strategies import VARS, assert_holds_on_samples, box_and_point, numeric
 
 PORTFOLIO = next(p for p in domain_files() if p.stem == "portfolio")
 
@@ -113,10 +112,7 @@ def lp_proof():
 
 def test_an_lp_proved_bound_holds_on_10000_sampled_scenarios(lp_proof):
     d, plan, r = lp_proof
-    rng = random.Random(1)
-    for _ in range(10_000):
-        o = run(d, plan, random_scenario(d, rng))
-        assert o.valid and o.reward >= r.lower_bound
+    assert_holds_on_samples(d, plan, r.lower_bound, seed=1)
 
 
 def _lp_leaves(tree):
