@@ -98,6 +98,19 @@ def lp_evaluator(facts, box) -> LpEvaluator:
     return facts.evaluator(box, LpEvaluator)
 
 
+def condition_facts(u, ev) -> tuple[tuple[int, ...], bool]:
+    """(the conditions `ev`'s intervals leave undecided, whether some assume is false on the
+    whole box): what an `lp` leaf must prove, by the evaluator its relaxations use (plain exact
+    intervals of a long unrolling would not finish)."""
+    def truth(e):
+        try:
+            return ev.eval(e)
+        except MaybeZeroDivisor:
+            return True, True
+    infeasible = any(not truth(a)[1] for a in u.assumes)
+    return tuple(i for i, c in enumerate(u.conditions) if truth(c.expr)[0]), infeasible
+
+
 def reach_roots(u, t: int) -> list:
     """The roots of step t's prefix relaxation: the states at step t."""
     return list(u.states[t].values())

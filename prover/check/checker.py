@@ -24,7 +24,7 @@ from prover.calculus.outcome import Outcome
 from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins
-from prover.bounds.tightening import NotProved, Round, Tightening, replay
+from prover.bounds.tightening import NotProved, Round, Tightening, condition_facts, lp_evaluator, replay
 from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
@@ -297,8 +297,8 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
     R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
     leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
-    f = facts.facts(goal.box, Validity())
-    if f.infeasible:
+    undecided, infeasible = condition_facts(u, lp_evaluator(facts, goal.box))
+    if infeasible:
         return False
     found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
     rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
@@ -317,7 +317,7 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     proofs = node.get("margins")
     if not isinstance(proofs, dict):
         raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
-    for c in f.undecided:
+    for c in undecided:
         cond = u.conditions[c]
         for j in of_condition[c] or [None]:
             y = None if j is None else _duals(proofs.get(str(j), {}), where)

@@ -210,7 +210,7 @@ class Search:
         proves are closed; the others are returned for splitting with their interval facts
         unchanged (steering smear by only the conditions the form left open made drone's
         validity proofs 20x larger: the others still need the splits)."""
-        todo = [n for n in nodes if n.method is Leaf.INTERVAL and n.undecided]
+        todo = [n for n in nodes if n.method is Leaf.INTERVAL and n.undecided and not self._tightens(n)]
         if self.objective.bounds_reward or not todo:
             return nodes
         lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
@@ -219,6 +219,11 @@ class Search:
             if not left:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
+
+    def _tightens(self, node: Node) -> bool:
+        """Whether the node's lp leaf is still to come with bound tightening: the root's, which
+        at long horizons proves what the mean-value form cannot, and costs less than it there."""
+        return self.lp is not None and not node.lp_tried and node.depth <= TIGHTEN_DEPTH
 
     def _roots(self, boxes) -> Node:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
