@@ -159,6 +159,14 @@ class Search:
         if self.rounds % PROBE_EVERY == 0:
             explore(self.tracker, box=node.goal.box, seed=self.rounds, samples=16, rounds=3)
 
+    def _polish(self, box, point) -> None:
+        """The root's relaxation leaves a gap to the worst found: local optimisation (a primal
+        heuristic) from the LP's solution and the worst point, then a new target."""
+        polish = getattr(self.tracker, "polish", None)
+        if polish is not None:
+            polish(box, [point])
+            self._update_target()
+
     def _try_smt(self, node: Node) -> None:
         """Close the leaf with Z3 if it can; a model it returns is replayed as a candidate."""
         node.smt_tried = True
@@ -266,6 +274,8 @@ class Search:
                 continue
             self.tracker.offer([got.point])
             lo = float_below(got.bound)
+            if n.depth == 0 and not self.objective.closes(lo, (), self.target):
+                self._polish(n.goal.box, got.point)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
