@@ -3,7 +3,8 @@
 `warrant corpus frontier [--horizons 4,8,12,16] [--z3-seconds 20] [--search-seconds 60]`
 prints one markdown row per (domain, horizon, strategy): the verdict, the certified bound and
 its gap to the worst found, nodes and time. The plans are the domains' known good plans
-stretched to the horizon (drone: `thrust(1)` appended; SIR: `distance(2)` prepended).
+stretched to the horizon (drone: `thrust(1)` appended; SIR: `distance(2)` prepended; a domain
+may say how with a `# stretched plan: append|prepend STEP` header).
 """
 from __future__ import annotations
 
@@ -42,13 +43,30 @@ class FrontierRow:
         return float((self.worst - self.lower_bound) / abs(self.worst))
 
 
+# How the known plans of domains without a `# stretched plan:` header grow (the oldest two).
+STRETCH = {"drone": ("append", "thrust(1)"), "sir": ("prepend", "distance(2)")}
+
+
+def stretch_rule(path) -> tuple[str, str]:
+    """("append" | "prepend", step): a `# stretched plan: append STEP` header line, else STRETCH,
+    else the known plan's last step appended."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# stretched plan:"):
+            where, step = line.split(":", 1)[1].split(None, 1)
+            return where, step.strip()
+    return STRETCH.get(path.stem, ("append", known_plan(path).split(";")[-1].strip()))
+
+
 def stretched(name: str, horizon: int) -> str:
+    """Domain `name`'s known good plan stretched (or cut) to `horizon` steps: steps are added at
+    the end ("append") or the start ("prepend"), and a cut keeps that side's far end."""
     path = next(p for p in domain_files() if p.stem == name)
     steps = [s.strip() for s in known_plan(path).split(";")]
+    where, step = stretch_rule(path)
     if len(steps) >= horizon:
-        return "; ".join(steps[len(steps) - horizon:] if name == "sir" else steps[:horizon])
-    pad = ["thrust(1)" if name == "drone" else "distance(2)"] * (horizon - len(steps))
-    return "; ".join(steps + pad if name == "drone" else pad + steps)
+        return "; ".join(steps[len(steps) - horizon:] if where == "prepend" else steps[:horizon])
+    pad = [step] * (horizon - len(steps))
+    return "; ".join(pad + steps if where == "prepend" else steps + pad)
 
 
 def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = GAP) -> FrontierRow:
