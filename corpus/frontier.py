@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterator
 
-from corpus import domain_files, known_plan
+from corpus import domain_files, stretched_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from prover.policy.registry import strategy as strategy_of
@@ -43,30 +43,10 @@ class FrontierRow:
         return float((self.worst - self.lower_bound) / abs(self.worst))
 
 
-# How the known plans of domains without a `# stretched plan:` header grow (the oldest two).
-STRETCH = {"drone": ("append", "thrust(1)"), "sir": ("prepend", "distance(2)")}
-
-
-def stretch_rule(path) -> tuple[str, str]:
-    """("append" | "prepend", step): a `# stretched plan: append STEP` header line, else STRETCH,
-    else the known plan's last step appended."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# stretched plan:"):
-            where, step = line.split(":", 1)[1].split(None, 1)
-            return where, step.strip()
-    return STRETCH.get(path.stem, ("append", known_plan(path).split(";")[-1].strip()))
-
-
 def stretched(name: str, horizon: int) -> str:
-    """Domain `name`'s known good plan stretched (or cut) to `horizon` steps: steps are added at
-    the end ("append") or the start ("prepend"), and a cut keeps that side's far end."""
+    """Shipped domain `name`'s known good plan stretched (or cut) to `horizon` steps."""
     path = next(p for p in domain_files() if p.stem == name)
-    steps = [s.strip() for s in known_plan(path).split(";")]
-    where, step = stretch_rule(path)
-    if len(steps) >= horizon:
-        return "; ".join(steps[len(steps) - horizon:] if where == "prepend" else steps[:horizon])
-    pad = [step] * (horizon - len(steps))
-    return "; ".join(pad + steps if where == "prepend" else steps + pad)
+    return stretched_plan(path.read_text(encoding="utf-8"), name, horizon)
 
 
 def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = GAP) -> FrontierRow:
