@@ -30,6 +30,7 @@ class Leaf(enum.StrEnum):
     SMT = "smt"                    # Z3: box ∧ assumes ∧ ¬claim is unsat
     LP = "lp"                      # weak duality of the lifted linear relaxation (stored duals)
     INFEASIBLE = "infeasible"      # some assume is false on the whole box
+    FBBT = "fbbt"                  # bound tightening with the assumes and ¬claim empties the box
 
 
 @dataclass(frozen=True, slots=True)

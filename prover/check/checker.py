@@ -18,6 +18,7 @@ from dsl.exact import approx as decimal
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
+from prover.calculus.fbbt_step import below_from_json, fbbt_outcome
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
@@ -328,10 +329,22 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     return False
 
 
+def _check_fbbt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    """An `fbbt` leaf: exact bound tightening with the assumes and the negated claim (R below the
+    leaf's `below`, which must be at least the claimed bound) leaves nothing of the box."""
+    try:
+        box, vacuous = fbbt_outcome(u, goal, below_from_json(node))
+    except (KeyError, ValueError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad fbbt leaf: {exc}") from None
+    if box is not None:
+        raise CertificateRejected(f"{where}: bound tightening leaves part of this box: the fbbt leaf does not close it")
+    return vacuous
+
+
 # One exact re-check per leaf method: (problem, facts, goal, node JSON, path, smt_check) →
 # whether the leaf holds only because its box is infeasible.
 LEAF_CHECKS = {Leaf.INTERVAL: _check_interval, Leaf.MEAN_VALUE: _check_mean_value_leaf, Leaf.SMT: _check_smt,
-               Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible}
+               Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible, Leaf.FBBT: _check_fbbt}
 
 
 def _tightened(u, facts, box, roots, rounds, where: str):

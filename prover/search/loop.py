@@ -25,6 +25,7 @@ from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.base import Context, Policy
+from prover.search.fbbt_search import settle_fbbt
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent
@@ -119,6 +120,8 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
+        if self.problem.fbbt:
+            out = settle_fbbt(self, out)
         return self._settle_lp(self._settle_validity(out))
 
     def _expand(self, nodes: list[Node]) -> None:
@@ -249,7 +252,7 @@ class Search:
                 continue
             n.lp_tried = True
             now = time.monotonic()
-            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
             if not self.objective.bounds_reward:
                 got = self.lp.validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
@@ -264,6 +267,22 @@ class Search:
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
+
+    def adopt(self, steps: list) -> list[Node]:
+        """Evaluate the one child of each `fbbt` step `(parent, goal)` in one batch and hang it
+        under its parent (prover.search.fbbt_search); returns the children left open."""
+        if not steps:
+            return []
+        flo, fhi = to_arrays([goal.box for _, goal in steps])
+        facts = self.ev.facts(flo, fhi)
+        out = []
+        for (parent, goal), f, lo, hi, mv in zip(steps, facts, flo, fhi, self._mean_values(facts, flo, fhi)):
+            child = self._node(goal, parent, f, lo, hi, mv)
+            child.fbbt_tried, child.fbbt_steps = True, parent.fbbt_steps + 1
+            parent.children.append(child)
+            if self._settle(child).closed_by is None:
+                out.append(child)
+        return out
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         return self._settle(self._node(goal, parent, facts, flo, fhi, mean_value))
@@ -326,9 +345,14 @@ class Search:
 
 
 def _leaf_values(root: Node):
-    """What each leaf proves about R (None: nothing finite); inadmissible leaves are skipped."""
-    for leaf in root.leaves():
-        if leaf.closed_by is Leaf.INFEASIBLE:
+    """What each leaf proves about R (None: nothing finite), and each `fbbt` step's bound (R ≥ it
+    on what the step cut away); inadmissible leaves are skipped."""
+    for leaf in root.walk():
+        if not leaf.is_leaf:
+            if leaf.fbbt_below is not None:
+                yield leaf.fbbt_below
+            continue
+        if leaf.infeasible:
             continue
         if leaf.proven is not None:
             yield leaf.proven
