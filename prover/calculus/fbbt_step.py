@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import ClassVar
 
-from dsl.exact import float_bounds, to_fraction
+from dsl.exact import float_bounds, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor
 from prover.calculus.exact_ranges import MemoRangeEvaluator
 from prover.calculus.fbbt import Requirement, tighten
@@ -91,7 +91,7 @@ def fbbt_outcome(u, goal: Goal, below: Fraction | None) -> tuple[Box | None, boo
 def _negated_claim(u, claim, box: Box, below: Fraction | None) -> list[Requirement] | None:
     """One requirement per way a point can violate the claim (None: no narrowing by the claim)."""
     if claim.bounds_reward:
-        return None if below is None else [Requirement(u.reward, hi=below)]
+        return None if below is None else [Requirement(u.reward, hi=to_q(below))]
     ev = MemoRangeEvaluator({v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi))
                              for v, (lo, hi) in zip(u.variables, box)}, u.domain.horizon)
     undecided = [c for c in u.conditions if _may_fail(ev, c.expr)]
