@@ -13,7 +13,7 @@ import math
 from dataclasses import replace
 from fractions import Fraction
 
-from prover.bounds.evaluation import round_down
+from prover.bounds.evaluation import round_down, to_arrays
 from prover.calculus.fbbt_step import Fbbt, fbbt_outcome
 from prover.calculus.tactics import Leaf
 from prover.search.tree import Node, back_up
@@ -50,7 +50,24 @@ def settle_fbbt(search, nodes: list[Node]) -> list[Node]:
             steps.append((n, replace(n.goal, box=box)))
         else:
             out.append(n)
-    return out + search.adopt(steps)
+    return out + _adopt(search, steps)
+
+
+def _adopt(search, steps: list) -> list[Node]:
+    """Evaluate the one child of each `fbbt` step `(parent, goal)` in one batch and hang it
+    under its parent; returns the children left open."""
+    if not steps:
+        return []
+    flo, fhi = to_arrays([goal.box for _, goal in steps])
+    facts = search.ev.facts(flo, fhi)
+    out = []
+    for (parent, goal), f, lo, hi, mv in zip(steps, facts, flo, fhi, search._mean_values(facts, flo, fhi)):
+        child = search._node(goal, parent, f, lo, hi, mv)
+        child.fbbt_tried, child.fbbt_steps = True, parent.fbbt_steps + 1
+        parent.children.append(child)
+        if search._settle(child).closed_by is None:
+            out.append(child)
+    return out
 
 
 def _close(node: Node, below: Fraction | None, vacuous: bool) -> None:

@@ -44,22 +44,31 @@ class Node:
     fbbt_tried: bool = False
     fbbt_below: Fraction | None = None  # an `fbbt` step's or leaf's bound: R ≥ it where it cut the box
     fbbt_steps: int = 0              # `fbbt` steps above this node (its depth counts splits and them)
+    collapsed: bool = False          # tightest: the node's own bound beats its subtree's (see collapse)
 
     @property
     def is_leaf(self) -> bool:
         return self.split is None
 
+    @property
+    def ends_proof(self) -> bool:
+        """A leaf of the proof tree the certificate writes: a leaf, or an expanded node whose
+        own bound is better than its subtree's (`collapsed`)."""
+        return self.split is None or self.collapsed
+
     def leaves(self):
-        """Every leaf below (and including) this node, iteratively."""
-        return (n for n in self.walk() if n.is_leaf)
+        """Every leaf of the proof tree below (and including) this node, iteratively."""
+        return (n for n in self.walk() if n.ends_proof)
 
     def walk(self):
-        """Every node below (and including) this one, iteratively."""
+        """Every node of the proof tree below (and including) this one: its leaves (`ends_proof`)
+        and the expanded nodes above them, iteratively."""
         stack = [self]
         while stack:
             n = stack.pop()
             yield n
-            stack.extend(n.children)
+            if not n.ends_proof:
+                stack.extend(n.children)
 
 
 def back_up(node: Node) -> None:
