@@ -17,6 +17,7 @@ from prover.bounds.enclosure import Enclosures
 from prover.bounds.mean_value_exact import ExactMeanValue, decide
 from prover.calculus.exact_ranges import LIMIT, PRECISION, MemoRangeEvaluator, outward
 from prover.calculus.goals import Box
+from prover.calculus.lifted import seed
 
 __all__ = ["LIMIT", "PRECISION", "MemoRangeEvaluator", "outward", "ExactBoxFacts", "ExactFacts", "exact_rational"]
 
@@ -72,11 +73,14 @@ class ExactBoxFacts(Enclosures):
         ev = self.evaluator(box)
         return lambda e: _safe(ev, e, None)
 
-    def facts(self, box: Box, claim=None) -> ExactFacts:
+    def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
         """Facts on `box`; for a validity `claim` (prover.calculus.objective) the reward is not
         evaluated (lo None), for a claim on R the conditions are not (undecided empty): a leaf
-        needs one or the other. Without a claim, both."""
+        needs one or the other. Without a claim, both. `lifted` bounds (prover.calculus.lifted)
+        are intersected in; when one is empty the box is infeasible."""
         ev = self.evaluator(box)
+        if not seed(ev, self.u, lifted):
+            return ExactFacts(None, (), True)
         infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
         undecided = () if claim is not None and claim.bounds_reward else \
             tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])

@@ -46,18 +46,27 @@ class Empty(Exception):
 def tighten(variables, box, requirements, horizon: int = 1, rounds: int = ROUNDS):
     """The box narrowed to hold every point of `box` meeting `requirements`, or None when no
     point does. `variables` are the goal's UVars (aligned with `box`)."""
+    got = tighten_watching(variables, box, requirements, (), horizon, rounds)
+    return None if got is None else got[0]
+
+
+def tighten_watching(variables, box, requirements, watch, horizon: int = 1, rounds: int = ROUNDS):
+    """`tighten`, and per node of `watch` (DAG nodes) the interval its value lies in at every
+    point meeting the requirements where the last round narrowed it (else None): (box, ranges)
+    or None."""
+    ranges = [None] * len(watch)
     for _ in range(rounds):
         try:
-            narrowed = _round(variables, box, requirements, horizon)
+            narrowed, ranges = _round(variables, box, requirements, horizon, watch)
         except Empty:
             return None
         if not _shrank(box, narrowed):
-            return narrowed
+            return narrowed, ranges
         box = narrowed
-    return box
+    return box, ranges
 
 
-def _round(variables, box, requirements, horizon):
+def _round(variables, box, requirements, horizon, watch=()):
     bounds = {v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)) for v, (lo, hi) in zip(variables, box)}
     ev = MemoRangeEvaluator(bounds, horizon)
     live = []
@@ -76,7 +85,8 @@ def _round(variables, box, requirements, horizon):
         got = want.get(key)
         if got is not None and got != fwd:
             _narrow_operands(node, got, want, entries)
-    return _box(variables, box, want, entries)
+    watched = [want.get(id(n)) if id(n) in want and want[id(n)] != entries[id(n)][1] else None for n in watch]
+    return _box(variables, box, want, entries), watched
 
 
 def _target(r: Requirement, fwd):

@@ -25,8 +25,9 @@ from typing import ClassVar
 from dsl.exact import float_bounds, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor
 from prover.calculus.exact_ranges import MemoRangeEvaluator
-from prover.calculus.fbbt import Requirement, tighten
+from prover.calculus.fbbt import Requirement, tighten, tighten_watching
 from prover.calculus.goals import Box, Goal
+from prover.calculus.lifted import bounded, quantities
 from prover.calculus.tactics import Child, TacticError, rational
 
 MAX_CASES = 4       # a validity goal's undecided conditions tightened one by one, at most
@@ -48,10 +49,10 @@ class Fbbt:
         return cls(below_from_json(spec))
 
     def children(self, problem, goal: Goal) -> tuple[Child]:
-        box, _ = fbbt_outcome(problem, goal, self.below)
-        if box is None:
+        child, _ = fbbt_outcome(problem, goal, self.below)
+        if child is None:
             raise TacticError("fbbt leaves no counterexample in this box: it is an `fbbt` leaf, not a branch")
-        return (Child("0", problem, replace(goal, box=box)),)
+        return (Child("0", problem, child),)
 
     @staticmethod
     def arity_error(names) -> str:
@@ -68,24 +69,52 @@ def below_from_json(spec) -> Fraction | None:
     return rational(spec["below"]) if "below" in spec else None
 
 
-def fbbt_outcome(u, goal: Goal, below: Fraction | None) -> tuple[Box | None, bool]:
-    """(the box FBBT narrows `goal`'s to, or None when no counterexample is left in it; whether
-    the assumes alone leave nothing: the goal holds only vacuously). TacticError when `below`
-    does not fit the claim."""
+def fbbt_outcome(u, goal: Goal, below: Fraction | None) -> tuple[Goal | None, bool]:
+    """(the goal FBBT narrows `goal` to: its box, and its lifted bounds intersected with the
+    states' ranges FBBT proved; None when no counterexample is left in it; whether the assumes
+    and lifted bounds alone leave nothing: the goal holds only vacuously). TacticError when
+    `below` does not fit the claim."""
     claim = goal.claim
     if not claim.bounds_reward and below is not None:
         raise TacticError("an fbbt step on a validity goal has no 'below'")
     if claim.bounds_reward and claim.bound is not None and below is not None and below < claim.bound:
         raise TacticError(f"fbbt's bound {below} is below the claimed {claim.bound}")
-    assumes = [Requirement(a, truth=True) for a in u.assumes]
+    nodes = quantities(u)
+    given = [Requirement(a, truth=True) for a in u.assumes] + \
+        [Requirement(nodes[q], _q(lo), _q(hi)) for q, lo, hi in goal.lifted]
     horizon = u.domain.horizon
-    box = tighten(u.variables, goal.box, assumes, horizon) if assumes else goal.box
+    box = tighten(u.variables, goal.box, given, horizon) if given else goal.box
     if box is None:
         return None, True
     cases = _negated_claim(u, claim, box, below)
-    found = [box] if cases is None else [tighten(u.variables, box, assumes + [c], horizon) for c in cases]
-    kept = [b for b in found if b is not None]
-    return (_outward(_hull(kept), goal.box) if kept else None), False
+    watch = tuple(nodes.values())
+    found = [(box, [None] * len(watch))] if cases is None else \
+        [tighten_watching(u.variables, box, given + [c], watch, horizon) for c in cases]
+    kept = [f for f in found if f is not None]
+    if not kept:
+        return None, False
+    lifted = goal.lifted
+    for name, r in zip(nodes, _hull_ranges([r for _, r in kept])):
+        if r is not None:
+            lifted = bounded(lifted, name, *_outward_range(*r))
+    return replace(goal, box=_outward(_hull([b for b, _ in kept]), goal.box), lifted=lifted), False
+
+
+def _q(x):
+    return None if x is None else to_q(x)
+
+
+def _hull_ranges(per_case: list[list]) -> list:
+    """Per watched quantity, the hull of its ranges over the cases (None where some case has none)."""
+    out = []
+    for ranges in zip(*per_case):
+        out.append(None if any(r is None for r in ranges) else (min(r[0] for r in ranges), max(r[1] for r in ranges)))
+    return out
+
+
+def _outward_range(lo, hi) -> tuple:
+    a, b = float_bounds(lo)[0], float_bounds(hi)[1]
+    return (to_fraction(a) if math.isfinite(a) else None), (to_fraction(b) if math.isfinite(b) else None)
 
 
 def _negated_claim(u, claim, box: Box, below: Fraction | None) -> list[Requirement] | None:

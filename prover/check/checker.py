@@ -235,15 +235,16 @@ def _check_smt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
 
 def _check_infeasible(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
     """An `infeasible` leaf: some assume is exactly false on the whole box."""
-    if facts.facts(goal.box, goal.claim).infeasible:
+    if facts.facts(goal.box, goal.claim, goal.lifted).infeasible:
         return True
     raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
 
 
 def _check_interval(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
     """An `interval` leaf: exact interval evaluation proves the claim on the box (True: it holds
-    because the box is infeasible, some assume exactly false on it)."""
-    f = facts.facts(goal.box, goal.claim)
+    because the box is infeasible, some assume exactly false on it), with the goal's lifted
+    bounds (prover.calculus.lifted) intersected in: other leaves ignore them, which is sound."""
+    f = facts.facts(goal.box, goal.claim, goal.lifted)
     if f.infeasible:
         return True
     if isinstance(goal.claim, Validity) and f.undecided:
@@ -333,10 +334,10 @@ def _check_fbbt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool
     """An `fbbt` leaf: exact bound tightening with the assumes and the negated claim (R below the
     leaf's `below`, which must be at least the claimed bound) leaves nothing of the box."""
     try:
-        box, vacuous = fbbt_outcome(u, goal, below_from_json(node))
+        left, vacuous = fbbt_outcome(u, goal, below_from_json(node))
     except (KeyError, ValueError, TacticError) as exc:
         raise CertificateRejected(f"{where}: bad fbbt leaf: {exc}") from None
-    if box is not None:
+    if left is not None:
         raise CertificateRejected(f"{where}: bound tightening leaves part of this box: the fbbt leaf does not close it")
     return vacuous
 

@@ -10,7 +10,6 @@ search counts it among the values its certified bound is the minimum of).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from fractions import Fraction
 
 from prover.bounds.evaluation import round_down, to_arrays
@@ -42,12 +41,12 @@ def settle_fbbt(search, nodes: list[Node]) -> list[Node]:
             continue
         n.fbbt_tried = True
         below = fbbt_below(search.objective, search.target)
-        box, vacuous = fbbt_outcome(search.problem.u, n.goal, below)
-        if box is None:
+        child, vacuous = fbbt_outcome(search.problem.u, n.goal, below)
+        if child is None:
             _close(n, below, vacuous)
-        elif shrank(n.goal.box, box):
+        elif shrank(n.goal.box, child.box):
             n.split, n.fbbt_below = Fbbt(below), below
-            steps.append((n, replace(n.goal, box=box)))
+            steps.append((n, child))
         else:
             out.append(n)
     return out + _adopt(search, steps)

@@ -16,6 +16,7 @@ from dsl.plan import parse_plan
 from prover.bounds.interval_exact import ExactBoxFacts
 from prover.calculus.fbbt_step import Fbbt, fbbt_outcome
 from prover.calculus.goals import Goal, root_box
+from prover.calculus.lifted import quantities
 from prover.calculus.objective import AtLeast, Validity
 from prover.calculus.tactics import TacticError
 from prover.calculus.unroll import unroll
@@ -45,7 +46,7 @@ def test_fbbt_round_trips_through_its_json_and_rederives_its_child():
     step = Fbbt(b)
     assert Fbbt.from_json(step.to_json(u), u) == step and Fbbt.from_json({}, u) == Fbbt(None)
     (child,) = step.children(u, Goal(box, AtLeast(b)))
-    assert child.goal.box == fbbt_outcome(u, Goal(box, AtLeast(b)), b)[0]
+    assert child.goal == fbbt_outcome(u, Goal(box, AtLeast(b)), b)[0]
     assert all(plo <= lo <= hi <= phi for (plo, phi), (lo, hi) in zip(box, child.goal.box))
     assert child.goal.box != box             # R < b near R's lower end narrows the returns
 
@@ -85,13 +86,15 @@ def _admissible_reward(u, point):
     return ev.eval(u.reward) if all(ev.eval(a) for a in u.assumes) else None
 
 
-@pytest.mark.parametrize("stem,narrows", [("battery", True), ("portfolio", False), ("drone", False), ("sir", False)])
-def test_the_child_keeps_every_sampled_counterexample(stem, narrows):
+@pytest.mark.parametrize("stem,narrows,carries", [("battery", True, False), ("portfolio", False, True),
+                                                  ("drone", False, True), ("sir", False, True)])
+def test_the_child_keeps_every_sampled_counterexample(stem, narrows, carries):
     """On random sub-boxes, with b the reward of a sampled scenario of the box: every sampled
     admissible scenario with R < b (the interpreter's values) lies in the narrowed box (and an
-    empty result has none). On battery the boxes do narrow, with counterexamples in them."""
+    empty result has none), and their states lie within the child's lifted bounds. On battery the
+    boxes do narrow, with counterexamples in them; elsewhere FBBT proves states' ranges."""
     u, rng = _problem(stem), random.Random(1)
-    narrowed_with_samples = 0
+    narrowed_with_samples = carried = 0
     for _ in range(12):
         box = _sub_box(u, rng)
         rewards = [(r, p) for p in (_sample(u, box, rng) for _ in range(300))
@@ -99,12 +102,23 @@ def test_the_child_keeps_every_sampled_counterexample(stem, narrows):
         if not rewards:
             continue
         b = sorted(r for r, _ in rewards)[len(rewards) // 10]
-        got, _ = fbbt_outcome(u, Goal(box, AtLeast(b)), b)
+        child, _ = fbbt_outcome(u, Goal(box, AtLeast(b)), b)
+        got = None if child is None else child.box
         bad = [p for r, p in rewards if r < b]
         assert got is not None or not bad
         assert all(_inside(u, got, p) for p in bad)
+        carried += 0 if child is None or not bad else len(child.lifted)
+        assert all(_meets_lifted(u, child, p) for p in bad)
         narrowed_with_samples += got is not None and got != box and bool(bad)
     assert narrowed_with_samples > 0 or not narrows
+    assert carried > 0 or not carries          # FBBT's proved state ranges ride along as lifted bounds
+
+
+def _meets_lifted(u, goal, point) -> bool:
+    """The scenario's states (the interpreter's values) lie within the goal's lifted bounds."""
+    nodes, ev = quantities(u), Evaluator(point)
+    return all((lo is None or lo <= ev.eval(nodes[q])) and (hi is None or ev.eval(nodes[q]) <= hi)
+               for q, lo, hi in goal.lifted)
 
 
 def test_an_empty_result_means_no_counterexample_and_a_validity_goal_narrows_by_its_conditions():
