@@ -34,6 +34,7 @@ class LpBound:
     duals: dict                    # row → exact multiplier (what the certificate stores)
     point: tuple                   # the LP solution's inputs, clipped into the box
     tighten: tuple = ()            # the tightening rounds the duals' relaxation comes after
+    solution: dict | None = None   # id(DAG node) → its column's value at the LP solution (spatial branching)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class LpBounder:
         if best is None:
             return None
         value, duals, answer = best
-        return LpBound(to_fraction(value), duals, self._point(rel, answer.point, box), kept)
+        x = answer.point
+        solution = None if x is None else {k: float(x[c]) for k, c in rel.index.items()}
+        return LpBound(to_fraction(value), duals, self._point(rel, x, box), kept, solution)
 
     def _reward(self, rel):
         """(bound, duals, answer) of min R on `rel` (None: no bound)."""

@@ -48,6 +48,11 @@ def _heuristic(spec):
     return Heuristic()
 
 
+def _spatial(spec):
+    from prover.policy.spatial import Spatial
+    return Spatial()
+
+
 def _reliability(spec):
     from prover.policy.reliability import Reliability
     return Reliability()
@@ -65,6 +70,8 @@ STRATEGIES = MappingProxyType({s.name: s for s in (
     Strategy("smear", "split the variable of largest sensitivity x width", _smear),
     Strategy("heuristic", "strong branching, SMT, LP and FBBT, horizon cuts", _heuristic,
              uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True),
+    Strategy("spatial", "split the lifted state of largest relaxation error at the LP solution, then FBBT; "
+             "else the heuristic", _spatial, uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True),
     Strategy("reliability", "strong branching until pseudocosts are reliable (SCIP's rule), SMT and LP leaves, cuts",
              _reliability, uses_smt=True, uses_lp=True, cuts=True),
     Strategy("learned", "the heuristic with the policy network's candidate splits", _learned,

@@ -70,8 +70,10 @@ def _adopt(search, steps: list) -> list[Node]:
 
 
 def _close(node: Node, below: Fraction | None, vacuous: bool) -> None:
-    node.closed_by, node.fbbt_below, node.infeasible = Leaf.FBBT, below, vacuous
-    node.proven = None if vacuous else below
+    """An `fbbt` leaf; a vacuous one (the assumes and lifted bounds leave nothing) needs no bound,
+    and stores none: a tightest search's certified bound may end above it."""
+    below = None if vacuous else below
+    node.closed_by, node.fbbt_below, node.infeasible, node.proven = Leaf.FBBT, below, vacuous, below
     back_up(node)
 
 

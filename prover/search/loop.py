@@ -264,6 +264,7 @@ class Search:
             if got is None:
                 continue
             self.tracker.offer([got.point])
+            n.lp_solution, n.lp_point = got.solution, got.point
             lo = float_below(got.bound)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten

@@ -41,6 +41,8 @@ class Node:
     lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
     lp_bound: Fraction | None = None # ... and the exact bound they give
     lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
+    lp_solution: dict | None = None  # the last lp bound's LP solution: id(node) → value, and its inputs
+    lp_point: tuple | None = None
     fbbt_tried: bool = False
     fbbt_below: Fraction | None = None  # an `fbbt` step's or leaf's bound: R ≥ it where it cut the box
     fbbt_steps: int = 0              # `fbbt` steps above this node (its depth counts splits and them)
