@@ -19,7 +19,8 @@ from prover.calculus.exact_ranges import LIMIT, PRECISION, MemoRangeEvaluator, o
 from prover.calculus.goals import Box
 from prover.calculus.lifted import seed
 
-__all__ = ["LIMIT", "PRECISION", "MemoRangeEvaluator", "outward", "ExactBoxFacts", "ExactFacts", "exact_rational"]
+__all__ = ["LIMIT", "PRECISION", "MemoRangeEvaluator", "outward", "ExactBoxFacts", "ExactFacts", "LiftedFacts",
+           "exact_rational"]
 
 
 def exact_rational(x):
@@ -94,3 +95,23 @@ def _safe(ev: MemoRangeEvaluator, e: ast.Expr, unbounded):
         return ev.eval(e)
     except MaybeZeroDivisor:
         return unbounded
+
+
+class LiftedFacts:
+    """Exact facts of one problem's boxes under a goal's lifted bounds (prover.calculus.lifted):
+    its evaluators come seeded with them, so the lp leaf's relaxation (search and checker alike)
+    is built from intervals intersected with them. Bounds that leave nothing are not seeded
+    (sound: the goal is vacuous; its facts say infeasible)."""
+
+    def __init__(self, base: ExactBoxFacts, lifted):
+        self.base, self.lifted, self.u = base, lifted, base.u
+
+    def evaluator(self, box: Box) -> MemoRangeEvaluator:
+        ev = self.base.evaluator(box)
+        return ev if seed(ev, self.u, self.lifted) else self.base.evaluator(box)
+
+    def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
+        return self.base.facts(box, claim, self.lifted)
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)

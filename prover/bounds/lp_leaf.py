@@ -7,6 +7,7 @@ shrink the lifted quantities' bounds first. The certificate stores the duals (an
 tightening rounds); the checker rebuilds every row from the box and recomputes the bounds."""
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import numpy as np
 from dsl import ast
 from dsl.exact import float_bounds, to_float
 from prover.calculus.goals import Box
-from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.backends.lp_highs import LpModel
 from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins, relax
 from prover.bounds.tightening import Tightening, narrowed, seeded
@@ -54,6 +55,15 @@ class LpBounder:
         self.roots = lifted_roots(u, self.margins)     # one relaxation for both claims
         self._factors: list | None = None
         self._tightened: dict = {}                     # box → _Rounds: validity's work serves R
+
+    def lifted(self, bounds) -> "LpBounder":
+        """This bounder for goals with lifted bounds (prover.calculus.lifted): its relaxations
+        are built from intervals intersected with them (the checker builds the same)."""
+        if not bounds:
+            return self
+        other = copy.copy(self)
+        other.facts, other._tightened = LiftedFacts(self.facts, bounds), {}
+        return other
 
     # ---- reward -------------------------------------------------------------------------
     def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None) -> LpBound | None:

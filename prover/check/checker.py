@@ -22,7 +22,7 @@ from prover.calculus.fbbt_step import below_from_json, fbbt_outcome
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
-from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
 from prover.bounds.tightening import NotProved, Tightening, replay
@@ -298,7 +298,9 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     `prover.bounds.relaxation` and check that the certificate's dual multipliers give exact
     weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
     R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
-    leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
+    leave undecided has a margin bounded ≥ 0 (> 0 when strict). The goal's lifted bounds are
+    intersected into every interval the rows are built from, as the search's bounder does."""
+    facts = LiftedFacts(facts, goal.lifted) if goal.lifted else facts
     f = facts.facts(goal.box, Validity())
     if f.infeasible:
         return False

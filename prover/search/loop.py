@@ -255,7 +255,7 @@ class Search:
             now = time.monotonic()
             until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
             if not self.objective.bounds_reward:
-                got = self.lp.validity(n.goal.box, n.undecided, until)
+                got = self.lp.lifted(n.goal.lifted).validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
                     n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
@@ -274,10 +274,11 @@ class Search:
         """The lp bound of a reward leaf: with tightening at the top of the tree; deeper, the
         plain relaxation, tightened too when it is worse than the parent's bound (a child's
         untightened relaxation is often far looser than its tightened parent's)."""
-        got = self.lp.bound(n.goal.box, self.target, until)
+        lp = self.lp.lifted(n.goal.lifted)
+        got = lp.bound(n.goal.box, self.target, until)
         if until is None and n.parent is not None and (got is None or float_below(got.bound) < n.parent.lo):
             now = time.monotonic()
-            tightened = self.lp.bound(n.goal.box, self.target, now + SCHEDULE.tighten * (self.deadline - now))
+            tightened = lp.bound(n.goal.box, self.target, now + SCHEDULE.tighten * (self.deadline - now))
             if tightened is not None and (got is None or tightened.bound > got.bound):
                 return tightened
         return got
