@@ -47,8 +47,31 @@ def _register_corpus(sub):
                    help=f"domains whose goals form the test split (default {','.join(goalset_splits()['test'])})")
     add_quiet_option(b)
     add_executor_options(b)
-    actions = {"build": cmd_corpus_build, **tools.register(csub)}
+    _register_generate(csub)
+    actions = {"build": cmd_corpus_build, "generate": cmd_corpus_generate, **tools.register(csub)}
     return lambda args, out: actions[args.corpus_command](args, out)
+
+
+def _register_generate(csub) -> None:
+    from corpus.generate import GenerateConfig
+    d = GenerateConfig()
+    g = csub.add_parser("generate", help="a goal set of procedurally generated domains, split by family and domain")
+    g.add_argument("--out", required=True, help="directory (domains/, goals.jsonl, manifest.json)")
+    g.add_argument("--seed", type=int, default=d.seed)
+    g.add_argument("--domains-per-family", type=int, default=d.domains_per_family)
+    g.add_argument("--candidates", type=int, default=d.candidates, help="candidate goals probed per domain")
+    g.add_argument("--goals-per-domain", type=int, default=d.goals_per_domain, help="kept goals per domain, at most")
+    g.add_argument("--families", default=",".join(d.families), help="comma-separated (default: all)")
+    g.add_argument("--test-families", default=",".join(d.test_families), help="families held out whole for test")
+    g.add_argument("--validation-share", type=float, default=d.validation_share)
+    g.add_argument("--test-share", type=float, default=d.test_share)
+    g.add_argument("--min-nodes", type=int, default=d.min_nodes, help="keep goals the probe needs this many nodes for")
+    g.add_argument("--min-seconds", type=float, default=d.min_seconds,
+                   help="... or this many seconds (0: nodes only, deterministic)")
+    g.add_argument("--probe-nodes", type=int, default=d.probe_nodes)
+    g.add_argument("--probe-seconds", type=seconds, default=d.probe_seconds)
+    add_quiet_option(g)
+    add_executor_options(g)
 
 
 def _register_train(sub) -> None:
@@ -114,6 +137,27 @@ def cmd_corpus_build(args, out: Console) -> int:
         with progress_view(args) as progress:
             manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files,
                                      counting(progress, "probing goals", n), splits, executor)
+    finally:
+        executor.close()
+    out.print(corpus_written(args.out, manifest), markup=False)
+    return 0
+
+
+def cmd_corpus_generate(args, out: Console) -> int:
+    from corpus.generate import GenerateConfig, generate_set
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a directory")
+    if args.min_seconds < 0:
+        raise InputError(f"--min-seconds must be >= 0, got {args.min_seconds}")
+    cfg = GenerateConfig(args.seed, args.domains_per_family, args.candidates, args.goals_per_domain,
+                         _names(args.families) or (), _names(args.test_families) or (), args.validation_share,
+                         args.test_share, args.min_nodes, args.min_seconds or None, "heuristic",
+                         args.probe_nodes, args.probe_seconds)
+    executor = executor_for(args)
+    try:
+        with progress_view(args) as progress:
+            manifest = generate_set(Path(args.out), cfg, lambda done, total: progress(Event("probing goals", done, total)),
+                                    executor)
     finally:
         executor.close()
     out.print(corpus_written(args.out, manifest), markup=False)
