@@ -140,17 +140,17 @@ reward step = -{_d(rng.uniform(0.2, 1.0))} * q - {_d(rng.uniform(0.01, 0.05), 3)
 
 
 def epidemic(rng: random.Random, name: str) -> str:
-    """SIR with uncertain transmission and recovery: the bilinear infection term beta·s·i."""
-    b_lo, b_hi = _span(rng, rng.uniform(0.3, 0.6), 0.5)
+    """SIR with uncertain transmission, recovery and initial infections: the bilinear term beta·s·i."""
+    b_lo, b_hi = _span(rng, rng.uniform(0.4, 0.7), 0.6)
     g_lo, g_hi = _span(rng, rng.uniform(0.1, 0.2), 0.5)
-    i0 = rng.uniform(0.03, 0.12)
+    i0 = rng.uniform(0.05, 0.12)
     s0 = 1 - i0 - 0.02
     return f"""domain {name}
-horizon {rng.randint(4, 7)}
+horizon {rng.randint(7, 10)}
 param beta : real in [{b_lo}, {b_hi}]
 param gamma : real in [{g_lo}, {g_hi}]
-state s : real in [0, 1] init in [{_d(s0 - 0.02)}, {_d(s0)}]
-state i : real in [0, 1] init {_d(i0, 3)}
+state s : real in [0, 1] init in [{_d(s0 - 0.04)}, {_d(s0)}]
+state i : real in [0, 1] init in [{_d(i0 * 0.8, 3)}, {_d(i0 * 1.2, 3)}]
 state r : real in [0, 1] init 0
 action distance(level : int in 0..2) {{
   s' = s - beta * s * i / (1 + level)
@@ -158,8 +158,8 @@ action distance(level : int in 0..2) {{
   r' = r + gamma * i
   reward -{_d(rng.uniform(0.05, 0.3))} * level
 }}
-reward step = -{rng.randint(5, 20)} * i
-safe i <= {_d(rng.uniform(0.3, 0.5))}
+reward step = -{rng.randint(5, 20)} * i - {rng.randint(5, 30)} * i^2
+safe i <= {_d(rng.uniform(0.35, 0.5))}
 """
 
 

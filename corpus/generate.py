@@ -6,8 +6,8 @@ plans must be valid in the nominal scenario by the reference interpreter (and lo
 every scenario the worst-found exploration tries: `corpus.goals.generate`), and each candidate
 goal (plan, bound at a tightness below the worst found) is probed once by the best hand rule
 (`heuristic`) under a budget. A goal is kept when the probe needs at least `min_nodes` nodes
-or `min_seconds` seconds (left unknown counts as needing the whole budget); refuted goals are
-dropped. So the set holds only goals where branching matters.
+or `min_seconds` seconds (a goal left unknown needed at least what the probe spent); refuted
+goals are dropped. So the set holds only goals where branching matters.
 
 The split is by family *and* by domain: whole families (`test_families`) are held out for
 testing, and the domains of the other families go to train, validation or test by a seeded
@@ -124,7 +124,7 @@ def keep(verdict: str, nodes: int, seconds: float, cfg: GenerateConfig) -> bool:
     if verdict == "refuted":
         return False
     slow = cfg.min_seconds is not None and seconds >= cfg.min_seconds
-    return verdict == "unknown" or nodes >= cfg.min_nodes or slow
+    return nodes >= cfg.min_nodes or slow
 
 
 def _probe_job(goal, cfg: GenerateConfig):

@@ -18,7 +18,7 @@ from planner.cli.args import (DEFAULT_CORPUS, add_executor_options, add_quiet_op
 from planner.cli.render import print_json, write_json
 from planner.cli.render_progress import counting, progress_view
 from planner.cli.render_tables import report_table
-from planner.cli.render_text import corpus_written, inference_line, train_log_line, trained
+from planner.cli.render_text import corpus_written, inference_line, ratios_lines, train_log_line, trained
 from prover.calculus.progress import Progress as Event
 
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
@@ -109,6 +109,8 @@ def _register_eval(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON table here")
     p.add_argument("--plot", help="write a PNG plot here")
+    p.add_argument("--loglog", metavar="OUT.png", help="plot learned's per-goal time against the best hand rule's")
+    p.add_argument("--no-tightest", action="store_true", help="skip the --tightest runs (tightness columns empty)")
     add_quiet_option(p)
     add_executor_options(p)
 
@@ -236,7 +238,8 @@ def _inference_share(table: dict, stats: dict) -> dict:
     rows = table["goals"] + table.get("tightest", [])
     spent = sum(r["results"]["learned"]["time_s"] for r in rows if "learned" in r["results"])
     return {"seconds": round(stats["infer_s"], 3), "forwards": stats["forwards"],
-            "share_of_search_time": round(stats["infer_s"] / spent, 4) if spent else None}
+            "share_of_search_time": round(stats["infer_s"] / spent, 4) if spent else None,
+            "sure": stats.get("sure", 0), "unsure": stats.get("unsure", 0)}
 
 
 def cmd_eval(args, out: Console) -> int:
@@ -252,20 +255,27 @@ def cmd_eval(args, out: Console) -> int:
         from prover.policy.spec import PolicySpec
         learned = PolicySpec("learned", args.checkpoint, checkpoint.resolve_device(args.device))
         learned.load()
-        stats = {"infer_s": 0.0, "forwards": 0}
+        stats = {"infer_s": 0.0, "forwards": 0, "sure": 0, "unsure": 0}
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
             table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
-                          lambda done, total: progress(Event("eval", done, total)), executor, learned, stats)
+                          lambda done, total: progress(Event("eval", done, total)), executor, learned, stats,
+                          not args.no_tightest)
     finally:
         executor.close()
+    from corpus import eval_report
+    table["time_ratios"] = eval_report.report(table)
+    if args.loglog and "learned" in strategies and table["time_ratios"]["best_hand"]:
+        eval_report.loglog_plot(table, args.loglog)
     if stats is not None:
         table["learned_inference"] = _inference_share(table, stats)
     table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,
                         "files": args.files, "strategies": strategies}
     if args.out:
         write_json(args.out, table, indent=2)
-    if report_table(out, args, table, len(goals)) and stats is not None:
-        out.print(inference_line(table["learned_inference"]), markup=False)
+    if report_table(out, args, table, len(goals)):
+        out.print(ratios_lines(table["time_ratios"]), markup=False)
+        if stats is not None:
+            out.print(inference_line(table["learned_inference"]), markup=False)
     return 0
