@@ -27,9 +27,10 @@ from prover.policy.graph import CANDIDATE_KINDS, N_DYNAMIC, N_STATIC
 class PolicyConfig:
     n_features: int = N_FEATURES        # width of a variable's feature row (features.py)
     n_node_features: int = N_STATIC + N_DYNAMIC   # width of a DAG node's feature row (graph.py)
-    d_model: int = 48                   # node embedding width
+    d_model: int = 32                   # node embedding width (forward cost is linear in it: a
+                                        # batch of 16 search nodes is ~5,000 DAG nodes on SIR H = 12)
     n_layers: int = 3                   # message-passing rounds
-    d_ff: int = 96                      # hidden width of each round's MLP
+    d_ff: int = 64                      # hidden width of each round's MLP
     dropout: float = 0.1                # in the MLPs (training only)
     frac_min: float = 0.1               # split points live in [frac_min, 1 − frac_min] of the width
     feature_version: int = FEATURE_VERSION

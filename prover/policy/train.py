@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
     """One pass over `data`: trains when `opt` is given, else only measures."""
     model.train(opt is not None)
     total = {"loss": 0.0, "ce": 0.0, "frac": 0.0, "value": 0.0, "acc": 0.0, "top3": 0.0, "n": 0}
+    start = time.perf_counter()
     with torch.set_grad_enabled(opt is not None):
         for graph, batch in batches(data, cfg.batch_size, cfg.device, gen if opt else None):
             loss, st = losses(model, graph, batch)
@@ -83,7 +85,7 @@ def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
             total["top3"] += st["top3"]
             total["n"] += st["n"]
     n = max(total.pop("n"), 1)
-    return {k: round(v / n, 4) for k, v in total.items()}
+    return {**{k: round(v / n, 4) for k, v in total.items()}, "samples_per_s": round(n / (time.perf_counter() - start), 1)}
 
 
 def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, stage: str, log) -> list[dict]:
