@@ -23,12 +23,13 @@ FORMAT_VERSION = 1
 def tree_json(root: "Node", problem) -> dict:
     """The proof tree below `root` (a search over `problem`, an Unrolled) as JSON. Open leaves
     become leaves of the method that bounded them (`interval`, `mean-value` or `lp`): in a
-    tightest search every leaf's bound is at least the certified bound."""
+    tightest search every leaf's bound is at least the certified bound (an expanded node whose
+    own bound beats its subtree's is written as a leaf of its own method: `ends_proof`)."""
     out: dict = {}
     stack = [(root, out)]
     while stack:
         node, slot = stack.pop()
-        if node.is_leaf:
+        if node.ends_proof:
             slot.update(leaf_json(node))
             continue
         slot.update(branch_json(node.split, problem, [{}, {}]))

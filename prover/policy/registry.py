@@ -47,6 +47,11 @@ def _heuristic(spec):
     return Heuristic()
 
 
+def _reliability(spec):
+    from prover.policy.reliability import Reliability
+    return Reliability()
+
+
 def _learned(spec):
     """The network policy; imported on first use so torch loads only when it is asked for."""
     from prover.policy.learned import LearnedPolicy
@@ -59,6 +64,8 @@ STRATEGIES = MappingProxyType({s.name: s for s in (
     Strategy("smear", "split the variable of largest sensitivity x width", _smear),
     Strategy("heuristic", "strong branching, SMT and LP leaves, horizon cuts", _heuristic,
              uses_smt=True, uses_lp=True, cuts=True),
+    Strategy("reliability", "strong branching until pseudocosts are reliable (SCIP's rule), SMT and LP leaves, cuts",
+             _reliability, uses_smt=True, uses_lp=True, cuts=True),
     Strategy("learned", "the heuristic with the policy network's candidate splits", _learned,
              uses_smt=True, uses_lp=True, cuts=True, network=True),
 )})

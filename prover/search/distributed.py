@@ -140,7 +140,7 @@ def subtrees(root: Node, problem) -> tuple[list, list, Fraction | None]:
     stack = [(r, t, (i,)) for i, (r, t) in enumerate(zip(roots, trees))]
     while stack:
         node, slot, path = stack.pop()
-        if node.is_leaf:
+        if node.ends_proof:
             slot.update(leaf_json(node))      # its method, and an `lp` leaf's duals
             if node.closed_by is None:
                 opened.append((path, node))

@@ -39,17 +39,24 @@ class Node:
     lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
     lp_bound: Fraction | None = None # ... and the exact bound they give
     lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
+    collapsed: bool = False          # tightest: the node's own bound beats its subtree's (see collapse)
 
     @property
     def is_leaf(self) -> bool:
         return self.split is None
 
+    @property
+    def ends_proof(self) -> bool:
+        """A leaf of the proof tree the certificate writes: a leaf, or an expanded node whose
+        own bound is better than its subtree's (`collapsed`)."""
+        return self.split is None or self.collapsed
+
     def leaves(self):
-        """Every leaf below (and including) this node, iteratively."""
+        """Every leaf of the proof tree below (and including) this node, iteratively."""
         stack = [self]
         while stack:
             n = stack.pop()
-            if n.is_leaf:
+            if n.ends_proof:
                 yield n
             else:
                 stack.extend(n.children)
