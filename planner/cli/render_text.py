@@ -156,6 +156,8 @@ def train_log_line(row: dict) -> str:
     if "epoch" in row:
         t = row["train"]
         line = f"{row['stage']} epoch {row['epoch']:3d}  loss {t['loss']:.4f}  acc {t['acc']:.3f}  top3 {t['top3']:.3f}"
+        if "samples_per_s" in t:
+            line += f"  {t['samples_per_s']:.0f} samples/s"
         if "validation" in row:
             v = row["validation"]
             line += f"  | validation loss {v['loss']:.4f}  acc {v['acc']:.3f}  top3 {v['top3']:.3f}"
