@@ -107,9 +107,9 @@ class LiftedFacts:
     def __init__(self, base: ExactBoxFacts, lifted):
         self.base, self.lifted, self.u = base, lifted, base.u
 
-    def evaluator(self, box: Box) -> MemoRangeEvaluator:
-        ev = self.base.evaluator(box)
-        return ev if seed(ev, self.u, self.lifted) else self.base.evaluator(box)
+    def evaluator(self, box: Box, kind: type = MemoRangeEvaluator) -> MemoRangeEvaluator:
+        ev = self.base.evaluator(box, kind)
+        return ev if seed(ev, self.u, self.lifted) else self.base.evaluator(box, kind)
 
     def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
         return self.base.facts(box, claim, self.lifted)
