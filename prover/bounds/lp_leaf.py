@@ -7,6 +7,7 @@ shrink the lifted quantities' bounds first. The certificate stores the duals (an
 tightening rounds); the checker rebuilds every row from the box and recomputes the bounds."""
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from fractions import Fraction
 from dsl import ast
 from dsl.exact import float_bounds, to_float
 from prover.calculus.goals import Box
-from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.backends.lp_highs import LpModel
 from prover.bounds.obbt import Rounds, forward, tighten_on
 from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins, relax
@@ -33,6 +34,7 @@ class LpBound:
     duals: dict                    # row → exact multiplier (what the certificate stores)
     point: tuple                   # the LP solution's inputs, clipped into the box
     tighten: tuple = ()            # the tightening rounds the duals' relaxation comes after
+    solution: dict | None = None   # id(DAG node) → its column's value at the LP solution (spatial branching)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ class LpBounder:
         self._factors: list | None = None
         self._tightened: dict = {}                     # box → Rounds: validity's work serves R
 
+    def lifted(self, bounds) -> "LpBounder":
+        """This bounder for goals with lifted bounds (prover.calculus.lifted): its relaxations
+        are built from intervals intersected with them (the checker builds the same)."""
+        if not bounds:
+            return self
+        other = copy.copy(self)
+        other.facts, other._tightened = LiftedFacts(self.facts, bounds), {}
+        return other
+
     # ---- reward -------------------------------------------------------------------------
     def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None) -> LpBound | None:
         """The best exact lower bound of R on `box` the relaxation's duals give; with
@@ -71,7 +82,9 @@ class LpBounder:
         if best is None:
             return None
         value, duals, answer = best
-        return LpBound(to_fraction(value), duals, self._point(rel, answer.point, box), kept)
+        x = answer.point
+        solution = None if x is None else {k: float(x[c]) for k, c in rel.index.items()}
+        return LpBound(to_fraction(value), duals, self._point(rel, x, box), kept, solution)
 
     def _reward(self, rel):
         """(bound, duals, answer) of min R on `rel` (None: no bound)."""
