@@ -279,8 +279,10 @@ class Search:
             self.tracker.offer([got.point])
             n.lp_solution, n.lp_point = got.solution, got.point
             lo = float_below(got.bound)
-            if n.depth == 0 and not self.objective.closes(lo, (), self.target):
-                self._polish(n.goal.box, got.point)
+            if n.depth == 0:
+                self._update_target()      # the LP's point may have lowered the worst found
+                if not self.objective.closes(max(lo, n.lo), (), self.target):
+                    self._polish(n.goal.box, got.point)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
