@@ -98,3 +98,17 @@ def test_verify_and_check_cert_end_to_end_with_spatial_branching(capsys, tmp_pat
     assert code == 0 and "Traceback" not in out + err
     assert _lifted_splits(json.loads(cert.read_text())["proofs"]["reward"])
     assert main(["check-cert", str(DRONE), str(cert)]) == 0
+
+
+def test_a_split_proof_ships_each_open_leaf_with_its_lifted_bounds():
+    """Workers search their boxes under the lifted bounds of the leaves they were given, so their lp
+    leaves fit the rows the checker rebuilds under the merged tree (lead_nodes=3: the lifted split's
+    children are shipped)."""
+    from prover.search.distributed import verify_split
+    from prover.search.executor import InProcess
+    from prover.policy.spec import PolicySpec
+    d = load_domain(DRONE)
+    plan = parse_plan(DRONE_BRANCHING.plan, d)
+    r = verify_split(d, plan, BOUND, PolicySpec("spatial"), Budget(20000, 60), InProcess(), lead_nodes=3)
+    assert r.verdict == "proved" and _lifted_splits(r.certificate["proofs"]["reward"])
+    check_certificate(d, r.certificate)
