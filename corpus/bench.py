@@ -69,10 +69,11 @@ def run_job(job: GoalJob) -> VerifyResult:
 
 
 def bench(goals, strategies, budget: Budget, progress=None, executor=None, learned: PolicySpec | None = None,
-          inference: dict | None = None) -> dict:
+          inference: dict | None = None, tightest: bool = True) -> dict:
     """The JSON table of DESIGN.md's performance protocol. Every (goal, strategy) run is one job
     of `executor` (prover.search.executor; default: one after another in this process); `learned` is
-    the learned strategy's spec; `inference` (if given) sums its forward passes and their time."""
+    the learned strategy's spec; `inference` (if given) sums its forward passes and their time;
+    `tightest` False leaves out the `--tightest` runs (their rows and medians stay empty)."""
     executor = executor or InProcess()
     total = len(goals) * len(strategies)
     done = 0
@@ -89,7 +90,8 @@ def bench(goals, strategies, budget: Budget, progress=None, executor=None, learn
                 progress(done, total)
         rows.append(goal_row(g, results))
     bound_rows = [r for r in rows if r["kind"] == "bound"]
-    plans = tightest_rows([g for g in goals if g.kind == "bound"], strategies, budget, executor, learned, inference)
+    plans = tightest_rows([g for g in goals if g.kind == "bound" and tightest], strategies, budget, executor, learned,
+                          inference)
     tight = {s: [row["results"][s]["gap"] for row in plans] for s in strategies}
     to_gap = {s: [_nodes_to_gap(row["results"][s], budget) for row in plans if row["decided"]] for s in strategies}
     return {"budget": {"nodes": budget.nodes, "time_s": budget.seconds, "gap": str(GAP)},
@@ -100,7 +102,7 @@ def bench(goals, strategies, budget: Budget, progress=None, executor=None, learn
 
 
 def goal_row(g, results: dict) -> dict:
-    return {"domain": g.domain.name, "kind": g.kind, "plan": [str(i) for i in g.plan], "bound": number(g.bound),
+    return {"domain": g.domain.name, "horizon": g.domain.horizon, "kind": g.kind, "plan": [str(i) for i in g.plan], "bound": number(g.bound),
             "tightness": None if g.tightness is None else str(g.tightness),
             "worst_found": None if g.worst_found is None else number(g.worst_found), "results": results}
 
@@ -112,7 +114,7 @@ def tightest_rows(goals, strategies, budget: Budget, executor=None, learned=None
     runs = (executor or InProcess()).map(run_job, [GoalJob(g, s, budget, tightest=True, policy=learned)
                                                    for g in distinct for s in strategies])
     for g in distinct:
-        row = {"domain": g.domain.name, "plan": [str(i) for i in g.plan], "results": {}}
+        row = {"domain": g.domain.name, "horizon": g.domain.horizon, "plan": [str(i) for i in g.plan], "results": {}}
         for s in strategies:
             r = next(runs)
             _count(inference, r)

@@ -62,12 +62,13 @@ class ExactBoxFacts(Enclosures):
         return tuple(c for c in undecided if atoms.of_condition[c] is None
                      or decide(self.u.conditions[c].expr, interval)[0])
 
-    def evaluator(self, box: Box) -> MemoRangeEvaluator:
-        """An exact interval evaluator over `box` (bools as the set of their values)."""
+    def evaluator(self, box: Box, kind: type = MemoRangeEvaluator) -> MemoRangeEvaluator:
+        """An exact interval evaluator over `box` (bools as the set of their values); `kind`: a
+        subclass with other rules for its endpoints (`prover.bounds.tightening.LpEvaluator`)."""
         bounds = {}
         for v, (lo, hi) in zip(self.u.variables, box):
             bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
-        return MemoRangeEvaluator(bounds, self.u.domain.horizon)
+        return kind(bounds, self.u.domain.horizon)
 
     def enclosure(self, box: Box):
         """`expr → (lo, hi)` over `box`, or None where a divisor's interval may contain 0."""

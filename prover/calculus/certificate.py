@@ -48,13 +48,18 @@ def leaf_json(node: "Node") -> dict:
     if leaf is not Leaf.LP:
         return out
     if node.lp_tighten:
-        out["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
-                           for t in steps] for steps in node.lp_tighten]
+        out["tighten"] = [_round_json(r) for r in node.lp_tighten]
     if not node.goal.claim.bounds_reward:
         out["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
     else:
         out["duals"] = _duals_json(node.lp_duals)
     return out
+
+
+def _round_json(r):
+    """A tightening round: its steps, with the step it reaches when it is a prefix's round."""
+    steps = [{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)} for t in r.steps]
+    return steps if r.reach is None else {"reach": r.reach, "since": r.since, "steps": steps}
 
 
 def _duals_json(duals: dict) -> dict:

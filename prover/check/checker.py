@@ -24,8 +24,8 @@ from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
 from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
-from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
-from prover.bounds.tightening import NotProved, Tightening, replay
+from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins
+from prover.bounds.tightening import NotProved, Round, Tightening, replay
 from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
@@ -354,12 +354,25 @@ def _tightened(u, facts, box, roots, rounds, where: str):
     """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
     from its duals (None: the proven bounds leave no admissible scenario)."""
     try:
-        if not isinstance(rounds, list) or not all(isinstance(r, list) for r in rounds):
-            raise ValueError("'tighten' must be a list of rounds, each a list of steps")
-        steps = [[_tightening(t, where) for t in r] for r in rounds]
-        return replay(u, facts, box, roots, steps)
+        if not isinstance(rounds, list):
+            raise ValueError("'tighten' must be a list of rounds")
+        parsed = [_round(r, where) for r in rounds]
+        return replay(u, facts, box, roots, lifted_order(u, roots), parsed)
     except (ValueError, NotProved) as exc:
         raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _round(r, where: str) -> Round:
+    """A round: a list of steps (on the full relaxation) or {'reach': t, 'since': t0, 'steps': [...]}
+    (on the relaxation of the states at step t lifted down to those at step t0)."""
+    reach, since = None, 0
+    if isinstance(r, dict):
+        reach, since, r = r.get("reach"), r.get("since", 0), r.get("steps")
+        if type(reach) is not int or type(since) is not int:
+            raise ValueError("a round's 'reach' and 'since' must be step numbers")
+    if not isinstance(r, list):
+        raise ValueError("a round is a list of steps, or {'reach': step, 'since': step, 'steps': [...]}")
+    return Round(tuple(_tightening(t, where) for t in r), reach, since)
 
 
 def _tightening(t, where: str) -> Tightening:
