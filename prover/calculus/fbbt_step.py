@@ -7,7 +7,10 @@ Every counterexample x of the goal lies in the box, meets the assumes, and viola
 `valid(π)`. FBBT keeps every point of the box meeting those requirements (a validity goal: the
 hull over one requirement per undecided condition, or the assumes alone past MAX_CASES of them),
 so the one child, the box it returns rounded outward to floats, holds every counterexample of
-the parent; a None result means the parent has none. The search and the checker both run
+the parent; a None result means the parent has none. The goal's lifted bounds (prover.calculus.
+lifted) are requirements too, and the states' ranges FBBT proves at every counterexample become
+the child's lifted bounds (carried down the tree: what the root's tightening proved is not
+redone below it). The search and the checker both run
 `fbbt_outcome`, so the checker re-derives the child's box (and the leaf's emptiness) from the
 parent's box and the stored `below`, never from the search's boxes.
 

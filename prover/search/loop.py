@@ -240,15 +240,15 @@ class Search:
     def _roots(self, boxes) -> Node:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
         split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
-        claim = self.objective
+        claim, lifted = self.objective, self.problem.lifted or ((),) * len(boxes)
         flo, fhi = to_arrays(list(boxes))
         facts = self.ev.facts(flo, fhi)
         mvs = self._mean_values(facts, flo, fhi)
         if len(boxes) == 1:
-            return self._make(Goal(boxes[0], claim), None, facts[0], flo[0], fhi[0], mvs[0])
+            return self._make(Goal(boxes[0], claim, lifted[0]), None, facts[0], flo[0], fhi[0], mvs[0])
         forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
-        forest.children = [self._node(Goal(b, claim), forest, f, lo, hi, mv)
-                           for b, f, lo, hi, mv in zip(boxes, facts, flo, fhi, mvs)]
+        forest.children = [self._node(Goal(b, claim, lf), forest, f, lo, hi, mv)
+                           for b, lf, f, lo, hi, mv in zip(boxes, lifted, facts, flo, fhi, mvs)]
         for node in forest.children:        # closed only once all are attached (see back_up)
             self._settle(node)
         return forest
