@@ -22,7 +22,8 @@ from prover.backends.lp_highs import LpModel
 from prover.bounds.interval_exact import MemoRangeEvaluator
 from prover.bounds.lp_leaf import LpBounder
 from prover.bounds.relaxation import dual_bound, relax
-from prover.bounds.tightening import MAGNITUDE_BITS, lp_evaluator, short
+from prover.bounds import obbt
+from prover.bounds.tightening import MAGNITUDE_BITS, lp_evaluator, replay, short
 from prover.bounds.point import replay_at
 from prover.calculus.goals import root_box
 from prover.calculus.unroll import unroll
@@ -161,3 +162,18 @@ def test_mutated_forward_rounds_are_rejected(long_proof):
         for mutation in mutations:
             with pytest.raises(CertificateRejected):
                 check_certificate(d, mutated(kind, mutation))
+
+
+def test_windowed_rounds_replay_exactly_and_their_bounds_hold(monkeypatch):
+    """Rounds lifted down only to the states a few steps back (`since` > 0; the pass uses
+    windows past WINDOW steps): the checker's replay rebuilds the very same relaxation, and
+    every quantity of it contains the interpreter's values at samples."""
+    monkeypatch.setattr(obbt, "WINDOW", 3)
+    d, plan, u = _sir(10)
+    lp = LpBounder(u)
+    box = root_box(u.variables)
+    state = lp._start(box, time.monotonic() + 600)
+    assert any(r.since > 0 for r in state.rounds)
+    again = replay(u, lp.facts, box, lp.roots, lp.order, state.rounds)
+    assert (again.rows, again.lo, again.hi) == (state.rel.rows, state.rel.lo, state.rel.hi)
+    _assert_columns_hold(state.rel, u, box, samples=8)
