@@ -35,7 +35,8 @@ from prover.search.jobs import DomainRef, _plan
 from prover.policy.registry import strategy as strategy_of
 from prover.policy.spec import PolicySpec
 from prover.search.allowance import SCHEDULE, Allowance, Budget
-from prover.search.loop import BATCH, Forest, Search, _leaf_bound
+from prover.search.certified import leaf_bound
+from prover.search.loop import BATCH, Forest, Search
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node
@@ -129,8 +130,8 @@ def run_subgoal(job: SubGoal) -> SubProof:
 def _value(leaf: Node) -> Fraction | None:
     """What an open leaf certifies about R (None: nothing finite)."""
     if leaf.method is Leaf.LP and leaf.lp_bound is not None:
-        return _leaf_bound(leaf)
-    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
+        return leaf_bound(leaf)
+    return leaf_bound(leaf) if math.isfinite(leaf.lo) else None
 
 
 def subtrees(root: Node, problem) -> tuple[list, list, Fraction | None]:
