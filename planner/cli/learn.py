@@ -70,6 +70,8 @@ def _register_generate(csub) -> None:
                    help="... or this many seconds (0: nodes only, deterministic)")
     g.add_argument("--probe-nodes", type=int, default=d.probe_nodes)
     g.add_argument("--probe-seconds", type=seconds, default=d.probe_seconds)
+    g.add_argument("--horizon-factor", type=int, default=d.horizon_factor,
+                   help="goals at this multiple of each domain's horizon (same domains and splits)")
     add_quiet_option(g)
     add_executor_options(g)
 
@@ -154,7 +156,7 @@ def cmd_corpus_generate(args, out: Console) -> int:
     cfg = GenerateConfig(args.seed, args.domains_per_family, args.candidates, args.goals_per_domain,
                          _names(args.families) or (), _names(args.test_families) or (), args.validation_share,
                          args.test_share, args.min_nodes, args.min_seconds or None, "heuristic",
-                         args.probe_nodes, args.probe_seconds)
+                         args.probe_nodes, args.probe_seconds, args.horizon_factor)
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
