@@ -33,7 +33,7 @@ def register(sub) -> dict:
 
 def _register_corpus(sub):
     """`corpus build` and the analysis tools' actions (planner.cli.tools); the handler of `corpus`."""
-    p = sub.add_parser("corpus", help="build the goal corpus of the learned policy")
+    p = sub.add_parser("corpus", help="build or generate the goal corpus of the learned policy")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     b = csub.add_parser("build", help="goals from the corpus domains, split by domain")
     b.add_argument("--out", default=DEFAULT_CORPUS, help=f"directory (default {DEFAULT_CORPUS})")
@@ -160,8 +160,8 @@ def cmd_corpus_generate(args, out: Console) -> int:
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
-            manifest = generate_set(Path(args.out), cfg, lambda done, total: progress(Event("probing goals", done, total)),
-                                    executor)
+            step = lambda done, total: progress(Event("probing goals", done, total))    # noqa: E731
+            manifest = generate_set(Path(args.out), cfg, step, executor)
     finally:
         executor.close()
     out.print(corpus_written(args.out, manifest), markup=False)
