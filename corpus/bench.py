@@ -102,7 +102,7 @@ def bench(goals, strategies, budget: Budget, progress=None, executor=None, learn
 
 
 def goal_row(g, results: dict) -> dict:
-    return {"domain": g.domain.name, "kind": g.kind, "plan": [str(i) for i in g.plan], "bound": number(g.bound),
+    return {"domain": g.domain.name, "horizon": g.domain.horizon, "kind": g.kind, "plan": [str(i) for i in g.plan], "bound": number(g.bound),
             "tightness": None if g.tightness is None else str(g.tightness),
             "worst_found": None if g.worst_found is None else number(g.worst_found), "results": results}
 
@@ -114,7 +114,7 @@ def tightest_rows(goals, strategies, budget: Budget, executor=None, learned=None
     runs = (executor or InProcess()).map(run_job, [GoalJob(g, s, budget, tightest=True, policy=learned)
                                                    for g in distinct for s in strategies])
     for g in distinct:
-        row = {"domain": g.domain.name, "plan": [str(i) for i in g.plan], "results": {}}
+        row = {"domain": g.domain.name, "horizon": g.domain.horizon, "plan": [str(i) for i in g.plan], "results": {}}
         for s in strategies:
             r = next(runs)
             _count(inference, r)

@@ -3,7 +3,8 @@
 `warrant corpus frontier [--horizons 4,8,12,16] [--z3-seconds 20] [--search-seconds 60]`
 prints one markdown row per (domain, horizon, strategy): the verdict, the certified bound and
 its gap to the worst found, nodes and time. The plans are the domains' known good plans
-stretched to the horizon (drone: `thrust(1)` appended; SIR: `distance(2)` prepended).
+stretched to the horizon (drone: `thrust(1)` appended; SIR: `distance(2)` prepended; a domain
+may say how with a `# stretched plan: append|prepend STEP` header).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterator
 
-from corpus import domain_files, known_plan
+from corpus import domain_files, stretched_plan
 from dsl.load import load_domain
 from dsl.plan import parse_plan
 from prover.policy.registry import strategy as strategy_of
@@ -43,12 +44,9 @@ class FrontierRow:
 
 
 def stretched(name: str, horizon: int) -> str:
+    """Shipped domain `name`'s known good plan stretched (or cut) to `horizon` steps."""
     path = next(p for p in domain_files() if p.stem == name)
-    steps = [s.strip() for s in known_plan(path).split(";")]
-    if len(steps) >= horizon:
-        return "; ".join(steps[len(steps) - horizon:] if name == "sir" else steps[:horizon])
-    pad = ["thrust(1)" if name == "drone" else "distance(2)"] * (horizon - len(steps))
-    return "; ".join(steps + pad if name == "drone" else pad + steps)
+    return stretched_plan(path.read_text(encoding="utf-8"), name, horizon)
 
 
 def row(name: str, horizon: int, strategy: str, seconds: float, gap: Fraction = GAP) -> FrontierRow:

@@ -18,9 +18,9 @@ from fractions import Fraction
 from dsl.interp import run
 from dsl.model import Domain, Plan
 from dsl.scenario import nominal
-from prover.bounds.evaluation import GoalEvaluator, round_down
+from prover.bounds.evaluation import round_down
 from prover.calculus.unroll import unroll
-from prover.search.worst import WorstTracker, explore
+from corpus.screening import worst_found  # noqa: F401  (here too: tests and callers import it from goals)
 
 TIGHTNESS = (Fraction(1, 5), Fraction(1, 20), Fraction(1, 100))
 
@@ -33,14 +33,6 @@ class BenchGoal:
     worst_found: Fraction | None          # None for a refutation goal: the plan is invalid somewhere
     tightness: Fraction | None
     kind: str = "bound"                   # "bound": robustly valid plan (proved); "refutation": refuted plan
-
-
-def worst_found(domain: Domain, plan: Plan, seed: int) -> Fraction | None:
-    """The lowest exact reward an exploration of the plan found (None: it looked invalid)."""
-    u = unroll(domain, plan)
-    tracker = WorstTracker(u, GoalEvaluator(u))
-    explore(tracker, seed=seed)
-    return None if tracker.invalid or tracker.value is None else tracker.value
 
 
 def generate(domain: Domain, n: int, seed: int, tightness=TIGHTNESS, tries: int = 400) -> list[BenchGoal]:
@@ -78,55 +70,20 @@ class Screened:
 
 def bench_goals(domain: Domain, n: int, seed: int, refutations: int = 1, screen_nodes: int = 2000,
                 screen_seconds: float = 3.0, tries: int = 400, max_screened: int | None = None,
-                tightness=TIGHTNESS) -> tuple[list[BenchGoal], Screened]:
+                tightness=TIGHTNESS, executor=None) -> tuple[list[BenchGoal], Screened]:
     """`n` bound goals from up to `n` distinct robustly valid plans (goal i: plan i mod #plans at
     tightness i mod 3), and up to `refutations` refutation goals from refuted plans. Screens at
-    most 4n + 4 candidates, and once n valid plans are in, looks for refuted ones only up to 2n + 2."""
-    from prover.search.loop import Budget
-    from prover.search.verify import verify_search
-    rng = random.Random(seed)
-    valid, refuted, stats = [], [], {"tried": 0, "unknown": 0}
-    budget = Budget(screen_nodes, screen_seconds, gap=Fraction(1))
-    for plan in _candidates(domain, rng, tries):
-        enough = len(valid) >= n and (len(refuted) >= refutations or stats["tried"] >= 2 * n + 2)
-        if enough or stats["tried"] >= (max_screened or 4 * n + 4):
-            break
-        stats["tried"] += 1
-        worst = worst_found(domain, plan, rng.randrange(1 << 30))
-        r = verify_search(domain, plan, None, "heuristic", budget)
-        if r.verdict == "proved" and worst is not None:
-            valid.append((plan, min(worst, r.worst_found.outcome.reward) if r.worst_found else worst))
-        elif r.verdict == "refuted":
-            refuted.append((plan, r.counterexample))
-        else:
-            stats["unknown"] += 1
+    most 4n + 4 candidates (`corpus.screening`: the known plan stretched to the horizon first, a
+    budget that grows with the horizon, batches on `executor` with the goals of one after
+    another), and once n valid plans are in, looks for refuted ones only up to 2n + 2."""
+    from corpus.screening import Rule, screen_budget, screened
+    rule = Rule(n, refutations, max_screened or 4 * n + 4)
+    budget = screen_budget(domain, screen_nodes, screen_seconds)
+    valid, refuted, tried, unknown = screened(domain, rule, seed, budget, tries, executor)
     goals = [_bound_goal(domain, *valid[i % len(valid)], tightness[i % len(tightness)]) for i in range(n)] if valid else []
     goals += [BenchGoal(domain, plan, _nominal_bound(domain, plan), None, None, "refutation")
-              for plan, _ in refuted[:refutations]]
-    return goals, Screened(stats["tried"], len(valid), len(refuted), stats["unknown"],
-                           tuple(p for p, _ in valid))
-
-
-def _candidates(domain: Domain, rng: random.Random, tries: int):
-    """The domain's own known good plan first (a `# known good plan:` header), then distinct random
-    plans that are valid in the nominal scenario."""
-    from dsl.plan import parse_plan
-    seen = set()
-    for line in domain.source.splitlines():
-        if line.startswith("# known good plan:") and domain.horizon == _known_length(line):
-            plan = parse_plan(line.split(":", 1)[1].strip(), domain)
-            seen.add(plan)
-            yield plan
-    instances = domain.instances()
-    for _ in range(tries):
-        plan = tuple(rng.choice(instances) for _ in range(domain.horizon))
-        if plan not in seen and run(domain, plan, nominal(domain)).valid:
-            seen.add(plan)
-            yield plan
-
-
-def _known_length(line: str) -> int:
-    return len([p for p in line.split(":", 1)[1].split(";") if p.strip()])
+              for plan in refuted[:refutations]]
+    return goals, Screened(tried, len(valid), len(refuted), unknown, tuple(p for p, _ in valid))
 
 
 def _bound_goal(domain: Domain, plan: Plan, worst: Fraction, t: Fraction) -> BenchGoal:
@@ -135,6 +92,11 @@ def _bound_goal(domain: Domain, plan: Plan, worst: Fraction, t: Fraction) -> Ben
 
 
 def _nominal_bound(domain: Domain, plan: Plan) -> Fraction:
-    """A refutation goal's bound: the nominal reward rounded down (the plan fails whatever the bound)."""
-    o = run(domain, plan, nominal(domain))
-    return round_down(float(o.reward)) if o.valid else Fraction(0)
+    """A refutation goal's bound: the nominal reward rounded down (the plan fails whatever the
+    bound); the rigorous replay's lower end where exact numbers would explode."""
+    from prover.bounds.point import replay_at
+    from prover.calculus.unroll import scenario_env
+    u = unroll(domain, plan)
+    env = scenario_env(u, nominal(domain))
+    r = replay_at(u, [env[v.name] for v in u.variables])
+    return round_down(float(r.reward[0])) if r.valid and r.reward is not None else Fraction(0)

@@ -22,6 +22,7 @@ def register(sub) -> dict:
     p.add_argument("--node-budget", type=int, default=5000)
     p.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per goal and strategy")
     p.add_argument("--horizon", type=int, help="override every file's horizon")
+    p.add_argument("--horizons", help="a sweep: every file at each of these horizons (e.g. 4,8,16,32)")
     p.add_argument("--refutation-goals", type=int, default=1,
                    help="refutation goals (refuted plans) per domain, reported apart (default 1)")
     p.add_argument("--peers", default="", help="also run these global optimizers: scip,gurobi")
@@ -46,15 +47,32 @@ def _peers(args) -> list[str]:
     return names
 
 
-def _goals(args) -> tuple[list, list[str]]:
-    """Each domain's bench goals (robustly valid plans, then refutation goals) and a line per domain."""
+def _horizons(args) -> list[int | None]:
+    """The horizons each file is benched at: `--horizons`, else `--horizon` (None: the file's)."""
+    if args.horizons is None:
+        return [args.horizon]
+    if args.horizon is not None:
+        raise InputError("--horizon and --horizons: give one of them")
+    try:
+        hs = [int(h) for h in args.horizons.split(",") if h.strip()]
+    except ValueError:
+        raise InputError(f"--horizons must be comma-separated integers, got {args.horizons!r}") from None
+    if not hs or min(hs) < 1:
+        raise InputError(f"--horizons must be positive integers, got {args.horizons!r}")
+    return hs
+
+
+def _goals(args, executor) -> tuple[list, list[str]]:
+    """Each domain's bench goals at each horizon (robustly valid plans, then refutation goals),
+    screened on `executor`, and a line per domain and horizon."""
     from corpus.goals import bench_goals
     goals, lines = [], []
     for f in args.files:
-        d = with_horizon(load_domain(f), args.horizon)
-        gs, screened = bench_goals(d, args.goals, args.seed, refutations=args.refutation_goals)
-        goals += gs
-        lines.append(screening_line(d.name, screened, gs))
+        for h in _horizons(args):
+            d = with_horizon(load_domain(f), h)
+            gs, screened = bench_goals(d, args.goals, args.seed, refutations=args.refutation_goals, executor=executor)
+            goals += gs
+            lines.append(screening_line(f"{d.name} H={d.horizon}", screened, gs))
     return goals, lines
 
 
@@ -66,13 +84,14 @@ def cmd_bench(args, out: Console) -> int:
     if args.goals < 1 or args.node_budget < 1 or args.time_limit <= 0 or args.refutation_goals < 0:
         raise InputError("--goals, --node-budget and --time-limit must be positive, --refutation-goals not negative")
     peers = _peers(args)
-    goals, screening = _goals(args)
-    if not any(g.kind == "bound" for g in goals):
-        raise InputError("no bound goals: no candidate plan was proved robustly valid within the screening budget")
+    _horizons(args)
     budget = Budget(args.node_budget, args.time_limit)
     learned = policy_spec(args, next((s for s in strategies if strategy(s).network), "heuristic"))
     executor = executor_for(args)
     try:
+        goals, screening = _goals(args, executor)
+        if not any(g.kind == "bound" for g in goals):
+            raise InputError("no bound goals: no candidate plan was proved robustly valid within the screening budget")
         with progress_view(args) as progress:
             table = bench(goals, strategies, budget, lambda done, total: progress(Event("bench", done, total)),
                           executor, learned)

@@ -25,6 +25,7 @@ from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.base import Context, Policy
+from prover.search.fbbt_search import settle_fbbt
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent
@@ -120,6 +121,8 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
+        if self.problem.fbbt:
+            out = settle_fbbt(self, out)
         return self._settle_lp(self._settle_validity(out))
 
     def _expand(self, nodes: list[Node]) -> None:
@@ -224,15 +227,15 @@ class Search:
     def _roots(self, boxes) -> Node:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
         split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
-        claim = self.objective
+        claim, lifted = self.objective, self.problem.lifted or ((),) * len(boxes)
         flo, fhi = to_arrays(list(boxes))
         facts = self.ev.facts(flo, fhi)
         mvs = self._mean_values(facts, flo, fhi)
         if len(boxes) == 1:
-            return self._make(Goal(boxes[0], claim), None, facts[0], flo[0], fhi[0], mvs[0])
+            return self._make(Goal(boxes[0], claim, lifted[0]), None, facts[0], flo[0], fhi[0], mvs[0])
         forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
-        forest.children = [self._node(Goal(b, claim), forest, f, lo, hi, mv)
-                           for b, f, lo, hi, mv in zip(boxes, facts, flo, fhi, mvs)]
+        forest.children = [self._node(Goal(b, claim, lf), forest, f, lo, hi, mv)
+                           for b, lf, f, lo, hi, mv in zip(boxes, lifted, facts, flo, fhi, mvs)]
         for node in forest.children:        # closed only once all are attached (see back_up)
             self._settle(node)
         return forest
@@ -250,9 +253,9 @@ class Search:
                 continue
             n.lp_tried = True
             now = time.monotonic()
-            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
             if not self.objective.bounds_reward:
-                got = self.lp.validity(n.goal.box, n.undecided, until)
+                got = self.lp.lifted(n.goal.lifted).validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
                     n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
@@ -261,6 +264,7 @@ class Search:
             if got is None:
                 continue
             self.tracker.offer([got.point])
+            n.lp_solution, n.lp_point = got.solution, got.point
             lo = float_below(got.bound)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
@@ -270,10 +274,11 @@ class Search:
         """The lp bound of a reward leaf: with tightening at the top of the tree; deeper, the
         plain relaxation, tightened too when it is worse than the parent's bound (a child's
         untightened relaxation is often far looser than its tightened parent's)."""
-        got = self.lp.bound(n.goal.box, self.target, until)
+        lp = self.lp.lifted(n.goal.lifted)
+        got = lp.bound(n.goal.box, self.target, until)
         if until is None and n.parent is not None and (got is None or float_below(got.bound) < n.parent.lo):
             now = time.monotonic()
-            tightened = self.lp.bound(n.goal.box, self.target, now + SCHEDULE.tighten * (self.deadline - now))
+            tightened = lp.bound(n.goal.box, self.target, now + SCHEDULE.tighten * (self.deadline - now))
             if tightened is not None and (got is None or tightened.bound > got.bound):
                 return tightened
         return got
@@ -358,7 +363,7 @@ def collapse(root: Node) -> None:
         if n.is_leaf:
             value[n] = _certifies(n)
             continue
-        below = _least(value[c] for c in n.children)
+        below = _least([*(value[c] for c in n.children), *([] if n.fbbt_below is None else [n.fbbt_below])])
         own = _leaf_bound(n) if math.isfinite(n.lo) and n.closed_by is None else None
         if own is not None and own is not math.inf and (below is None or own >= below):
             n.collapsed, below = True, own
@@ -367,7 +372,7 @@ def collapse(root: Node) -> None:
 
 def _certifies(leaf: Node):
     """What a proof leaf certifies about R: a bound, None (nothing finite) or inf (inadmissible)."""
-    if leaf.closed_by is Leaf.INFEASIBLE:
+    if leaf.closed_by is Leaf.INFEASIBLE or leaf.infeasible:      # (an fbbt leaf may be vacuous)
         return math.inf
     if leaf.proven is not None:
         return leaf.proven
@@ -384,9 +389,14 @@ def _least(values):
 
 
 def _leaf_values(root: Node):
-    """What each leaf proves about R (None: nothing finite); inadmissible leaves are skipped."""
-    for leaf in root.leaves():
-        value = _certifies(leaf)
+    """What each proof leaf proves about R (None: nothing finite), and each `fbbt` step above
+    them its bound (R ≥ it on what the step cut away); inadmissible leaves are skipped."""
+    for node in root.walk():
+        if not node.ends_proof:
+            if node.fbbt_below is not None:
+                yield node.fbbt_below
+            continue
+        value = _certifies(node)
         if value is not math.inf:
             yield value
 
