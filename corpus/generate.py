@@ -52,6 +52,7 @@ class GenerateConfig:
     probe_strategy: str = "heuristic"    # the best hand rule
     probe_nodes: int = 2000
     probe_seconds: float = 10.0
+    horizon_factor: int = 1              # goals at this multiple of each domain's horizon
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def check_config(cfg: GenerateConfig) -> None:
     if unknown:
         raise InputError(f"unknown famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
                          f"choose from {', '.join(FAMILIES)}")
-    for name in ("domains_per_family", "candidates", "goals_per_domain", "probe_nodes"):
+    for name in ("domains_per_family", "candidates", "goals_per_domain", "probe_nodes", "horizon_factor"):
         if getattr(cfg, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1")
     if not (cfg.validation_share >= 0 and cfg.test_share >= 0 and cfg.validation_share + cfg.test_share < 1):
@@ -113,6 +114,7 @@ def candidate_goals(gen: Generated, cfg: GenerateConfig) -> list:
     from corpus.goals import generate
     from dsl.load import load_text
     domain = load_text(gen.source, f"{gen.name}.rwd")
+    domain = domain.with_horizon(domain.horizon * cfg.horizon_factor)
     rng = random.Random(f"{cfg.seed}:goals:{gen.name}")
     goals = generate(domain, cfg.candidates * len(TIGHTNESS), rng.randrange(1 << 30), TIGHTNESS)
     rng.shuffle(goals)

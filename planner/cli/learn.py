@@ -33,7 +33,7 @@ def register(sub) -> dict:
 
 def _register_corpus(sub):
     """`corpus build` and the analysis tools' actions (planner.cli.tools); the handler of `corpus`."""
-    p = sub.add_parser("corpus", help="build the goal corpus of the learned policy")
+    p = sub.add_parser("corpus", help="build or generate the goal corpus of the learned policy")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     b = csub.add_parser("build", help="goals from the corpus domains, split by domain")
     b.add_argument("--out", default=DEFAULT_CORPUS, help=f"directory (default {DEFAULT_CORPUS})")
@@ -70,6 +70,8 @@ def _register_generate(csub) -> None:
                    help="... or this many seconds (0: nodes only, deterministic)")
     g.add_argument("--probe-nodes", type=int, default=d.probe_nodes)
     g.add_argument("--probe-seconds", type=seconds, default=d.probe_seconds)
+    g.add_argument("--horizon-factor", type=int, default=d.horizon_factor,
+                   help="goals at this multiple of each domain's horizon (same domains and splits)")
     add_quiet_option(g)
     add_executor_options(g)
 
@@ -154,12 +156,12 @@ def cmd_corpus_generate(args, out: Console) -> int:
     cfg = GenerateConfig(args.seed, args.domains_per_family, args.candidates, args.goals_per_domain,
                          _names(args.families) or (), _names(args.test_families) or (), args.validation_share,
                          args.test_share, args.min_nodes, args.min_seconds or None, "heuristic",
-                         args.probe_nodes, args.probe_seconds)
+                         args.probe_nodes, args.probe_seconds, args.horizon_factor)
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
-            manifest = generate_set(Path(args.out), cfg, lambda done, total: progress(Event("probing goals", done, total)),
-                                    executor)
+            step = lambda done, total: progress(Event("probing goals", done, total))    # noqa: E731
+            manifest = generate_set(Path(args.out), cfg, step, executor)
     finally:
         executor.close()
     out.print(corpus_written(args.out, manifest), markup=False)

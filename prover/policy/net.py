@@ -82,7 +82,8 @@ class PolicyNet(nn.Module):
     def forward(self, b: GraphBatch):
         """Pointer logits (B, V) (−inf where the variable cannot be split), split fractions (B, V)
         and values (B,)."""
-        assert b.x.shape[-1] == self.config.n_features, f"expected {self.config.n_features} features, got {b.x.shape[-1]}"
+        want = self.config.n_features
+        assert b.x.shape[-1] == want, f"expected {want} features, got {b.x.shape[-1]}"
         M, B = b.node_x.shape[0], b.x.shape[0]
         v_emb = self.var_embed(b.x)                                                    # (B, V, D)
         h = self.node_embed(b.node_x)                                                  # (M, D)

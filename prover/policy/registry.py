@@ -74,7 +74,7 @@ STRATEGIES = MappingProxyType({s.name: s for s in (
              "else the heuristic", _spatial, uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True),
     Strategy("reliability", "strong branching until pseudocosts are reliable (SCIP's rule), SMT and LP leaves, cuts",
              _reliability, uses_smt=True, uses_lp=True, cuts=True),
-    Strategy("learned", "the heuristic with the policy network's candidate splits", _learned,
+    Strategy("learned", "the graph network's split where it is sure, strong branching elsewhere", _learned,
              uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True, network=True),
 )})
 

@@ -85,7 +85,8 @@ def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
             total["top3"] += st["top3"]
             total["n"] += st["n"]
     n = max(total.pop("n"), 1)
-    return {**{k: round(v / n, 4) for k, v in total.items()}, "samples_per_s": round(n / (time.perf_counter() - start), 1)}
+    rate = round(n / (time.perf_counter() - start), 1)
+    return {**{k: round(v / n, 4) for k, v in total.items()}, "samples_per_s": rate}
 
 
 def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, stage: str, log) -> list[dict]:

@@ -42,6 +42,8 @@ def test_generation_is_deterministic_for_a_seed_and_differs_across_seeds():
     ga = [(str(g.plan), g.bound) for g in candidate_goals(a[0], GenerateConfig(seed=5, candidates=3))]
     gb = [(str(g.plan), g.bound) for g in candidate_goals(b[0], GenerateConfig(seed=5, candidates=3))]
     assert ga == gb and ga
+    doubled = candidate_goals(a[0], GenerateConfig(seed=5, candidates=3, horizon_factor=2))
+    assert {g.domain.horizon for g in doubled} == {2 * load_text(a[0].source, "x.rwd").horizon}
 
 
 def test_candidate_plans_are_valid_in_the_nominal_scenario_by_the_interpreter():
