@@ -110,6 +110,7 @@ class _State:
     best: CandidateReport | None = None
     upper: Fraction | None = None
     truncated: bool = False
+    rounded: bool = False                             # some graph had rounded layers (no U from it)
     tried: set = field(default_factory=set)           # plans already proved or tried
     single: dict = field(default_factory=dict)        # index in scenarios → its own optimum (a U when the beam cuts)
 
@@ -147,6 +148,7 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
         return "time limit", (f"round {r + 1}'s graph search over {len(st.scenarios)} scenarios did not "
                               f"finish in the {GRAPH_SHARE * left:.1f}s it may use (half the time left)")
     st.truncated |= sg.truncated
+    st.rounded |= sg.rounded
     ranked = top_plans(sg, options.candidates + len(st.tried))
     _tighten_upper(domain, options, st, sg, ranked, deadline)
     if ranked.exhaustive and not ranked.plans or st.upper == NO_PLAN:
@@ -277,7 +279,8 @@ def _upper_note(st: _State, why: str) -> str:
     if why in ("bound proved", "no robust plan"):
         return ""
     if st.upper is None:
-        cause = "the beam truncated the graph" if st.truncated else "no round's graph search was exhaustive"
+        cause = ("the beam truncated the graph" if st.truncated else "no round's graph search was exhaustive") + \
+            (" (its layers were in rounded arithmetic: the exact numbers grew too long)" if st.rounded else "")
         return f"no upper bound: {cause} and no single scenario's optimum was exact"
     if st.best is None:
         return f"U = {st.upper} may be loose: no plan was certified, so the optimum is only known to be at most U"
