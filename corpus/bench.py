@@ -69,10 +69,11 @@ def run_job(job: GoalJob) -> VerifyResult:
 
 
 def bench(goals, strategies, budget: Budget, progress=None, executor=None, learned: PolicySpec | None = None,
-          inference: dict | None = None) -> dict:
+          inference: dict | None = None, tightest: bool = True) -> dict:
     """The JSON table of DESIGN.md's performance protocol. Every (goal, strategy) run is one job
     of `executor` (prover.search.executor; default: one after another in this process); `learned` is
-    the learned strategy's spec; `inference` (if given) sums its forward passes and their time."""
+    the learned strategy's spec; `inference` (if given) sums its forward passes and their time;
+    `tightest` False leaves out the `--tightest` runs (their rows and medians stay empty)."""
     executor = executor or InProcess()
     total = len(goals) * len(strategies)
     done = 0
@@ -89,7 +90,8 @@ def bench(goals, strategies, budget: Budget, progress=None, executor=None, learn
                 progress(done, total)
         rows.append(goal_row(g, results))
     bound_rows = [r for r in rows if r["kind"] == "bound"]
-    plans = tightest_rows([g for g in goals if g.kind == "bound"], strategies, budget, executor, learned, inference)
+    plans = tightest_rows([g for g in goals if g.kind == "bound" and tightest], strategies, budget, executor, learned,
+                          inference)
     tight = {s: [row["results"][s]["gap"] for row in plans] for s in strategies}
     to_gap = {s: [_nodes_to_gap(row["results"][s], budget) for row in plans if row["decided"]] for s in strategies}
     return {"budget": {"nodes": budget.nodes, "time_s": budget.seconds, "gap": str(GAP)},

@@ -18,7 +18,7 @@ from planner.cli.args import (DEFAULT_CORPUS, add_executor_options, add_quiet_op
 from planner.cli.render import print_json, write_json
 from planner.cli.render_progress import counting, progress_view
 from planner.cli.render_tables import report_table
-from planner.cli.render_text import corpus_written, inference_line, train_log_line, trained
+from planner.cli.render_text import corpus_written, inference_line, ratios_lines, train_log_line, trained
 from prover.calculus.progress import Progress as Event
 
 DEFAULT_TRAIN_OUT = "checkpoints/policy"     # never the shipped checkpoint unless asked for
@@ -47,8 +47,31 @@ def _register_corpus(sub):
                    help=f"domains whose goals form the test split (default {','.join(goalset_splits()['test'])})")
     add_quiet_option(b)
     add_executor_options(b)
-    actions = {"build": cmd_corpus_build, **tools.register(csub)}
+    _register_generate(csub)
+    actions = {"build": cmd_corpus_build, "generate": cmd_corpus_generate, **tools.register(csub)}
     return lambda args, out: actions[args.corpus_command](args, out)
+
+
+def _register_generate(csub) -> None:
+    from corpus.generate import GenerateConfig
+    d = GenerateConfig()
+    g = csub.add_parser("generate", help="a goal set of procedurally generated domains, split by family and domain")
+    g.add_argument("--out", required=True, help="directory (domains/, goals.jsonl, manifest.json)")
+    g.add_argument("--seed", type=int, default=d.seed)
+    g.add_argument("--domains-per-family", type=int, default=d.domains_per_family)
+    g.add_argument("--candidates", type=int, default=d.candidates, help="candidate goals probed per domain")
+    g.add_argument("--goals-per-domain", type=int, default=d.goals_per_domain, help="kept goals per domain, at most")
+    g.add_argument("--families", default=",".join(d.families), help="comma-separated (default: all)")
+    g.add_argument("--test-families", default=",".join(d.test_families), help="families held out whole for test")
+    g.add_argument("--validation-share", type=float, default=d.validation_share)
+    g.add_argument("--test-share", type=float, default=d.test_share)
+    g.add_argument("--min-nodes", type=int, default=d.min_nodes, help="keep goals the probe needs this many nodes for")
+    g.add_argument("--min-seconds", type=float, default=d.min_seconds,
+                   help="... or this many seconds (0: nodes only, deterministic)")
+    g.add_argument("--probe-nodes", type=int, default=d.probe_nodes)
+    g.add_argument("--probe-seconds", type=seconds, default=d.probe_seconds)
+    add_quiet_option(g)
+    add_executor_options(g)
 
 
 def _register_train(sub) -> None:
@@ -86,6 +109,8 @@ def _register_eval(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON table here")
     p.add_argument("--plot", help="write a PNG plot here")
+    p.add_argument("--loglog", metavar="OUT.png", help="plot learned's per-goal time against the best hand rule's")
+    p.add_argument("--no-tightest", action="store_true", help="skip the --tightest runs (tightness columns empty)")
     add_quiet_option(p)
     add_executor_options(p)
 
@@ -114,6 +139,27 @@ def cmd_corpus_build(args, out: Console) -> int:
         with progress_view(args) as progress:
             manifest = goalset.build(Path(args.out), args.seed, args.per_domain, files,
                                      counting(progress, "probing goals", n), splits, executor)
+    finally:
+        executor.close()
+    out.print(corpus_written(args.out, manifest), markup=False)
+    return 0
+
+
+def cmd_corpus_generate(args, out: Console) -> int:
+    from corpus.generate import GenerateConfig, generate_set
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a directory")
+    if args.min_seconds < 0:
+        raise InputError(f"--min-seconds must be >= 0, got {args.min_seconds}")
+    cfg = GenerateConfig(args.seed, args.domains_per_family, args.candidates, args.goals_per_domain,
+                         _names(args.families) or (), _names(args.test_families) or (), args.validation_share,
+                         args.test_share, args.min_nodes, args.min_seconds or None, "heuristic",
+                         args.probe_nodes, args.probe_seconds)
+    executor = executor_for(args)
+    try:
+        with progress_view(args) as progress:
+            manifest = generate_set(Path(args.out), cfg, lambda done, total: progress(Event("probing goals", done, total)),
+                                    executor)
     finally:
         executor.close()
     out.print(corpus_written(args.out, manifest), markup=False)
@@ -192,7 +238,8 @@ def _inference_share(table: dict, stats: dict) -> dict:
     rows = table["goals"] + table.get("tightest", [])
     spent = sum(r["results"]["learned"]["time_s"] for r in rows if "learned" in r["results"])
     return {"seconds": round(stats["infer_s"], 3), "forwards": stats["forwards"],
-            "share_of_search_time": round(stats["infer_s"] / spent, 4) if spent else None}
+            "share_of_search_time": round(stats["infer_s"] / spent, 4) if spent else None,
+            "sure": stats.get("sure", 0), "unsure": stats.get("unsure", 0)}
 
 
 def cmd_eval(args, out: Console) -> int:
@@ -208,20 +255,27 @@ def cmd_eval(args, out: Console) -> int:
         from prover.policy.spec import PolicySpec
         learned = PolicySpec("learned", args.checkpoint, checkpoint.resolve_device(args.device))
         learned.load()
-        stats = {"infer_s": 0.0, "forwards": 0}
+        stats = {"infer_s": 0.0, "forwards": 0, "sure": 0, "unsure": 0}
     executor = executor_for(args)
     try:
         with progress_view(args) as progress:
             table = bench(goals, strategies, Budget(args.node_budget, args.time_limit),
-                          lambda done, total: progress(Event("eval", done, total)), executor, learned, stats)
+                          lambda done, total: progress(Event("eval", done, total)), executor, learned, stats,
+                          not args.no_tightest)
     finally:
         executor.close()
+    from corpus import eval_report
+    table["time_ratios"] = eval_report.report(table)
+    if args.loglog and "learned" in strategies and table["time_ratios"]["best_hand"]:
+        eval_report.loglog_plot(table, args.loglog)
     if stats is not None:
         table["learned_inference"] = _inference_share(table, stats)
     table["command"] = {"split": None if args.files else args.split, "corpus": None if args.files else args.corpus,
                         "files": args.files, "strategies": strategies}
     if args.out:
         write_json(args.out, table, indent=2)
-    if report_table(out, args, table, len(goals)) and stats is not None:
-        out.print(inference_line(table["learned_inference"]), markup=False)
+    if report_table(out, args, table, len(goals)):
+        out.print(ratios_lines(table["time_ratios"]), markup=False)
+        if stats is not None:
+            out.print(inference_line(table["learned_inference"]), markup=False)
     return 0

@@ -156,6 +156,8 @@ def train_log_line(row: dict) -> str:
     if "epoch" in row:
         t = row["train"]
         line = f"{row['stage']} epoch {row['epoch']:3d}  loss {t['loss']:.4f}  acc {t['acc']:.3f}  top3 {t['top3']:.3f}"
+        if "samples_per_s" in t:
+            line += f"  {t['samples_per_s']:.0f} samples/s"
         if "validation" in row:
             v = row["validation"]
             line += f"  | validation loss {v['loss']:.4f}  acc {v['acc']:.3f}  top3 {v['top3']:.3f}"
@@ -170,6 +172,20 @@ def trained(path, result: dict, stem: str) -> str:
             f"use it with --strategy learned --checkpoint {stem}")
 
 
+def ratios_lines(report: dict) -> str:
+    """`warrant eval`'s time ratios: per strategy, the geometric mean of its per-goal time over
+    each hand rule's (unproved goals at the time limit)."""
+    lines = [f"time ratios (geometric mean of per-goal time / hand rule's; best hand rule: {report['best_hand']}):"]
+    for s, against in report["ratios"].items():
+        if against:
+            lines.append(f"  {s}: " + ", ".join(f"vs {h} {r['geomean']} (median {r['median']})"
+                                               for h, r in against.items()))
+    return "\n".join(lines)
+
+
 def inference_line(inf: dict) -> str:
-    return (f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
+    line = (f"learned policy inference: {inf['seconds']} s in {inf['forwards']} forward passes "
             f"({inf['share_of_search_time']} of its search time)")
+    if inf.get("sure") is not None:
+        line += f"; network alone at {inf['sure']} nodes, strong branching at {inf['unsure']}"
+    return line

@@ -17,7 +17,7 @@ from dsl.exact import float_bounds
 from prover.calculus.goals import Box
 from prover.bounds.enclosure import Enclosures
 from prover.bounds.interval import BoxEvaluator, const_bounds
-from prover.calculus.tactics import Split, split_children
+from prover.calculus.tactics import LiftedSplit, Split, split_children
 from prover.calculus.unroll import Unrolled
 
 
@@ -44,8 +44,12 @@ def to_arrays(boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def child_arrays(node, split: Split, variables):
-    """The two children of a split with their float boxes (the split point rounded outward)."""
+def child_arrays(node, split: Split | LiftedSplit, variables):
+    """The two children of a split with their float boxes (the split point rounded outward; a
+    split of a lifted quantity keeps the box: its children differ in their lifted bounds)."""
+    if isinstance(split, LiftedSplit):
+        left, right = (c.goal for c in split.children(None, node.goal))
+        return (left, node.flo, node.fhi), (right, node.flo, node.fhi)
     left, right = split_children(node.goal, split, variables)
     i = split.var
     l_hi, r_lo = left.box[i][1], right.box[i][0]

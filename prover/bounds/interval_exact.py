@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from dsl import ast
-from dsl.exact import Q, to_fraction, to_q
-from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
+from dsl.exact import to_fraction, to_q
+from dsl.ranges import MaybeZeroDivisor
 from prover.bounds.enclosure import Enclosures
 from prover.bounds.mean_value_exact import ExactMeanValue, decide
+from prover.calculus.exact_ranges import LIMIT, PRECISION, MemoRangeEvaluator, outward
 from prover.calculus.goals import Box
+from prover.calculus.lifted import seed
 
-
-def _exact(x):
-    return x if isinstance(x, bool) else to_q(x)
+__all__ = ["LIMIT", "PRECISION", "MemoRangeEvaluator", "outward", "ExactBoxFacts", "ExactFacts", "LiftedFacts",
+           "exact_rational"]
 
 
 def exact_rational(x):
@@ -28,50 +29,6 @@ def exact_rational(x):
 
 
 _INF = float("inf")
-PRECISION = 192          # significant bits kept when an endpoint's denominator grows past LIMIT
-LIMIT = 256              # ... bits; shorter rationals are never touched
-
-
-def outward(x, up: bool, limit: int = LIMIT):
-    """`x` itself when its denominator is short; otherwise the nearest rational with PRECISION
-    significant bits below (`up` False) or above (`up` True) it. Widening an interval endpoint
-    outward keeps every enclosure sound, and stops exact digits from doubling at every product
-    of a long nonlinear unrolling (SIR at horizon 16 reaches 10^5-digit endpoints otherwise).
-    The relative widening, 2^-192, is far below the float search's own rounding, so a bound the
-    search proved in outward-rounded floats is still confirmed here."""
-    n, d = x.numerator, x.denominator
-    if d.bit_length() <= limit:
-        return x
-    shift = PRECISION - (abs(n).bit_length() - d.bit_length())
-    if shift >= 0:
-        scaled_n, scaled_d, scale = n << shift, d, Q(1, 1 << shift)
-    else:
-        scaled_n, scaled_d, scale = n, d << -shift, Q(1 << -shift)
-    m = -((-scaled_n) // scaled_d) if up else scaled_n // scaled_d
-    return Q(m) * scale
-
-
-class MemoRangeEvaluator(RangeEvaluator):
-    """`RangeEvaluator` (memoised, with the square rule for `x * x` of a shared node) in GMP
-    rationals (gmpy2 `mpq`) for speed, and endpoints with long denominators rounded outward
-    (see `outward`): rational and sound either way."""
-
-    def __init__(self, bounds: dict, horizon: int = 1, limit: int = LIMIT):
-        super().__init__({k: (_exact(a), _exact(b)) for k, (a, b) in bounds.items()}, horizon)
-        self.limit = limit
-        self.rounded = False                 # whether some endpoint was widened
-
-    def _Num(self, e):
-        v = to_q(e.value)
-        return v, v
-
-    def finish(self, e, r):
-        lo, hi = r
-        if not isinstance(lo, bool) and (lo.denominator.bit_length() > self.limit
-                                         or hi.denominator.bit_length() > self.limit):
-            self.rounded = True
-            return outward(lo, False, self.limit), outward(hi, True, self.limit)
-        return r
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,23 +62,27 @@ class ExactBoxFacts(Enclosures):
         return tuple(c for c in undecided if atoms.of_condition[c] is None
                      or decide(self.u.conditions[c].expr, interval)[0])
 
-    def evaluator(self, box: Box) -> MemoRangeEvaluator:
-        """An exact interval evaluator over `box` (bools as the set of their values)."""
+    def evaluator(self, box: Box, kind: type = MemoRangeEvaluator) -> MemoRangeEvaluator:
+        """An exact interval evaluator over `box` (bools as the set of their values); `kind`: a
+        subclass with other rules for its endpoints (`prover.bounds.tightening.LpEvaluator`)."""
         bounds = {}
         for v, (lo, hi) in zip(self.u.variables, box):
             bounds[v.name] = (lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)
-        return MemoRangeEvaluator(bounds, self.u.domain.horizon)
+        return kind(bounds, self.u.domain.horizon)
 
     def enclosure(self, box: Box):
         """`expr → (lo, hi)` over `box`, or None where a divisor's interval may contain 0."""
         ev = self.evaluator(box)
         return lambda e: _safe(ev, e, None)
 
-    def facts(self, box: Box, claim=None) -> ExactFacts:
+    def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
         """Facts on `box`; for a validity `claim` (prover.calculus.objective) the reward is not
         evaluated (lo None), for a claim on R the conditions are not (undecided empty): a leaf
-        needs one or the other. Without a claim, both."""
+        needs one or the other. Without a claim, both. `lifted` bounds (prover.calculus.lifted)
+        are intersected in; when one is empty the box is infeasible."""
         ev = self.evaluator(box)
+        if not seed(ev, self.u, lifted):
+            return ExactFacts(None, (), True)
         infeasible = any(not _safe(ev, a, (True, True))[1] for a in self.u.assumes)
         undecided = () if claim is not None and claim.bounds_reward else \
             tuple(i for i, c in enumerate(self.u.conditions) if _safe(ev, c.expr, (True, True))[0])
@@ -135,3 +96,23 @@ def _safe(ev: MemoRangeEvaluator, e: ast.Expr, unbounded):
         return ev.eval(e)
     except MaybeZeroDivisor:
         return unbounded
+
+
+class LiftedFacts:
+    """Exact facts of one problem's boxes under a goal's lifted bounds (prover.calculus.lifted):
+    its evaluators come seeded with them, so the lp leaf's relaxation (search and checker alike)
+    is built from intervals intersected with them. Bounds that leave nothing are not seeded
+    (sound: the goal is vacuous; its facts say infeasible)."""
+
+    def __init__(self, base: ExactBoxFacts, lifted):
+        self.base, self.lifted, self.u = base, lifted, base.u
+
+    def evaluator(self, box: Box, kind: type = MemoRangeEvaluator) -> MemoRangeEvaluator:
+        ev = self.base.evaluator(box, kind)
+        return ev if seed(ev, self.u, self.lifted) else self.base.evaluator(box, kind)
+
+    def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
+        return self.base.facts(box, claim, self.lifted)
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)

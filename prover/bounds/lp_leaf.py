@@ -7,25 +7,25 @@ shrink the lifted quantities' bounds first. The certificate stores the duals (an
 tightening rounds); the checker rebuilds every row from the box and recomputes the bounds."""
 from __future__ import annotations
 
+import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
 
 from dsl import ast
 from dsl.exact import float_bounds, to_float
 from prover.calculus.goals import Box
-from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.backends.lp_highs import LpModel
-from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins, relax
-from prover.bounds.tightening import Tightening, narrowed, seeded
+from prover.bounds.obbt import Rounds, forward, tighten_on
+from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins, relax
+from prover.bounds.tightening import Round, lp_evaluator, seeded
 from prover.calculus.unroll import Unrolled
 
 DENOMINATOR = 720720       # lcm(1..16): rounded duals are multiples of its inverse
 ROUNDS = 6                 # tightening rounds at most per leaf
-GAIN = 1e-3                # a round that shrinks no bound by this fraction of its width ends them
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class LpBound:
     duals: dict                    # row → exact multiplier (what the certificate stores)
     point: tuple                   # the LP solution's inputs, clipped into the box
     tighten: tuple = ()            # the tightening rounds the duals' relaxation comes after
+    solution: dict | None = None   # id(DAG node) → its column's value at the LP solution (spatial branching)
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,24 @@ class LpBounder:
         bools = frozenset(v.name for v in u.variables if v.vtype == "bool")
         self.margins, self.of_condition = margins(u.conditions, bools)
         self.roots = lifted_roots(u, self.margins)     # one relaxation for both claims
+        self.order = lifted_order(u, self.roots)       # the quantities' numbers
         self._factors: list | None = None
-        self._tightened: dict = {}                     # box → _Rounds: validity's work serves R
+        self._tightened: dict = {}                     # box → Rounds: validity's work serves R
+
+    def lifted(self, bounds) -> "LpBounder":
+        """This bounder for goals with lifted bounds (prover.calculus.lifted): its relaxations
+        are built from intervals intersected with them (the checker builds the same)."""
+        if not bounds:
+            return self
+        other = copy.copy(self)
+        other.facts, other._tightened = LiftedFacts(self.facts, bounds), {}
+        return other
 
     # ---- reward -------------------------------------------------------------------------
     def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None) -> LpBound | None:
         """The best exact lower bound of R on `box` the relaxation's duals give; with
         `tighten_until` (a monotonic deadline), tightening rounds while it stays below `target`."""
-        state = self._start(box)
+        state = self._start(box, tighten_until)
         best = self._reward(state.rel)
         kept, rel = tuple(state.rounds), state.rel
         while tighten_until is not None and len(state.rounds) < ROUNDS and (
@@ -71,7 +82,9 @@ class LpBounder:
         if best is None:
             return None
         value, duals, answer = best
-        return LpBound(to_fraction(value), duals, self._point(rel, answer.point, box), kept)
+        x = answer.point
+        solution = None if x is None else {k: float(x[c]) for k, c in rel.index.items()}
+        return LpBound(to_fraction(value), duals, self._point(rel, x, box), kept, solution)
 
     def _reward(self, rel):
         """(bound, duals, answer) of min R on `rel` (None: no bound)."""
@@ -89,7 +102,7 @@ class LpBounder:
         wanted = [self.of_condition[c] for c in undecided]
         if any(w is None for w in wanted):
             return LpValidity(None, ())
-        state = self._start(box)
+        state = self._start(box, tighten_until)
         needed = [j for w in wanted for j in w]
         while True:
             proofs, points = self._margins(state.rel, needed, box)
@@ -119,57 +132,46 @@ class LpBounder:
         return proofs, tuple(points)
 
     # ---- tightening ---------------------------------------------------------------------
-    def _start(self, box: Box) -> "_Rounds":
-        """The box's relaxation after the tightening done on it so far (none: a fresh one)."""
+    def _start(self, box: Box, deadline: float | None = None) -> Rounds:
+        """The box's relaxation after the tightening done on it so far; a fresh box with a
+        `deadline` gets the forward pass first (`prover.bounds.obbt.forward`)."""
         state = self._tightened.get(box)
-        return state if state is not None else _Rounds(relax(self.u, self.facts.evaluator(box), self.roots))
+        if state is not None:
+            return state
+        if deadline is not None:
+            state = forward(self.u, self.facts, box, self.roots, self.order, self._factor_numbers(),
+                            deadline, self._judge)
+            if state is not None:
+                self._tightened = {box: state}
+                return state
+        return Rounds(relax(self.u, lp_evaluator(self.facts, box), self.roots))
 
-    def _tighten(self, state: "_Rounds", box, deadline: float) -> bool:
-        """One round of tightening the factors' bounds on `state.rel`, by the rules the checker
-        replays (`prover.bounds.tightening`); False when nothing shrank or time ran out first. A side
-        some LP solution already puts a quantity at is not tried (its LP extreme is that end)."""
-        rel = state.rel
-        model, steps, bounds = LpModel(rel), [], dict(state.bounds)
-        ends = _float_ends(rel)
-        settled: set = set()                           # (column, upper) reached by some LP point
-        for i in self._factor_numbers(rel):
-            c = rel.column(rel.order[i])
-            if c is None or rel.lo[c] == rel.hi[c]:
-                continue
-            for upper in (False, True):
-                if (c, upper) in settled:
-                    continue
-                if time.monotonic() > deadline:
-                    break
-                sign = -1 if upper else 1
-                answer = model.minimize(c, deadline - time.monotonic(), sign)
-                _settle(settled, answer.point, ends)
-                best = self._best(rel, c, answer, exact=False, sign=sign)
-                if best is None:
-                    continue
-                step = Tightening(i, upper, best[1])
-                value = -best[0] if upper else best[0]     # what `proven_bound` re-derives
-                old = rel.hi[c] if upper else rel.lo[c]
-                if sign * (value - old) > GAIN * (rel.hi[c] - rel.lo[c]):
-                    steps.append(step)
-                    narrowed(bounds, step, value)
+    def _tighten(self, state: Rounds, box, deadline: float) -> bool:
+        """One round of tightening every factor's bounds on the full `state.rel`, by the rules
+        the checker replays (`prover.bounds.tightening`); False when nothing shrank or time ran
+        out first."""
+        bounds = dict(state.bounds)
+        steps = tighten_on(state.rel, self.order, self._factor_numbers(), deadline, self._judge, bounds)
         if not steps:
             return False
-        ev = seeded(self.facts, box, rel.order, bounds)
+        ev = seeded(self.facts, box, self.order, bounds)
         if ev is None:
             return False                               # vacuous box: left to other leaves
-        state.rounds.append(tuple(steps))
+        state.rounds.append(Round(tuple(steps)))
         state.bounds, state.rel = bounds, relax(self.u, ev, self.roots)
         self._tightened = {box: state}
         return True
 
-    def _factor_numbers(self, rel) -> list[int]:
+    def _judge(self, rel, column, answer, sign):
+        return self._best(rel, column, answer, exact=False, sign=sign)
+
+    def _factor_numbers(self) -> list[int]:
         """The numbers of the lifted quantities whose bounds shape the relaxation: factors of
         products and quotients, bases of powers, arguments of abs/min/max (not constants)."""
         if self._factors is None:
-            number = {id(n): i for i, n in enumerate(rel.order)}
+            number = {id(n): i for i, n in enumerate(self.order)}
             found: dict = {}
-            for n in rel.order:
+            for n in self.order:
                 if isinstance(n, ast.BinOp) and n.op in "*/^":
                     kids = (n.left,) if n.op == "^" else (n.left, n.right)
                 elif isinstance(n, ast.Call) and n.func in ("abs", "min", "max"):
@@ -211,31 +213,6 @@ class LpBounder:
             value = min(max(Fraction(float(x[c])), lo), hi)
             out.append(Fraction(math.floor(value)) if v.vtype == "int" else value)
         return tuple(out)
-
-
-def _float_ends(rel) -> tuple[np.ndarray, np.ndarray]:
-    """Within what float an LP value is at a column's lower / upper end."""
-    lo = np.array([to_float(x) for x in rel.lo])
-    hi = np.array([to_float(x) for x in rel.hi])
-    with np.errstate(invalid="ignore"):
-        tol = np.where(np.isfinite(hi - lo), GAIN * (hi - lo), 0.0)
-    return lo + tol, hi - tol
-
-
-def _settle(settled: set, point, ends) -> None:
-    if point is None:
-        return
-    low, high = ends
-    settled.update((int(c), False) for c in np.flatnonzero(point <= low))
-    settled.update((int(c), True) for c in np.flatnonzero(point >= high))
-
-
-@dataclass
-class _Rounds:
-    """Tightening so far: the relaxation after the rounds, and the bounds they proved."""
-    rel: object
-    rounds: list = field(default_factory=list)
-    bounds: dict = field(default_factory=dict)
 
 
 def float_below(x: Fraction) -> float:

@@ -118,6 +118,7 @@ class _Builder:
     def __init__(self, ev):
         self.ev = ev
         self.col: dict[int, int] = {}          # id(node) → column
+        self.same: dict = {}                   # `key` → its column
         self.lo, self.hi, self.rows, self.nodes = [], [], [], []
 
     def bounds(self, node):
@@ -132,6 +133,30 @@ class _Builder:
         self.nodes.append(node)
         self.lo.append(iv[0])
         self.hi.append(iv[1])
+
+    def key(self, node):
+        """What makes two nodes the same quantity: the same operation on the same columns (a
+        number: its value). Structurally equal nodes of the unrolled DAG (`beta * s * i` in two
+        states' updates) share one column, so the LP sees the identities between them (SIR's
+        s + i + r is constant) instead of relaxing each copy apart. None: never shared."""
+        if isinstance(node, ast.Num):
+            return "num", node.value
+        if isinstance(node, ast.Name):
+            return "name", node.id
+        if not isinstance(node, (ast.BinOp, ast.Neg, ast.Call)):
+            return None
+        cols = [self.col.get(id(k)) for k in ast.operands(node)]
+        if None in cols:
+            return None
+        op = node.op if isinstance(node, ast.BinOp) else node.func if isinstance(node, ast.Call) else "-"
+        if op == "^":
+            op = "^", node.right.value
+        return type(node).__name__, op, tuple(sorted(cols) if op in ("+", "*", "min", "max") else cols)
+
+    def alias(self, node, c: int, iv) -> None:
+        """`node` is column c's quantity too: c's bounds are the intersection of both intervals."""
+        self.col[id(node)] = c
+        self.lo[c], self.hi[c] = max(self.lo[c], iv[0]), min(self.hi[c], iv[1])
 
     def row(self, terms, sense: str, rhs) -> None:
         """Σ coef·x (sense) rhs over (node, coef) terms; dropped when a node has no column
@@ -151,11 +176,17 @@ class _Builder:
         return self.lo[c], self.hi[c]
 
 
-def relax(u, ev, roots) -> Relaxation:
+def relax(u, ev, roots, floor=()) -> Relaxation:
     """The relaxation of the quantities `roots` (and the assumes) of unrolled plan `u` over the
-    box of the exact evaluator `ev`."""
+    box of the exact evaluator `ev`; the quantities of `floor` are columns bounded by their
+    intervals with nothing below them lifted (a window of the DAG: fewer rows, still sound)."""
     b = _Builder(ev)
     lifter = _Lifter(b)
+    for node in floor:
+        iv = b.bounds(node)
+        if node not in lifter.memo and iv is not None and not is_truth_set(iv[0]):
+            b.add_column(node, iv)
+        lifter.memo[node] = None
     for root in (*roots, *u.assumes):
         lifter.eval(root)
     for a in u.assumes:
@@ -180,6 +211,12 @@ class _Lifter(DagWalker):
         iv = self.b.bounds(node)
         if iv is None or is_truth_set(iv[0]):
             return None
+        key = self.b.key(node)
+        if key is not None and key in self.b.same:
+            self.b.alias(node, self.b.same[key], iv)
+            return None
+        if key is not None:
+            self.b.same[key] = len(self.b.lo)
         self.b.add_column(node, iv)
         if isinstance(node, ast.Ite) or all(id(k) in self.b.col for k in ast.operands(node)):
             rule(self.b, node)
@@ -215,6 +252,22 @@ class _Lifter(DagWalker):
     def _Ite(self, e):
         yield from each((e.cond, e.then, e.orelse))
         return _ite
+
+
+class _Order(_Lifter):
+    """The lifter's walk without its rows: the numbers of the lifted quantities alone."""
+
+    def finish(self, node, rule):
+        self.order.append(node)
+
+
+def lifted_order(u, roots) -> tuple:
+    """Every lifted quantity below `roots` and the assumes, children first: `relax(u, ev,
+    roots).order` for any box, without evaluating anything (the numbers certificates use)."""
+    walker = _Order(None)
+    for root in (*roots, *u.assumes):
+        walker.eval(root)
+    return tuple(walker.order)
 
 
 def dual_bound(rel: Relaxation, objective: int | None, duals: dict[int, object], sign: int = 1):

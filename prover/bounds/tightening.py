@@ -7,32 +7,114 @@ interval may be intersected with it; the exact evaluator is re-run with those in
 seeded (children first), every interval above them shrinks, and the next relaxation is
 built from the smaller intervals (McCormick envelopes tighten with their factors' bounds).
 An empty intersection means the box holds no admissible scenario. A quantity is named by its
-number in the relaxation's post-order (`Relaxation.order`), which no bound changes.
+number in the full relaxation's post-order (`lifted_order`), which no bound changes.
+
+A round's relaxation is the full one (of R and the margins), or — a round that `reach`es step
+t — the relaxation of the states at step t and what they depend on: the rows of steps ≤ t
+only. Rounds reaching t = 1, 2, …, H tighten each step's quantities with the bounds of the
+steps before already tightened (the forward pass, `prover.bounds.obbt`), so bounds do not
+loosen with the horizon; a prefix's relaxation is also never evaluated beyond step t, where
+plain intervals of a long nonlinear unrolling explode.
+
+The relaxations are built from `LpEvaluator` intervals: exact, but a quantity whose interval
+reaches past 2^MAGNITUDE_BITS has none (no column, so no rows: weaker, still sound), which
+keeps doubly exponential endpoints (SIR at H=64: 2^64-bit numbers) out of exact arithmetic.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from dsl.ranges import MaybeZeroDivisor
+from prover.bounds.interval_exact import MemoRangeEvaluator
 from prover.bounds.relaxation import Relaxation, dual_bound, relax
+
+MAGNITUDE_BITS = 128       # an lp leaf's quantity with an endpoint beyond ±2^this is unbounded
+SHORT_BITS = 64            # significant bits of a proven bound once rounded outward
 
 
 @dataclass(frozen=True)
 class Tightening:
-    quantity: int              # number of the lifted quantity in `Relaxation.order`
+    quantity: int              # number of the lifted quantity in `lifted_order`
     upper: bool                # False: q ≥ bound; True: q ≤ bound
     duals: dict                # row → exact multiplier on the round's relaxation
+
+
+@dataclass(frozen=True)
+class Round:
+    """Steps proven on one relaxation: the full one (`reach` None), or that of the states at
+    step `reach` lifted down to the states at step `since` (their intervals as bounds)."""
+    steps: tuple
+    reach: int | None = None
+    since: int = 0
 
 
 class NotProved(ValueError):
     """A tightening step whose duals do not give the bound it needs (or name no quantity)."""
 
 
-def proven_bound(rel: Relaxation, step: Tightening):
+class Unbounded(MaybeZeroDivisor):
+    """An interval reaches past ±2^MAGNITUDE_BITS: the lp leaf treats the quantity as unbounded."""
+
+
+class _Huge(tuple):
+    """The memo's mark of an unbounded quantity: any use of it raises `Unbounded`."""
+
+    def __getitem__(self, i):
+        raise Unbounded(None)
+
+    def __iter__(self):
+        raise Unbounded(None)
+
+
+_HUGE = _Huge()
+
+
+def _too_big(x) -> bool:
+    return abs(x.numerator).bit_length() - x.denominator.bit_length() > MAGNITUDE_BITS
+
+
+class LpEvaluator(MemoRangeEvaluator):
+    """Exact intervals for relaxations: `MemoRangeEvaluator`'s, and `Unbounded` (memoised) for a
+    quantity whose interval reaches past ±2^MAGNITUDE_BITS, and for everything above it."""
+
+    def finish(self, e, r):
+        if r is _HUGE:
+            return r
+        lo, hi = r = super().finish(e, r)
+        return _HUGE if not isinstance(lo, bool) and (_too_big(lo) or _too_big(hi)) else r
+
+    def eval(self, root):
+        try:
+            value = super().eval(root)
+        except Unbounded:
+            self.memo[root] = _HUGE
+            raise
+        if value is _HUGE:
+            raise Unbounded(root)
+        return value
+
+
+def lp_evaluator(facts, box) -> LpEvaluator:
+    return facts.evaluator(box, LpEvaluator)
+
+
+def reach_roots(u, t: int) -> list:
+    """The roots of step t's prefix relaxation: the states at step t."""
+    return list(u.states[t].values())
+
+
+def window(u, ev, roots, r: Round) -> Relaxation:
+    """The relaxation round `r`'s steps are proven on, over the evaluator of the rounds before."""
+    if r.reach is None:
+        return relax(u, ev, roots)
+    return relax(u, ev, reach_roots(u, r.reach), reach_roots(u, r.since) if r.since else ())
+
+
+def proven_bound(rel: Relaxation, order, step: Tightening):
     """The bound on the quantity that the step's duals prove on `rel` (None: none)."""
-    if not 0 <= step.quantity < len(rel.order):
+    if not 0 <= step.quantity < len(order):
         return None
-    value = dual_bound(rel, rel.column(rel.order[step.quantity]), step.duals, -1 if step.upper else 1)
+    value = dual_bound(rel, rel.column(order[step.quantity]), step.duals, -1 if step.upper else 1)
     return None if value is None else (-value if step.upper else value)
 
 
@@ -40,7 +122,7 @@ def seeded(facts, box, order, bounds: dict):
     """An exact evaluator over `box` with the quantities of `bounds` (number → [lo, hi], either
     end None) intersected with their proven bounds, children first; None when an intersection
     is empty (no admissible scenario in the box)."""
-    ev = facts.evaluator(box)
+    ev = lp_evaluator(facts, box)
     for i in sorted(bounds):
         node = order[i]
         lo, hi = bounds[i]
@@ -58,8 +140,25 @@ def seeded(facts, box, order, bounds: dict):
     return ev
 
 
+def short(x, up: bool):
+    """`x` itself when its denominator has at most SHORT_BITS bits, else the dyadic rational
+    with SHORT_BITS significant bits just below (`up` False) or above it: a proven bound
+    rounded outward is still proven, and the relaxations built from it keep short numbers
+    (a dual bound's denominator is the product of its rows': thousands of bits)."""
+    n, d = x.numerator, x.denominator
+    if d.bit_length() <= SHORT_BITS:
+        return x
+    shift = SHORT_BITS - (abs(n).bit_length() - d.bit_length())
+    scaled = (n << shift) if shift >= 0 else n
+    scaled_d = d if shift >= 0 else d << -shift
+    m = -((-scaled) // scaled_d) if up else scaled // scaled_d
+    return type(x)(m, 1 << shift) if shift >= 0 else type(x)(m << -shift)
+
+
 def narrowed(bounds: dict, step: Tightening, value) -> None:
-    """Record in `bounds` (number → [lo, hi], None: not tightened) the bound a step proved."""
+    """Record in `bounds` (number → [lo, hi], None: not tightened) the bound a step proved,
+    rounded outward to a short rational (`short`)."""
+    value = short(value, step.upper)
     lo, hi = bounds.get(step.quantity, (None, None))
     if step.upper:
         hi = value if hi is None or value < hi else hi
@@ -68,21 +167,22 @@ def narrowed(bounds: dict, step: Tightening, value) -> None:
     bounds[step.quantity] = (lo, hi)
 
 
-def replay(u, facts, box, roots, rounds):
-    """The relaxation after re-deriving every round of `rounds` (each a list of Tightening),
-    or None when the tightened bounds leave no admissible scenario. Raises NotProved for a
-    step whose duals fail."""
-    ev = facts.evaluator(box)
-    rel = relax(u, ev, roots)
+def replay(u, facts, box, roots, order, rounds):
+    """The relaxation of `roots` after re-deriving every round of `rounds`, or None when the
+    tightened bounds leave no admissible scenario. Raises NotProved for a step whose duals
+    fail, or a round reaching past the horizon."""
+    ev = lp_evaluator(facts, box)
     bounds: dict = {}
-    for steps in rounds:
-        for step in steps:
-            value = proven_bound(rel, step)
+    for r in rounds:
+        if r.reach is not None and not 0 <= r.since <= r.reach < len(u.states):
+            raise NotProved(f"a tightening round's steps {r.since}..{r.reach} are not steps of the horizon")
+        rel = window(u, ev, roots, r)
+        for step in r.steps:
+            value = proven_bound(rel, order, step)
             if value is None:
                 raise NotProved(f"tightening of lifted quantity {step.quantity} is not proved by its duals")
             narrowed(bounds, step, value)
-        ev = seeded(facts, box, rel.order, bounds)
+        ev = seeded(facts, box, order, bounds)
         if ev is None:
             return None
-        rel = relax(u, ev, roots)
-    return rel
+    return relax(u, ev, roots)

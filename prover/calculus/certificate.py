@@ -3,7 +3,7 @@
 A certificate names the domain (by the sha256 of its source), the horizon, the plan and the
 claim `valid(π) ∧ R(π) ≥ bound`, and holds one proof tree per conjunct. A tree node is a
 branching tactic of the registry (`split`: variable name and point, two subtrees; `cut`: its
-step, state box and b1 over its pieces' trees) or a leaf with its method. Boxes are never
+step, state box and b1 over its pieces' trees; `fbbt`: its bound over the narrowed box's tree) or a leaf with its method. Boxes are never
 stored: the checker rebuilds each child from its parent.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from prover.calculus.fbbt_step import below_json
 from prover.calculus.registry import branch_json
 from prover.calculus.tactics import Leaf
 
@@ -23,15 +24,16 @@ FORMAT_VERSION = 1
 def tree_json(root: "Node", problem) -> dict:
     """The proof tree below `root` (a search over `problem`, an Unrolled) as JSON. Open leaves
     become leaves of the method that bounded them (`interval`, `mean-value` or `lp`): in a
-    tightest search every leaf's bound is at least the certified bound."""
+    tightest search every leaf's bound is at least the certified bound (an expanded node whose
+    own bound beats its subtree's is written as a leaf of its own method: `ends_proof`)."""
     out: dict = {}
     stack = [(root, out)]
     while stack:
         node, slot = stack.pop()
-        if node.is_leaf:
+        if node.ends_proof:
             slot.update(leaf_json(node))
             continue
-        slot.update(branch_json(node.split, problem, [{}, {}]))
+        slot.update(branch_json(node.split, problem, [{} for _ in node.children]))
         stack.extend(zip(node.children, slot["children"]))
     return out
 
@@ -41,16 +43,23 @@ def leaf_json(node: "Node") -> dict:
     checker re-derives its bound from."""
     leaf = Leaf(node.closed_by or node.method)
     out: dict = {"leaf": leaf.value}
+    if leaf is Leaf.FBBT:
+        return {**out, **below_json(node.fbbt_below)}
     if leaf is not Leaf.LP:
         return out
     if node.lp_tighten:
-        out["tighten"] = [[{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)}
-                           for t in steps] for steps in node.lp_tighten]
+        out["tighten"] = [_round_json(r) for r in node.lp_tighten]
     if not node.goal.claim.bounds_reward:
         out["margins"] = {str(j): _duals_json(d) for j, d in sorted(node.lp_duals.items())}
     else:
         out["duals"] = _duals_json(node.lp_duals)
     return out
+
+
+def _round_json(r):
+    """A tightening round: its steps, with the step it reaches when it is a prefix's round."""
+    steps = [{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)} for t in r.steps]
+    return steps if r.reach is None else {"reach": r.reach, "since": r.since, "steps": steps}
 
 
 def _duals_json(duals: dict) -> dict:

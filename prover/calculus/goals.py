@@ -1,4 +1,5 @@
-"""Goals of the proof calculus: a box over a plan's uncertain variables and a claim.
+"""Goals of the proof calculus: a box over a plan's uncertain variables (and bounds on lifted
+quantities, prover.calculus.lifted) and a claim.
 
 A `Box` is a tuple of exact `(lo, hi)` pairs aligned with `Unrolled.variables` (bools use
 0/1). Everything here is frozen and hashable so goals can key caches and search nodes.
@@ -20,6 +21,7 @@ class Goal:
 
     box: Box
     claim: Objective
+    lifted: tuple = ()      # bounds on lifted quantities: (name, lo, hi), sorted (prover.calculus.lifted)
 
 
 def root_box(variables: tuple[UVar, ...]) -> Box:

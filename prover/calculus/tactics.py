@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import ClassVar
 
 from prover.calculus.goals import Goal
+from prover.calculus.lifted import as_dict, bounded, quantities
 
 
 class TacticError(ValueError):
@@ -30,6 +31,7 @@ class Leaf(enum.StrEnum):
     SMT = "smt"                    # Z3: box ∧ assumes ∧ ¬claim is unsat
     LP = "lp"                      # weak duality of the lifted linear relaxation (stored duals)
     INFEASIBLE = "infeasible"      # some assume is false on the whole box
+    FBBT = "fbbt"                  # bound tightening with the assumes and ¬claim empties the box
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,9 @@ class Split:
         return {"var": problem.variables[self.var].name, "at": str(self.at)}
 
     @classmethod
-    def from_json(cls, spec, problem) -> "Split":
+    def from_json(cls, spec, problem) -> "Split | LiftedSplit":
+        if "q" in spec:                     # `split q at c` on a lifted quantity
+            return LiftedSplit.from_json(spec, problem)
         names = {v.name: i for i, v in enumerate(problem.variables)}
         return cls(names[spec["var"]], rational(spec["at"]))
 
@@ -71,7 +75,38 @@ class Split:
         return "a split needs exactly two children"
 
 
-Tactic = Split | Smt            # what a policy chooses for a node
+@dataclass(frozen=True, slots=True)
+class LiftedSplit:
+    """`split q at c` on a lifted quantity (`h@3`, prover.calculus.lifted): children q ≤ c and
+    q ≥ c as lifted bounds of the same box (every scenario has q on one side: they cover it).
+    JSON `{"split": {"q": "h@3", "at": "5"}}`; c must lie strictly inside q's bounds so far."""
+
+    q: str
+    at: Fraction
+    key: ClassVar[str] = "split"
+    sub_boxes: ClassVar[bool] = True
+
+    def to_json(self, problem) -> dict:
+        return {"q": self.q, "at": str(self.at)}
+
+    @classmethod
+    def from_json(cls, spec, problem) -> "LiftedSplit":
+        if spec["q"] not in quantities(problem):
+            raise ValueError(f"no lifted quantity {str(spec['q'])[:40]!r}")
+        return cls(spec["q"], rational(spec["at"]))
+
+    def children(self, problem, goal: Goal) -> tuple[Child, Child]:
+        lo, hi = as_dict(goal.lifted).get(self.q, (None, None))
+        c = self.at
+        if (lo is not None and not lo < c) or (hi is not None and not c < hi):
+            raise TacticError(f"split point {c} is not strictly inside {self.q}'s bounds [{lo}, {hi}]")
+        return tuple(Child(str(i), problem, replace(goal, lifted=bounded(goal.lifted, self.q, a, b)))
+                     for i, (a, b) in enumerate(((None, c), (c, None))))
+
+    arity_error = Split.arity_error
+
+
+Tactic = Split | LiftedSplit | Smt      # what a policy chooses for a node
 
 
 def split_children(goal: Goal, split: Split, variables) -> tuple[Goal, Goal]:

@@ -18,13 +18,14 @@ from dsl.exact import approx as decimal
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
+from prover.calculus.fbbt_step import below_from_json, fbbt_outcome
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
-from prover.bounds.interval_exact import ExactBoxFacts, exact_rational, to_fraction
+from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
-from prover.bounds.relaxation import dual_bound, lifted_roots, margin_holds, margins
-from prover.bounds.tightening import NotProved, Tightening, replay
+from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins
+from prover.bounds.tightening import NotProved, Round, Tightening, replay
 from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
@@ -234,15 +235,16 @@ def _check_smt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
 
 def _check_infeasible(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
     """An `infeasible` leaf: some assume is exactly false on the whole box."""
-    if facts.facts(goal.box, goal.claim).infeasible:
+    if facts.facts(goal.box, goal.claim, goal.lifted).infeasible:
         return True
     raise CertificateRejected(f"{where}: 'infeasible' leaf, but the assumes are satisfiable on this box")
 
 
 def _check_interval(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
     """An `interval` leaf: exact interval evaluation proves the claim on the box (True: it holds
-    because the box is infeasible, some assume exactly false on it)."""
-    f = facts.facts(goal.box, goal.claim)
+    because the box is infeasible, some assume exactly false on it), with the goal's lifted
+    bounds (prover.calculus.lifted) intersected in: other leaves ignore them, which is sound."""
+    f = facts.facts(goal.box, goal.claim, goal.lifted)
     if f.infeasible:
         return True
     if isinstance(goal.claim, Validity) and f.undecided:
@@ -296,7 +298,9 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     `prover.bounds.relaxation` and check that the certificate's dual multipliers give exact
     weak-duality bounds proving the claim (or that the assumes are false on the box). Reward:
     R ≥ the claimed bound. Validity: every comparison of every condition that exact intervals
-    leave undecided has a margin bounded ≥ 0 (> 0 when strict)."""
+    leave undecided has a margin bounded ≥ 0 (> 0 when strict). The goal's lifted bounds are
+    intersected into every interval the rows are built from, as the search's bounder does."""
+    facts = LiftedFacts(facts, goal.lifted) if goal.lifted else facts
     f = facts.facts(goal.box, Validity())
     if f.infeasible:
         return False
@@ -328,22 +332,47 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     return False
 
 
+def _check_fbbt(u, facts, goal: Goal, node: dict, where: str, smt_check) -> bool:
+    """An `fbbt` leaf: exact bound tightening with the assumes and the negated claim (R below the
+    leaf's `below`, which must be at least the claimed bound) leaves nothing of the box."""
+    try:
+        left, vacuous = fbbt_outcome(u, goal, below_from_json(node))
+    except (KeyError, ValueError, TacticError) as exc:
+        raise CertificateRejected(f"{where}: bad fbbt leaf: {exc}") from None
+    if left is not None:
+        raise CertificateRejected(f"{where}: bound tightening leaves part of this box: the fbbt leaf does not close it")
+    return vacuous
+
+
 # One exact re-check per leaf method: (problem, facts, goal, node JSON, path, smt_check) →
 # whether the leaf holds only because its box is infeasible.
 LEAF_CHECKS = {Leaf.INTERVAL: _check_interval, Leaf.MEAN_VALUE: _check_mean_value_leaf, Leaf.SMT: _check_smt,
-               Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible}
+               Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible, Leaf.FBBT: _check_fbbt}
 
 
 def _tightened(u, facts, box, roots, rounds, where: str):
     """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
     from its duals (None: the proven bounds leave no admissible scenario)."""
     try:
-        if not isinstance(rounds, list) or not all(isinstance(r, list) for r in rounds):
-            raise ValueError("'tighten' must be a list of rounds, each a list of steps")
-        steps = [[_tightening(t, where) for t in r] for r in rounds]
-        return replay(u, facts, box, roots, steps)
+        if not isinstance(rounds, list):
+            raise ValueError("'tighten' must be a list of rounds")
+        parsed = [_round(r, where) for r in rounds]
+        return replay(u, facts, box, roots, lifted_order(u, roots), parsed)
     except (ValueError, NotProved) as exc:
         raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _round(r, where: str) -> Round:
+    """A round: a list of steps (on the full relaxation) or {'reach': t, 'since': t0, 'steps': [...]}
+    (on the relaxation of the states at step t lifted down to those at step t0)."""
+    reach, since = None, 0
+    if isinstance(r, dict):
+        reach, since, r = r.get("reach"), r.get("since", 0), r.get("steps")
+        if type(reach) is not int or type(since) is not int:
+            raise ValueError("a round's 'reach' and 'since' must be step numbers")
+    if not isinstance(r, list):
+        raise ValueError("a round is a list of steps, or {'reach': step, 'since': step, 'steps': [...]}")
+    return Round(tuple(_tightening(t, where) for t in r), reach, since)
 
 
 def _tightening(t, where: str) -> Tightening:

@@ -4,7 +4,8 @@ Everything here is numpy (no torch), batched over the nodes of one search iterat
 rows mix per-variable facts (width relative to the declared range, sampled sensitivity ×
 width as smear computes it, the step a disturbance belongs to, the variable's kind and type)
 with the node's own (claim kind, margin of its interval bound, depth), broadcast to every
-row. Bumping `FEATURE_VERSION` makes older checkpoints incompatible.
+row. Bumping `FEATURE_VERSION` makes older checkpoints incompatible (v2: the network also reads
+the lifted DAG, graph.py).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import math
 
 import numpy as np
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 N_FEATURES = 17
 KINDS = ("param", "init", "disturbance")
 # Variables of other kinds are read as one of these: a horizon cut's state variables `s@k`

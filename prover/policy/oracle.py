@@ -36,6 +36,8 @@ class Sample:
     fracs: np.ndarray        # (V,) each variable's best split fraction (0.5 if not splittable)
     value: float             # log(subtree size) if the subtree closed, else nan
     goal: int                # index of the goal it came from
+    lo: np.ndarray = None    # (V,) the node's float box (the DAG features are computed from it)
+    hi: np.ndarray = None
 
 
 def subtree_sizes(root) -> dict:
@@ -77,7 +79,8 @@ def label_nodes(nodes, ctx: Context, goal_id: int, sizes: dict) -> list[Sample]:
             fracs[i] = split_fraction(n, cands[b][j])
         closed = n.status is Outcome.PROVED
         value = math.log(sizes[n]) if closed else math.nan
-        out.append(Sample(x[b], mask[b], branches[b].split.var, fracs, value, goal_id))
+        out.append(Sample(x[b], mask[b], branches[b].split.var, fracs, value, goal_id,
+                          np.asarray(n.flo, float), np.asarray(n.fhi, float)))
     return out
 
 
@@ -100,7 +103,8 @@ def harvest(goal, goal_id: int, policy: str | object, budget, per_goal: int, see
         if root is None:
             continue
         sizes = subtree_sizes(root)
-        pool = [n for n in sizes if (not n.is_leaf or not n.closed_by) and any(a < b for a, b in n.goal.box)]
+        pool = [n for n in sizes if (not n.is_leaf or not n.closed_by) and any(a < b for a, b in n.goal.box)
+                and len(n.goal.box) == len(u.variables)]      # (a horizon cut's pieces have other variables)
         pool = rng.sample(pool, min(len(pool), per_goal // max(1, len(r.searches))))
         ctx = Context(u.variables, ev, sens, root.goal.claim, None)
         samples += label_nodes(pool, ctx, goal_id, sizes)

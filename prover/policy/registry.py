@@ -1,7 +1,7 @@
 """The strategy registry: every `--strategy` warrant knows, as a frozen description with flags.
 
 `verify`, `plan-and-verify`, `bench` and `eval` look strategies up here, and the search reads
-what a strategy does from its flags (`uses_smt`, `uses_lp`, `cuts`, `monolithic`, `network`),
+what a strategy does from its flags (`uses_smt`, `uses_lp`, `uses_fbbt`, `cuts`, `monolithic`, `network`),
 never from its name. Adding a strategy is one entry. Factories import their policy on first use,
 so listing the strategies (help texts) imports no torch.
 """
@@ -22,6 +22,7 @@ class Strategy:
     monolithic: bool = False        # one solver call on the whole goal (z3), no proof search
     uses_smt: bool = False          # the search may close sub-boxes by an SMT call
     uses_lp: bool = False           # the search may close reward leaves by the LP relaxation
+    uses_fbbt: bool = False         # the search narrows leaves by the `fbbt` tactic before splitting
     cuts: bool = False              # verify may cut the horizon when splitting stalls
     network: bool = False           # searches with a network: takes --checkpoint and --device
 
@@ -47,6 +48,16 @@ def _heuristic(spec):
     return Heuristic()
 
 
+def _spatial(spec):
+    from prover.policy.spatial import Spatial
+    return Spatial()
+
+
+def _reliability(spec):
+    from prover.policy.reliability import Reliability
+    return Reliability()
+
+
 def _learned(spec):
     """The network policy; imported on first use so torch loads only when it is asked for."""
     from prover.policy.learned import LearnedPolicy
@@ -57,10 +68,14 @@ STRATEGIES = MappingProxyType({s.name: s for s in (
     Strategy("z3", "one monolithic Z3 call (Optimize for --tightest)", None, monolithic=True, uses_smt=True),
     Strategy("largest-first", "split the widest variable at its midpoint (dReal's rule)", _largest_first),
     Strategy("smear", "split the variable of largest sensitivity x width", _smear),
-    Strategy("heuristic", "strong branching, SMT and LP leaves, horizon cuts", _heuristic,
-             uses_smt=True, uses_lp=True, cuts=True),
+    Strategy("heuristic", "strong branching, SMT, LP and FBBT, horizon cuts", _heuristic,
+             uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True),
+    Strategy("spatial", "split the lifted state of largest relaxation error at the LP solution, then FBBT; "
+             "else the heuristic", _spatial, uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True),
+    Strategy("reliability", "strong branching until pseudocosts are reliable (SCIP's rule), SMT and LP leaves, cuts",
+             _reliability, uses_smt=True, uses_lp=True, cuts=True),
     Strategy("learned", "the heuristic with the policy network's candidate splits", _learned,
-             uses_smt=True, uses_lp=True, cuts=True, network=True),
+             uses_smt=True, uses_lp=True, uses_fbbt=True, cuts=True, network=True),
 )})
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from dsl.errors import InputError
 from prover.policy import checkpoint
 from prover.policy.spec import PolicySpec
 from prover.policy.net import PolicyConfig, PolicyNet
-from prover.policy.oracle import Sample
+from prover.policy.dataset import attach_graphs, batches, concat, to_arrays  # noqa: F401 (tests use them from here)
 
 
 @dataclass(frozen=True)
@@ -48,42 +49,10 @@ class TrainConfig:
     max_goals: int = 0               # use at most this many training goals (0: all)
 
 
-# ---- data ---------------------------------------------------------------------------------
-def to_arrays(samples: list[Sample]) -> dict:
-    """Pad samples with different numbers of variables into arrays (N, Vmax, ...)."""
-    n, vmax = len(samples), max((len(s.mask) for s in samples), default=1)
-    nf = samples[0].x.shape[1] if samples else 1
-    out = {"x": np.zeros((n, vmax, nf), np.float32), "mask": np.zeros((n, vmax), bool),
-           "present": np.zeros((n, vmax), bool), "label": np.zeros(n, np.int64),
-           "fracs": np.full((n, vmax), 0.5, np.float32), "value": np.full(n, np.nan, np.float32),
-           "goal": np.zeros(n, np.int64)}
-    for k, s in enumerate(samples):
-        v = len(s.mask)
-        out["x"][k, :v], out["mask"][k, :v], out["present"][k, :v] = s.x, s.mask, True
-        out["label"][k], out["fracs"][k, :v], out["value"][k], out["goal"][k] = s.label, s.fracs, s.value, s.goal
-    return out
-
-
-def concat(a: dict | None, b: dict) -> dict:
-    if a is None or len(a["label"]) == 0:
-        return b
-    vmax = max(a["x"].shape[1], b["x"].shape[1])
-    pad = lambda arr, fill: np.concatenate([arr, np.full((arr.shape[0], vmax - arr.shape[1], *arr.shape[2:]), fill,
-                                                         arr.dtype)], axis=1) if arr.shape[1] < vmax else arr
-    out = {}
-    for k in a:
-        if a[k].ndim >= 2:
-            fill = 0.5 if k == "fracs" else 0
-            out[k] = np.concatenate([pad(a[k], fill), pad(b[k], fill)])
-        else:
-            out[k] = np.concatenate([a[k], b[k]])
-    return out
-
-
 # ---- the loss and one epoch ---------------------------------------------------------------
-def losses(model, batch: dict) -> tuple[torch.Tensor, dict]:
+def losses(model, graph, batch: dict) -> tuple[torch.Tensor, dict]:
     """Pointer cross-entropy + split-point MSE + value Huber; and accuracy counts."""
-    logits, frac, value = model(batch["x"], batch["mask"], batch["present"])     # (B, V), (B, V), (B,)
+    logits, frac, value = model(graph)                                           # (B, V), (B, V), (B,)
     ce = F.cross_entropy(logits.masked_fill(~batch["mask"], -1e9), batch["label"])
     m = batch["mask"].float()                                                    # (B, V)
     frac_loss = ((frac - batch["fracs"]) ** 2 * m).sum() / m.sum().clamp(min=1)
@@ -96,20 +65,14 @@ def losses(model, batch: dict) -> tuple[torch.Tensor, dict]:
     return ce + 4 * frac_loss + 0.2 * v_loss, stats
 
 
-def batches(data: dict, size: int, device: str, gen: np.random.Generator | None):
-    idx = np.arange(len(data["label"])) if gen is None else gen.permutation(len(data["label"]))
-    for s in range(0, len(idx), size):
-        j = idx[s:s + size]
-        yield {k: torch.from_numpy(v[j]).to(device) for k, v in data.items() if k != "goal"}
-
-
 def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
     """One pass over `data`: trains when `opt` is given, else only measures."""
     model.train(opt is not None)
     total = {"loss": 0.0, "ce": 0.0, "frac": 0.0, "value": 0.0, "acc": 0.0, "top3": 0.0, "n": 0}
+    start = time.perf_counter()
     with torch.set_grad_enabled(opt is not None):
-        for batch in batches(data, cfg.batch_size, cfg.device, gen if opt else None):
-            loss, st = losses(model, batch)
+        for graph, batch in batches(data, cfg.batch_size, cfg.device, gen if opt else None):
+            loss, st = losses(model, graph, batch)
             if opt is not None:
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -122,7 +85,7 @@ def run_epoch(model, data: dict, opt, cfg: TrainConfig, gen) -> dict:
             total["top3"] += st["top3"]
             total["n"] += st["n"]
     n = max(total.pop("n"), 1)
-    return {k: round(v / n, 4) for k, v in total.items()}
+    return {**{k: round(v / n, 4) for k, v in total.items()}, "samples_per_s": round(n / (time.perf_counter() - start), 1)}
 
 
 def fit(model, train: dict, val: dict | None, epochs: int, cfg: TrainConfig, stage: str, log) -> list[dict]:
@@ -168,7 +131,7 @@ def label_goals(goals, policy, cfg: TrainConfig, seed: int, step, executor=None)
         samples += got
         proved += verdict == "proved"
         step()
-    return to_arrays(samples), proved / max(1, len(goals))
+    return attach_graphs(to_arrays(samples), goals), proved / max(1, len(goals))
 
 
 def _hand_labels(goals, val_goals, cfg: TrainConfig, stepper, executor, st: dict, log):
@@ -231,17 +194,17 @@ class Run:
 
     def save(self, st: dict, model, data: dict, val: dict) -> None:
         checkpoint.save(model, self.dir / "model")
-        np.savez_compressed(self.dir / "labels.npz", **{f"train_{k}": v for k, v in data.items()},
-                            **{f"val_{k}": v for k, v in val.items()})
+        np.savez_compressed(self.dir / "labels.npz", **{f"train_{k}": v for k, v in data.items() if k[0] != "_"},
+                            **{f"val_{k}": v for k, v in val.items() if k[0] != "_"})
         self.state_path.write_text(json.dumps(st, indent=1) + "\n", encoding="utf-8")
 
-    def restore(self, model) -> tuple[dict, dict]:
+    def restore(self, model, goals, val_goals) -> tuple[dict, dict]:
         from safetensors.torch import load_file
         model.load_state_dict(load_file(str(self.dir / "model.safetensors")))
         z = np.load(self.dir / "labels.npz")
         data = {k[6:]: z[k] for k in z.files if k.startswith("train_")}
         val = {k[4:]: z[k] for k in z.files if k.startswith("val_")}
-        return data, val
+        return attach_graphs(data, goals), attach_graphs(val, val_goals)
 
 
 def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progress=None,
@@ -254,10 +217,10 @@ def train(cfg: TrainConfig, train_goals, val_goals, log=lambda row: None, progre
     run = Run(cfg)
     st = run.state()
     data = val = None
-    if st["done"]:
-        data, val = run.restore(model)
-        log({"resumed_after": st["done"][-1]})
     goals = train_goals[: cfg.max_goals] if cfg.max_goals else train_goals
+    if st["done"]:
+        data, val = run.restore(model, goals, val_goals)
+        log({"resumed_after": st["done"][-1]})
 
     def stepper(stage, total):
         count = iter(range(1, total + 1))

@@ -102,7 +102,8 @@ def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, 
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     smt = SmtTactic(smt_tactic(u, per_call), math.inf if linear else NONLINEAR_SMT_CALLS) if use_smt else None
-    problem = Problem(u, ev, sens, tracker, lp if strategy_of(strategy).uses_lp else None, boxes)
+    entry = strategy_of(strategy)
+    problem = Problem(u, ev, sens, tracker, lp if entry.uses_lp else None, boxes, fbbt=entry.uses_fbbt)
     return Search(problem, objective, policy, Allowance.within(budget.nodes, budget.seconds), smt)
 
 
@@ -140,14 +141,16 @@ def subtrees(root: Node, problem) -> tuple[list, list, Fraction | None]:
     stack = [(r, t, (i,)) for i, (r, t) in enumerate(zip(roots, trees))]
     while stack:
         node, slot, path = stack.pop()
-        if node.is_leaf:
+        if node.ends_proof:
             slot.update(leaf_json(node))      # its method, and an `lp` leaf's duals
             if node.closed_by is None:
                 opened.append((path, node))
             elif node.proven is not None:
                 proven = node.proven if proven is None else min(proven, node.proven)
             continue
-        slot.update(branch_json(node.split, problem, [{}, {}]))
+        if node.fbbt_below is not None:        # an fbbt step: R ≥ its bound where it cut the box
+            proven = node.fbbt_below if proven is None else min(proven, node.fbbt_below)
+        slot.update(branch_json(node.split, problem, [{} for _ in node.children]))
         stack.extend((c, s, path + (i,)) for i, (c, s) in enumerate(zip(node.children, slot["children"])))
     return trees, opened, proven
 

@@ -25,6 +25,7 @@ from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.base import Context, Policy
+from prover.search.fbbt_search import settle_fbbt
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent
@@ -37,7 +38,8 @@ __all__ = ["Budget", "Forest", "Search", "SearchResult"]   # Budget: its old imp
 
 BATCH = 16        # leaves expanded per iteration: one batched evaluation for all their children
 PROBE_EVERY = 8   # iterations between local searches for the worst case in the most urgent box
-TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most (SCHEDULE.tighten)
+TIGHTEN_DEPTH = 0   # lp leaves tighten bounds (OBBT rounds) on nodes this deep at most (SCHEDULE.tighten),
+                    # and deeper where the plain relaxation falls below the parent's bound (_lp_reward)
 SMT_RETRIES = 6   # SMT calls on one node while each of its models lowers the worst found
 
 
@@ -119,6 +121,8 @@ class Search:
             if node.closed_by or not node.is_leaf or self._close_if_done(node):
                 continue
             out.append(node)
+        if self.problem.fbbt:
+            out = settle_fbbt(self, out)
         return self._settle_lp(self._settle_validity(out))
 
     def _expand(self, nodes: list[Node]) -> None:
@@ -249,21 +253,35 @@ class Search:
                 continue
             n.lp_tried = True
             now = time.monotonic()
-            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth <= TIGHTEN_DEPTH else None
+            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
             if not self.objective.bounds_reward:
-                got = self.lp.validity(n.goal.box, n.undecided, until)
+                got = self.lp.lifted(n.goal.lifted).validity(n.goal.box, n.undecided, until)
                 self.tracker.offer(list(got.points))
                 if got.proofs is not None:
                     n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
                 continue
-            got = self.lp.bound(n.goal.box, self.target, until)
+            got = self._lp_reward(n, until)
             if got is None:
                 continue
             self.tracker.offer([got.point])
+            n.lp_solution, n.lp_point = got.solution, got.point
             lo = float_below(got.bound)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
+
+    def _lp_reward(self, n: Node, until: float | None):
+        """The lp bound of a reward leaf: with tightening at the top of the tree; deeper, the
+        plain relaxation, tightened too when it is worse than the parent's bound (a child's
+        untightened relaxation is often far looser than its tightened parent's)."""
+        lp = self.lp.lifted(n.goal.lifted)
+        got = lp.bound(n.goal.box, self.target, until)
+        if until is None and n.parent is not None and (got is None or float_below(got.bound) < n.parent.lo):
+            now = time.monotonic()
+            tightened = lp.bound(n.goal.box, self.target, now + SCHEDULE.tighten * (self.deadline - now))
+            if tightened is not None and (got is None or tightened.bound > got.bound):
+                return tightened
+        return got
 
     def _make(self, goal: Goal, parent: Node | None, facts: BoxFacts, flo, fhi, mean_value=None) -> Node:
         return self._settle(self._node(goal, parent, facts, flo, fhi, mean_value))
@@ -315,6 +333,8 @@ class Search:
 
     def _result(self, root: Node, start: float, cex: Witness | None) -> SearchResult:
         proved = root.status is Outcome.PROVED
+        if self.objective.chases_worst:
+            collapse(root)
         lower = None if cex else self.objective.certified(proved, lambda: _leaf_values(root))
         if cex is not None:
             status = Outcome.REFUTED
@@ -325,15 +345,60 @@ class Search:
                             self.smt_calls, end - start, root, out_of_time=end >= self.deadline)
 
 
-def _leaf_values(root: Node):
-    """What each leaf proves about R (None: nothing finite); inadmissible leaves are skipped."""
-    for leaf in root.leaves():
-        if leaf.closed_by is Leaf.INFEASIBLE:
+def collapse(root: Node) -> None:
+    """Mark (`Node.collapsed`) each expanded node whose own bound on R is at least what its
+    subtree certifies, so the proof tree ends there: a tightest bound is the minimum over the
+    proof's leaves, and a node's own leaf proof (re-checked on its box) may beat its children's
+    (e.g. children whose lp leaves got no bound tightening). Recomputed from scratch: a search
+    that goes on may make a subtree better again."""
+    order, stack = [], [root]
+    while stack:                                    # pre-order; values are computed in reverse
+        n = stack.pop()
+        order.append(n)
+        if not n.is_leaf:
+            stack.extend(n.children)
+    value: dict = {}
+    for n in reversed(order):
+        n.collapsed = False
+        if n.is_leaf:
+            value[n] = _certifies(n)
             continue
-        if leaf.proven is not None:
-            yield leaf.proven
-        else:
-            yield _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
+        below = _least([*(value[c] for c in n.children), *([] if n.fbbt_below is None else [n.fbbt_below])])
+        own = _leaf_bound(n) if math.isfinite(n.lo) and n.closed_by is None else None
+        if own is not None and own is not math.inf and (below is None or own >= below):
+            n.collapsed, below = True, own
+        value[n] = below
+
+
+def _certifies(leaf: Node):
+    """What a proof leaf certifies about R: a bound, None (nothing finite) or inf (inadmissible)."""
+    if leaf.closed_by is Leaf.INFEASIBLE or leaf.infeasible:      # (an fbbt leaf may be vacuous)
+        return math.inf
+    if leaf.proven is not None:
+        return leaf.proven
+    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
+
+
+def _least(values):
+    out = math.inf
+    for v in values:
+        if v is None:
+            return None
+        out = v if out is math.inf or v < out else out
+    return out
+
+
+def _leaf_values(root: Node):
+    """What each proof leaf proves about R (None: nothing finite), and each `fbbt` step above
+    them its bound (R ≥ it on what the step cut away); inadmissible leaves are skipped."""
+    for node in root.walk():
+        if not node.ends_proof:
+            if node.fbbt_below is not None:
+                yield node.fbbt_below
+            continue
+        value = _certifies(node)
+        if value is not math.inf:
+            yield value
 
 
 def _leaf_bound(leaf: Node) -> Fraction:

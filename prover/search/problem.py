@@ -16,6 +16,7 @@ class Problem:
     tracker: object                 # WorstTracker (the plan: replayed scenarios) or FloatTracker (a piece)
     lp: object = None               # prover.bounds.lp_leaf.LpBounder for `lp` leaves, or None
     boxes: tuple | None = None      # the root goals' boxes (None: the whole uncertainty box)
+    fbbt: bool = False              # narrow leaves by the `fbbt` tactic before splitting them
 
 
 @dataclass(frozen=True)

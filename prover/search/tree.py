@@ -1,9 +1,11 @@
 """The AND tree of a proof search: nodes, their status, and the one place status is backed up.
 
 Each node holds a goal. A leaf is closed by a leaf tactic (`interval`, `smt`) or left open;
-an expanded node has the children of one `Split`. A node is PROVED when it is a closed leaf or
-all its children are PROVED, else UNKNOWN (open). The certified lower bound of a reward search is the minimum of
-the leaves' proven values (interval lower bounds, or the bound an SMT call proved).
+an expanded node has the children of one `Split` (or the one child of an `fbbt` step). A node
+is PROVED when it is a closed leaf or all its children are PROVED, else UNKNOWN (open). The
+certified lower bound of a reward search is the minimum of the leaves' proven values (interval
+lower bounds, or the bound an SMT call proved) and of the `fbbt` steps' bounds (R ≥ `below` on
+the part of the box a step cut away).
 """
 from __future__ import annotations
 
@@ -39,19 +41,35 @@ class Node:
     lp_duals: dict | None = None     # the exact duals behind an `lp` leaf's `lo` (row → multiplier)
     lp_bound: Fraction | None = None # ... and the exact bound they give
     lp_tighten: tuple = ()           # the bound-tightening rounds the duals' relaxation follows
+    lp_solution: dict | None = None  # the last lp bound's LP solution: id(node) → value, and its inputs
+    lp_point: tuple | None = None
+    fbbt_tried: bool = False
+    fbbt_below: Fraction | None = None  # an `fbbt` step's or leaf's bound: R ≥ it where it cut the box
+    fbbt_steps: int = 0              # `fbbt` steps above this node (its depth counts splits and them)
+    collapsed: bool = False          # tightest: the node's own bound beats its subtree's (see collapse)
 
     @property
     def is_leaf(self) -> bool:
         return self.split is None
 
+    @property
+    def ends_proof(self) -> bool:
+        """A leaf of the proof tree the certificate writes: a leaf, or an expanded node whose
+        own bound is better than its subtree's (`collapsed`)."""
+        return self.split is None or self.collapsed
+
     def leaves(self):
-        """Every leaf below (and including) this node, iteratively."""
+        """Every leaf of the proof tree below (and including) this node, iteratively."""
+        return (n for n in self.walk() if n.ends_proof)
+
+    def walk(self):
+        """Every node of the proof tree below (and including) this one: its leaves (`ends_proof`)
+        and the expanded nodes above them, iteratively."""
         stack = [self]
         while stack:
             n = stack.pop()
-            if n.is_leaf:
-                yield n
-            else:
+            yield n
+            if not n.ends_proof:
                 stack.extend(n.children)
 
 
@@ -78,7 +96,8 @@ def check_invariants(root: Node) -> None:
             assert not n.children, "a leaf has no children"
             want = Outcome.PROVED if n.closed_by else Outcome.UNKNOWN
         else:
-            assert len(n.children) == 2, "a split has exactly two children"
+            arity = 1 if getattr(n.split, "key", None) == "fbbt" else 2
+            assert len(n.children) == arity, f"a branching node has exactly {arity} children"
             assert n.closed_by is None, "an expanded node is not a closed leaf"
             for c in n.children:
                 assert c.parent is n and c.depth == n.depth + 1, "child links are consistent"

@@ -17,7 +17,6 @@ from dsl.exact import approx
 from dsl.model import Domain, Plan
 from prover.calculus.certificate import tree_json
 from prover.search.certify import checked_certificate
-from prover.calculus.tactics import Leaf
 from prover.calculus.objective import Claim, Objective, Tightest, Validity, reward_objective
 from prover.check.checker import CheckUnfinished
 from prover.search.cut_search import CutResult, cut_search
@@ -80,10 +79,12 @@ def smt_tactic(u, seconds: float = SMT_SECONDS):
 def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: str | Strategy,
                   budget: Budget, seed: int = 0, smt: bool | None = None,
                   stop_at_or_below: Fraction | None = None, policy=None,
-                  use_lp: bool | None = None, progress: Reporter = silent) -> VerifyResult:
+                  use_lp: bool | None = None, progress: Reporter = silent,
+                  use_fbbt: bool | None = None) -> VerifyResult:
     """Prove `valid(π) ∧ R(π) ≥ bound` (bound None: the tightest bound within budget).
     `strategy`: a registry name (prover.policy.registry) or entry; its flags decide SMT calls,
-    `lp` leaves and horizon cuts (`smt`/`use_lp` not None override the first two).
+    `lp` leaves, `fbbt` steps and horizon cuts (`smt`/`use_lp`/`use_fbbt` not None override the
+    first three).
     `stop_at_or_below`: give up as soon as a replayed scenario earns no more than this (the
     planner's best certified bound so far: such a plan cannot be selected).
     `policy`: a ready Policy object to search with instead of the strategy's default (training
@@ -93,7 +94,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     # and must not eat the search's time limit.
     entry = resolve(strategy)
     policy = entry.make(PolicySpec(entry.name)) if policy is None else policy
-    run = Verification(domain, plan, entry, policy, budget, seed, smt, use_lp, stop_at_or_below, progress)
+    run = Verification(domain, plan, entry, policy, budget, seed, smt, (use_lp, use_fbbt), stop_at_or_below, progress)
     # Cuts are for long nonlinear unrollings, where interval dependency grows with the horizon;
     # on piecewise-linear goals Z3 closes what splitting leaves open.
     cuts = entry.cuts and domain.horizon >= MIN_CUT_HORIZON and not run.linear
@@ -111,7 +112,7 @@ class Verification:
     (`parts`, in order) with the allowance each plain search ran under (`limits`)."""
 
     def __init__(self, domain: Domain, plan: Plan, entry: Strategy, policy, budget: Budget, seed: int,
-                 smt: bool | None, use_lp: bool | None, stop_at_or_below, progress: Reporter):
+                 smt: bool | None, uses: tuple, stop_at_or_below, progress: Reporter):
         self.start = time.monotonic()
         self.u = u = unroll(domain, plan)
         self.strategy, self.policy, self.budget = entry.name, policy, budget
@@ -126,8 +127,10 @@ class Verification:
         self.smt_left = math.inf if self.linear else NONLINEAR_SMT_CALLS
         self.tactic = SmtTactic(smt_tactic(u, per_call), self.smt_left) if use_smt else None
         self.factory = (lambda p: smt_tactic(p, per_call)) if use_smt else None
+        use_lp, use_fbbt = uses          # (None: as the strategy says)
         lp = LpBounder(u) if (entry.uses_lp if use_lp is None else use_lp) else None
-        self.problem = Problem(u, ev, Sensitivity(u), self.tracker, lp)
+        fbbt = entry.uses_fbbt if use_fbbt is None else use_fbbt
+        self.problem = Problem(u, ev, Sensitivity(u), self.tracker, lp, fbbt=fbbt)
         # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
         self.total = Allowance(budget.nodes, self.start + SCHEDULE.search * budget.seconds)
         self.parts: list = []
@@ -150,7 +153,7 @@ class Verification:
         """The plain validity search, then (with `cuts`) cuts at H/2, H/4, 3H/4 while it stalls."""
         plain = self.search(Validity(), SCHEDULE.valid_plain_nodes if cuts else 1.0,
                             SCHEDULE.valid_plain_time if cuts else 1.0)
-        if plain.status is Outcome.PROVED and all(l.closed_by is Leaf.INFEASIBLE for l in plain.root.leaves()):
+        if plain.status is Outcome.PROVED and all(l.infeasible for l in plain.root.leaves()):
             raise InputError(f"{self.u.domain.filename}: no admissible scenario: the assumes exclude the whole "
                              f"uncertainty box, so every claim would hold vacuously")
         if not cuts:

@@ -169,6 +169,12 @@ def test_linear_goals_get_their_exact_worst_case():
 DRONE = next(p for p in domain_files() if p.stem == "drone")
 
 
+def _first_step(leaf: dict) -> dict:
+    """The first tightening step of an lp leaf (a round: a list of steps, or a prefix's round)."""
+    first = leaf["tighten"][0]
+    return (first["steps"] if isinstance(first, dict) else first)[0]
+
+
 def test_tightened_lp_leaves_recheck_and_their_mutations_are_rejected():
     """Drone closes at the root: bound tightening (OBBT rounds with dual certificates) then the
     relaxation prove validity and R; every mutation of a round or its duals is rejected."""
@@ -187,14 +193,21 @@ def test_tightened_lp_leaves_recheck_and_their_mutations_are_rejected():
         return c
 
     def negate(leaf):              # a negative multiplier on an inequality row proves nothing
-        step = leaf["tighten"][0][0]
+        step = _first_step(leaf)
         step["duals"] = {k: "-1" for k in step["duals"]}
 
-    mutations = (lambda leaf: leaf.pop("tighten"), lambda leaf: leaf["tighten"].pop(),
-                 negate, lambda leaf: leaf["tighten"][0][0].update(q=10 ** 6),
-                 lambda leaf: leaf["tighten"][0][0].update(side="up"),
-                 lambda leaf: leaf.update(tighten="all"))
+    def first_round(leaf):
+        return leaf["tighten"][0]
+
+    mutations = (lambda leaf: leaf.pop("tighten"), negate, lambda leaf: _first_step(leaf).update(q=10 ** 6),
+                 lambda leaf: _first_step(leaf).update(side="up"),
+                 lambda leaf: leaf.update(tighten="all"),
+                 lambda leaf: first_round(leaf).update(reach=10 ** 6),
+                 lambda leaf: first_round(leaf).update(since=first_round(leaf)["reach"] + 1),
+                 lambda leaf: first_round(leaf).update(reach="2"))
+    # R's bound needs every round (validity, the conditions' margins: only some of them)
+    dropped = (lambda leaf: leaf["tighten"].pop(0), lambda leaf: leaf["tighten"].pop())
     for kind in ("valid", "reward"):
-        for mutation in mutations:
+        for mutation in mutations + (dropped if kind == "reward" else ()):
             with pytest.raises(CertificateRejected):
                 check_certificate(d, mutated(kind, mutation))

@@ -38,7 +38,7 @@ def test_split_and_cut_round_trip_through_their_json_and_rederive_their_children
     assert Cut.from_json(cut.to_json(u), u) == cut
     pieces = cut_children(u, goal, cut)
     assert [(c.name, c.goal) for c in cut.children(u, goal)] == list(zip(pieces.names, (g for _, g in pieces)))
-    assert set(BRANCHES) == {"split", "cut"} and branch_key({"cut": {}, "children": []}) == "cut"
+    assert set(BRANCHES) == {"split", "cut", "fbbt"} and branch_key({"cut": {}, "children": []}) == "cut"
 
 
 def test_the_checker_rechecks_every_leaf_method():

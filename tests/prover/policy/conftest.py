@@ -25,7 +25,7 @@ def tiny_net():
     import torch
     from prover.policy.net import PolicyConfig, PolicyNet
     torch.manual_seed(0)
-    return PolicyNet(PolicyConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32)).eval()
+    return PolicyNet(PolicyConfig(d_model=16, n_layers=1, d_ff=32)).eval()
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,23 @@ from planner.cli import main
 from tests.prover.policy.conftest import THERMO
 
 
+def random_batch(model, seed=0, B=5, V=7, N=20):
+    """B random samples of one random DAG with N nodes (the first V of them variables)."""
+    from prover.policy.net import collate
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(B, V, model.config.n_features))                      # (B, V, F)
+    mask = rng.random((B, V)) > 0.2
+    mask[:, 0] = True
+    nodes = [rng.normal(size=(N, model.config.n_node_features)) for _ in range(B)]
+    dst = rng.integers(V, N, size=30)
+    src = np.array([rng.integers(0, d) for d in dst])                          # operands come first
+    return collate(x, mask, np.ones_like(mask), nodes, [(src, dst)] * B)
+
+
 def _outputs(model, seed=0):
     import torch
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(5, 7, model.config.n_features, generator=g)               # (B, V, F)
-    mask = torch.rand(5, 7, generator=g) > 0.2
-    mask[:, 0] = True
     with torch.no_grad():
-        return [t.numpy() for t in model(x, mask)]
+        return [t.numpy() for t in model(random_batch(model, seed))]
 
 
 def test_save_then_load_gives_identical_outputs(tiny_net, tiny_checkpoint):

@@ -81,3 +81,21 @@ def test_children_facts_from_strong_branching_are_the_searchs_own(learned, sir_g
     finally:
         Search._make = orig
     assert seen and all(seen)
+
+
+@pytest.mark.parametrize("gap, alone", [(0.0, True), (2.0, False)])
+def test_the_network_decides_alone_only_where_sure_and_its_proofs_check(tiny_net, gap, alone):
+    """sure_gap 0: every split is the network's own (one candidate, no strong branching);
+    above 1: strong branching everywhere. Either way the certificate passes the checker."""
+    from prover.policy.learned import LearnedPolicy
+    policy = LearnedPolicy(model=tiny_net)
+    policy.sure_gap = gap
+    tried = []
+    original = policy.candidates
+    policy.candidates = lambda nodes, ctx: tried.extend(original(nodes, ctx)) or tried[-len(nodes):]
+    d = load_domain(THERMO)
+    plan = parse_plan(known_plan(THERMO), d)
+    r = verify_search(d, plan, None, "learned", Budget(3000, 30), smt=False, policy=policy, use_lp=False)
+    assert r.verdict == "proved" and check_certificate(d, r.certificate).nodes == r.nodes
+    assert (policy.stats["sure"] > 0) == alone and (policy.stats["unsure"] > 0) != alone
+    assert all(len(c) == 1 for c in tried) == alone

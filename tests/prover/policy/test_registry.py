@@ -32,12 +32,12 @@ def _goal(stem: str, plan: str | None = None):
 
 
 def test_the_registry_lists_every_strategy_once_in_order():
-    assert names() == ("z3", "largest-first", "smear", "heuristic", "learned")
-    assert names(search_only=True) == ("largest-first", "smear", "heuristic", "learned")
-    assert registry.one_of() == "one of z3, largest-first, smear, heuristic, learned"
+    assert names() == ("z3", "largest-first", "smear", "heuristic", "spatial", "reliability", "learned")
+    assert names(search_only=True) == ("largest-first", "smear", "heuristic", "spatial", "reliability", "learned")
+    assert registry.one_of() == "one of z3, largest-first, smear, heuristic, spatial, reliability, learned"
 
 
-@pytest.mark.parametrize("name", ["largest-first", "smear", "heuristic"])
+@pytest.mark.parametrize("name", ["largest-first", "smear", "heuristic", "reliability"])
 def test_every_search_strategy_name_resolves_to_a_fresh_policy_of_that_name(name):
     a, b = make_policy(name), PolicySpec(name).make()
     assert isinstance(a, Policy) and a.name == name and type(a) is type(b) and a is not b
@@ -76,6 +76,7 @@ def test_flags_say_what_each_strategy_does():
     flags = {n: (s.uses_smt, s.uses_lp, s.cuts, s.network) for n, s in STRATEGIES.items()}
     assert flags == {"z3": (True, False, False, False), "largest-first": (False,) * 4,
                      "smear": (False,) * 4, "heuristic": (True, True, True, False),
+                     "spatial": (True, True, True, False), "reliability": (True, True, True, False),
                      "learned": (True, True, True, True)}
 
 

@@ -15,13 +15,13 @@ def test_oracle_labels_are_splittable_variables_with_subtree_sizes(sir_labels):
     assert closed and min(closed) >= math.log(3), "an expanded node's closed subtree has >= 3 nodes"
 
 
-def test_a_few_epochs_reduce_the_loss(sir_labels, tmp_path):
+def test_a_few_epochs_reduce_the_loss(sir_labels, sir_goal, tmp_path):
     import torch
     from prover.policy.net import PolicyConfig, PolicyNet
-    from prover.policy.train import TrainConfig, fit, run_epoch, to_arrays
+    from prover.policy.train import TrainConfig, attach_graphs, fit, run_epoch, to_arrays
     torch.manual_seed(0)
-    model = PolicyNet(PolicyConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32))
-    data = to_arrays(sir_labels)
+    model = PolicyNet(PolicyConfig(d_model=16, n_layers=1, d_ff=32))
+    data = attach_graphs(to_arrays(sir_labels), [sir_goal])
     cfg = TrainConfig(str(tmp_path), str(tmp_path / "m"), lr=5e-3, batch_size=32)
     before = run_epoch(model, data, None, cfg, None)["loss"]
     history = fit(model, data, None, 15, cfg, "test", lambda row: None)
@@ -34,7 +34,8 @@ def test_padding_mixes_goals_with_different_variable_counts(sir_labels):
     from prover.policy.train import concat, to_arrays
     a = to_arrays(sir_labels[:4])
     wide = [type(s)(np.pad(s.x, ((0, 2), (0, 0))), np.pad(s.mask, (0, 2)), s.label,
-                    np.pad(s.fracs, (0, 2), constant_values=0.5), s.value, 1) for s in sir_labels[:3]]
+                    np.pad(s.fracs, (0, 2), constant_values=0.5), s.value, 1, np.pad(s.lo, (0, 2)),
+                    np.pad(s.hi, (0, 2))) for s in sir_labels[:3]]
     both = concat(a, to_arrays(wide))
     assert both["x"].shape[:2] == (7, a["x"].shape[1] + 2)
     assert not both["present"][:4, -2:].any() and both["present"][4:].all()
@@ -46,7 +47,7 @@ def test_train_writes_a_loadable_checkpoint_and_resumes(sir_goal, tmp_path):
     from prover.policy.train import TrainConfig, train
     cfg = TrainConfig(str(tmp_path), str(tmp_path / "p"), epochs=2, rounds=1, round_epochs=1, per_goal=16,
                       node_budget=120, time_limit=5, batch_size=16)
-    small = PolicyConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    small = PolicyConfig(d_model=16, n_layers=1, d_ff=32)
     calls, rows = [], []
     result = train(cfg, [sir_goal], [], rows.append, lambda *a: calls.append(a), small)
     assert result["labels"] > 0 and [p["round"] for p in result["proved"]] == [0, 1]

@@ -77,7 +77,7 @@ def test_the_learned_checkpoint_reaches_ray_workers(cluster, tmp_path):
     from prover.policy.net import PolicyConfig, PolicyNet
     torch.manual_seed(0)
     stem = tmp_path / "tiny"
-    checkpoint.save(PolicyNet(PolicyConfig(d_model=16, n_heads=2, n_layers=1, d_ff=32)).eval(), stem)
+    checkpoint.save(PolicyNet(PolicyConfig(d_model=16, n_layers=1, d_ff=32)).eval(), stem)
     from dsl.load import load_domain
     from dsl.plan import parse_plan
     from tests.prover.policy.test_policy_spec import PLAN

@@ -1,4 +1,4 @@
-"""FBBT (prover/bounds/fbbt.py): the tightened box keeps every point of the box that meets the
+"""FBBT (prover/calculus/fbbt.py): the tightened box keeps every point of the box that meets the
 requirements (checked by the reference interpreter at random points), and it does tighten."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings, strategies as st
 
 from dsl import ast
-from prover.bounds.fbbt import Requirement, tighten
+from prover.calculus.fbbt import Requirement, tighten
 from tests.prover.strategies import P, VARS, box_and_point, boolean, interpreter_value, numeric
 
 X, Y, N = (ast.Name(n, P) for n in ("x", "y", "n"))

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, mul
-from prover.bounds.interval_exact import MemoRangeEvaluator, outward, LIMIT
+from prover.calculus.exact_ranges import LIMIT, MemoRangeEvaluator, outward
 from dsl.exact import to_fraction
 
 ROUNDS = 4              # forward-backward rounds at most
@@ -46,18 +46,27 @@ class Empty(Exception):
 def tighten(variables, box, requirements, horizon: int = 1, rounds: int = ROUNDS):
     """The box narrowed to hold every point of `box` meeting `requirements`, or None when no
     point does. `variables` are the goal's UVars (aligned with `box`)."""
+    got = tighten_watching(variables, box, requirements, (), horizon, rounds)
+    return None if got is None else got[0]
+
+
+def tighten_watching(variables, box, requirements, watch, horizon: int = 1, rounds: int = ROUNDS):
+    """`tighten`, and per node of `watch` (DAG nodes) the interval its value lies in at every
+    point meeting the requirements where the last round narrowed it (else None): (box, ranges)
+    or None."""
+    ranges = [None] * len(watch)
     for _ in range(rounds):
         try:
-            narrowed = _round(variables, box, requirements, horizon)
+            narrowed, ranges = _round(variables, box, requirements, horizon, watch)
         except Empty:
             return None
         if not _shrank(box, narrowed):
-            return narrowed
+            return narrowed, ranges
         box = narrowed
-    return box
+    return box, ranges
 
 
-def _round(variables, box, requirements, horizon):
+def _round(variables, box, requirements, horizon, watch=()):
     bounds = {v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)) for v, (lo, hi) in zip(variables, box)}
     ev = MemoRangeEvaluator(bounds, horizon)
     live = []
@@ -76,7 +85,8 @@ def _round(variables, box, requirements, horizon):
         got = want.get(key)
         if got is not None and got != fwd:
             _narrow_operands(node, got, want, entries)
-    return _box(variables, box, want, entries)
+    watched = [want.get(id(n)) if id(n) in want and want[id(n)] != entries[id(n)][1] else None for n in watch]
+    return _box(variables, box, want, entries), watched
 
 
 def _target(r: Requirement, fwd):
@@ -129,20 +139,64 @@ def _not(node, z, val):
 
 
 def _binop(node, z, val):
+    if node.op == "^" or (node.op == "*" and node.left is node.right):     # a power, or a shared square
+        x = val(node.left)
+        k = 2 if node.op == "*" else int(node.right.value)
+        return [] if x is None else [(node.left, _root(x, z, k))]
     x, y = val(node.left), val(node.right)
-    if x is None or y is None or node.op == "^":
+    if x is None or y is None:
         return []
     if node.op == "+":
         return [(node.left, (z[0] - y[1], z[1] - y[0])), (node.right, (z[0] - x[1], z[1] - x[0]))]
     if node.op == "-":
         return [(node.left, (z[0] + y[0], z[1] + y[1])), (node.right, (x[0] - z[1], x[1] - z[0]))]
     if node.op == "*":
-        if node.left is node.right:
-            return []
         return [(node.left, _quotient(z, y)), (node.right, _quotient(z, x))]
     if node.op == "/":                   # x / y ∈ z: x ∈ z·y, and y ∈ x / z
         return [(node.left, mul(z, y)), (node.right, _quotient(x, z))]
     return []
+
+
+def _root(x, z, k: int):
+    """A hull of {p ∈ x : p^k ∈ z} (None: no narrowing), by rational bounds on k-th roots."""
+    if k <= 0:
+        return None
+    if k % 2 == 1:
+        lo, hi = _signed_root(z[0], k, False), _signed_root(z[1], k, True)
+        return None if lo is None or hi is None else (lo, hi)
+    r = _root_bound(z[1], k, True) if z[1] >= 0 else None
+    if r is None:
+        return None
+    s = _root_bound(z[0], k, False) if z[0] > 0 else None
+    if s is not None and x[0] > -s:          # |p| ≥ s and p > −s: p ≥ s
+        return s, r
+    if s is not None and x[1] < s:           # ... and p < s: p ≤ −s
+        return -r, -s
+    return -r, r
+
+
+def _signed_root(a, k: int, up: bool):
+    """A rational at least (`up`) or at most the real k-th root of `a` (k odd; None: too large)."""
+    if a >= 0:
+        return _root_bound(a, k, up)
+    r = _root_bound(-a, k, not up)
+    return None if r is None else -r
+
+
+def _root_bound(a, k: int, up: bool):
+    """A rational r ≥ 0 with r^k ≥ a (`up`) or r^k ≤ a (a ≥ 0), near a's k-th root; None when
+    `a` is beyond the float range."""
+    f = float(a)
+    if not math.isfinite(f) or f > 1e300:
+        return None
+    if f == 0:
+        return Fraction(0) if not up or a == 0 else None
+    guess = Fraction(f ** (1.0 / k))
+    for slack in (Fraction(1, 2 ** 40), Fraction(1, 2 ** 20), Fraction(1, 2 ** 4)):
+        r = guess * (1 + slack) if up else guess * (1 - slack)
+        if (r ** k >= a) if up else (r ** k <= a):
+            return r
+    return None if up else Fraction(0)
 
 
 def _quotient(a, b):
