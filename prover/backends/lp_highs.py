@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dsl.exact import float_bounds
 
 if TYPE_CHECKING:       # the rows are given; this backend depends on no bound code
     from prover.bounds.relaxation import Relaxation
@@ -29,7 +28,12 @@ class LpAnswer:
 def _float(x, up: bool) -> float:
     """A float at or beyond x (outward); beyond HUGE, infinite: such a bound carries no
     information the LP could use in floating point."""
-    f = float_bounds(x)[1 if up else 0]
+    try:
+        f = float(x)                          # nearest; then one step outward if it is inside
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+    if f != x and (f < x) == up:             # (rationals and floats compare exactly)
+        f = math.nextafter(f, math.inf if up else -math.inf)
     return math.copysign(math.inf, f) if abs(f) > HUGE else f
 
 
@@ -88,9 +92,12 @@ def _answer(highspy, h, rel: Relaxation) -> LpAnswer:
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return LpAnswer(False, None, {}, None)
     sol = h.getSolution()
-    duals = {}
-    for i, (y, r) in enumerate(zip(sol.row_dual, rel.rows)):
-        y = y if r.equality else max(y, 0.0)
-        if y != 0.0 and math.isfinite(y):
-            duals[i] = y
+    y = np.asarray(sol.row_dual, dtype=np.float64)
+    y = np.where(_equalities(rel), y, np.maximum(y, 0.0))
+    keep = np.flatnonzero((y != 0.0) & np.isfinite(y))
+    duals = dict(zip(keep.tolist(), y[keep].tolist()))
     return LpAnswer(True, h.getInfo().objective_function_value, duals, np.array(sol.col_value))
+
+
+def _equalities(rel: Relaxation) -> np.ndarray:
+    return np.fromiter((r.equality for r in rel.rows), dtype=bool, count=len(rel.rows))

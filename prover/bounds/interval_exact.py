@@ -17,7 +17,7 @@ from prover.bounds.enclosure import Enclosures
 from prover.bounds.mean_value_exact import ExactMeanValue, decide
 from prover.calculus.exact_ranges import LIMIT, PRECISION, MemoRangeEvaluator, outward
 from prover.calculus.goals import Box
-from prover.calculus.lifted import seed
+from prover.calculus.lifted import quantities, seed
 
 __all__ = ["LIMIT", "PRECISION", "MemoRangeEvaluator", "outward", "ExactBoxFacts", "ExactFacts", "LiftedFacts",
            "exact_rational"]
@@ -100,19 +100,37 @@ def _safe(ev: MemoRangeEvaluator, e: ast.Expr, unbounded):
 
 class LiftedFacts:
     """Exact facts of one problem's boxes under a goal's lifted bounds (prover.calculus.lifted):
-    its evaluators come seeded with them, so the lp leaf's relaxation (search and checker alike)
-    is built from intervals intersected with them. Bounds that leave nothing are not seeded
-    (sound: the goal is vacuous; its facts say infeasible)."""
+    its evaluators intersect each bounded state's interval with its bound as they compute it
+    (children first, so every interval above shrinks, and bounds seeded later by the lp leaf's
+    tightening still reach them), so the lp leaf's relaxation (search and checker alike) is
+    built from the smaller intervals. An empty intersection is left unintersected (sound: the
+    goal is vacuous; its facts say infeasible)."""
 
     def __init__(self, base: ExactBoxFacts, lifted):
         self.base, self.lifted, self.u = base, lifted, base.u
+        nodes = quantities(base.u)
+        self.clamp = {id(nodes[q]): (lo, hi) for q, lo, hi in lifted}
 
     def evaluator(self, box: Box, kind: type = MemoRangeEvaluator) -> MemoRangeEvaluator:
         ev = self.base.evaluator(box, kind)
-        return ev if seed(ev, self.u, self.lifted) else self.base.evaluator(box, kind)
+        inner, clamp = ev.finish, self.clamp
+
+        def finish(e, r):
+            r = inner(e, r)
+            bound = clamp.get(id(e))
+            return r if bound is None or not isinstance(r, tuple) else _intersect(r, bound)
+        ev.finish = finish
+        return ev
 
     def facts(self, box: Box, claim=None, lifted=()) -> ExactFacts:
         return self.base.facts(box, claim, self.lifted)
 
     def __getattr__(self, name):
         return getattr(self.base, name)
+
+
+def _intersect(r, bound):
+    lo, hi = r
+    a = lo if bound[0] is None else max(lo, to_q(bound[0]))
+    b = hi if bound[1] is None else min(hi, to_q(bound[1]))
+    return r if a > b else (a, b)

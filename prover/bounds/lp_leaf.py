@@ -21,7 +21,7 @@ from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_ratio
 from prover.backends.lp_highs import LpModel
 from prover.bounds.obbt import Rounds, forward, tighten_on
 from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins, relax
-from prover.bounds.tightening import Round, lp_evaluator, seeded
+from prover.bounds.tightening import Round, condition_facts, lp_evaluator, seeded
 from prover.calculus.unroll import Unrolled
 
 DENOMINATOR = 720720       # lcm(1..16): rounded duals are multiples of its inverse
@@ -99,6 +99,7 @@ class LpBounder:
     def validity(self, box: Box, undecided, tighten_until: float | None = None) -> LpValidity:
         """Duals proving every comparison of the `undecided` conditions on `box`; with
         `tighten_until`, tightening rounds while some comparison is not proved."""
+        undecided = sorted(set(undecided) | set(condition_facts(self.u, lp_evaluator(self.facts, box))[0]))
         wanted = [self.of_condition[c] for c in undecided]
         if any(w is None for w in wanted):
             return LpValidity(None, ())
@@ -133,18 +134,18 @@ class LpBounder:
 
     # ---- tightening ---------------------------------------------------------------------
     def _start(self, box: Box, deadline: float | None = None) -> Rounds:
-        """The box's relaxation after the tightening done on it so far; a fresh box with a
-        `deadline` gets the forward pass first (`prover.bounds.obbt.forward`)."""
+        """The box's relaxation after the tightening done on it so far; with a `deadline`, the
+        forward pass first (`prover.bounds.obbt.forward`), or the rest of it where an earlier
+        one ran out of time."""
         state = self._tightened.get(box)
-        if state is not None:
-            return state
-        if deadline is not None:
-            state = forward(self.u, self.facts, box, self.roots, self.order, self._factor_numbers(),
-                            deadline, self._judge)
-            if state is not None:
-                self._tightened = {box: state}
-                return state
-        return Rounds(relax(self.u, lp_evaluator(self.facts, box), self.roots))
+        if deadline is None or (state is not None and state.reached == len(self.u.states) - 1):
+            return state or Rounds(relax(self.u, lp_evaluator(self.facts, box), self.roots))
+        got = forward(self.u, self.facts, box, self.roots, self.order, self._factor_numbers(), deadline,
+                      self._judge, state)
+        if got is None:
+            return Rounds(relax(self.u, lp_evaluator(self.facts, box), self.roots))
+        self._tightened = {box: got}
+        return got
 
     def _tighten(self, state: Rounds, box, deadline: float) -> bool:
         """One round of tightening every factor's bounds on the full `state.rel`, by the rules
@@ -167,13 +168,14 @@ class LpBounder:
 
     def _factor_numbers(self) -> list[int]:
         """The numbers of the lifted quantities whose bounds shape the relaxation: factors of
-        products and quotients, bases of powers, arguments of abs/min/max (not constants)."""
+        products and quotients (not by a number: their rows are linear), bases of powers,
+        arguments of abs/min/max (not constants)."""
         if self._factors is None:
             number = {id(n): i for i, n in enumerate(self.order)}
             found: dict = {}
             for n in self.order:
                 if isinstance(n, ast.BinOp) and n.op in "*/^":
-                    kids = (n.left,) if n.op == "^" else (n.left, n.right)
+                    kids = (n.left,) if n.op == "^" else () if _by_a_number(n) else (n.left, n.right)
                 elif isinstance(n, ast.Call) and n.func in ("abs", "min", "max"):
                     kids = n.args
                 else:
@@ -213,6 +215,11 @@ class LpBounder:
             value = min(max(Fraction(float(x[c])), lo), hi)
             out.append(Fraction(math.floor(value)) if v.vtype == "int" else value)
         return tuple(out)
+
+
+def _by_a_number(n) -> bool:
+    """A product with a number, or a quotient by one: a linear row, whatever the bounds."""
+    return isinstance(n.right, ast.Num) or (n.op == "*" and isinstance(n.left, ast.Num))
 
 
 def float_below(x: Fraction) -> float:

@@ -19,27 +19,32 @@ from prover.bounds.relaxation import relax
 from prover.bounds.tightening import Round, Tightening, lp_evaluator, narrowed, seeded, window
 
 GAIN = 1e-3                # a bound that shrinks by less than this fraction of the width is not kept
-WINDOW = 1000                 # a forward round's relaxation: its step's states lifted down this many steps
+WINDOW = 32                # a forward round's relaxation: its step's states lifted down this many steps (longer
+                           # prefixes cost more LP time than their tighter bounds are worth at 10% gaps)
 
 
 @dataclass
 class Rounds:
-    """Tightening so far: the relaxation after the rounds, and the bounds they proved."""
+    """Tightening so far: the relaxation after the rounds, the bounds they proved, and how far
+    the forward pass got (the step it reached, the quantities it tried)."""
     rel: object
     rounds: list = field(default_factory=list)
     bounds: dict = field(default_factory=dict)
+    reached: int = 0
+    tried: set = field(default_factory=set)
 
 
 def tighten_on(rel, order, numbers, deadline: float, best, bounds: dict) -> list:
     """Steps proving bounds of the quantities `numbers` (in `order`) on `rel` that shrink them,
     recorded in `bounds`; `best(rel, column, answer, sign)` judges an LP answer's duals. A side
     some LP solution already puts a quantity at is not tried (its LP extreme is that end)."""
-    model, steps, settled = None, [], set()
+    model, steps, settled, seen = None, [], set(), set()
     ends = _float_ends(rel)
     for i in numbers:
         c = rel.column(order[i])
-        if c is None or rel.lo[c] == rel.hi[c]:
-            continue
+        if c is None or c in seen or rel.lo[c] == rel.hi[c]:
+            continue                                   # (a column two equal nodes share: once)
+        seen.add(c)
         for upper in (False, True):
             if (c, upper) in settled or time.monotonic() > deadline:
                 continue
@@ -47,6 +52,8 @@ def tighten_on(rel, order, numbers, deadline: float, best, bounds: dict) -> list
             sign = -1 if upper else 1
             answer = model.minimize(c, deadline - time.monotonic(), sign)
             _settle(settled, answer.point, ends)
+            if not _may_gain(rel, c, answer, sign):
+                continue                               # not worth the exact dual bound
             got = best(rel, c, answer, sign)
             if got is None:
                 continue
@@ -59,26 +66,42 @@ def tighten_on(rel, order, numbers, deadline: float, best, bounds: dict) -> list
     return steps
 
 
-def forward(u, facts, box, roots, order, factors, deadline: float, best) -> Rounds | None:
-    """Rounds reaching steps 1..H in turn, each tightening the factors its prefix relaxation
-    adds; then the relaxation of `roots` over the tightened bounds. None: the bounds leave the
-    box no admissible scenario (left to the other leaves)."""
-    ev, state, done = lp_evaluator(facts, box), Rounds(None), set()
-    for t in range(1, len(u.states)):
+def forward(u, facts, box, roots, order, factors, deadline: float, best, state: Rounds | None = None):
+    """Rounds reaching steps 1..H in turn (from where `state` stopped), each tightening the
+    factors its prefix relaxation adds; then the relaxation of `roots` over the tightened
+    bounds. None: the bounds leave the box no admissible scenario (left to other leaves)."""
+    state = state or Rounds(None)
+    ev = seeded(facts, box, order, state.bounds) if state.bounds else lp_evaluator(facts, box)
+    for t in range(state.reached + 1, len(u.states)):
         if time.monotonic() > deadline:
             break
         r = Round((), t, max(0, t - WINDOW))
         rel = window(u, ev, roots, r)
-        todo = [i for i in factors if i not in done and rel.column(order[i]) is not None]
-        done.update(todo)
-        steps = tighten_on(rel, order, todo, deadline, best, state.bounds)
+        todo = [i for i in factors if i not in state.tried and rel.column(order[i]) is not None]
+        bounds = dict(state.bounds)
+        steps = tighten_on(rel, order, todo, deadline, best, bounds)
+        if time.monotonic() > deadline:
+            break                                      # this step's quantities: not all tried
+        state.tried.update(todo)
+        state.reached = t
         if steps:
-            state.rounds.append(Round(tuple(steps), t, r.since))
-            ev = seeded(facts, box, order, state.bounds)
+            ev = seeded(facts, box, order, bounds)
             if ev is None:
                 return None
+            state.rounds.append(Round(tuple(steps), t, r.since))
+            state.bounds = bounds
     state.rel = relax(u, ev, roots)
     return state
+
+
+def _may_gain(rel, c: int, answer, sign: int) -> bool:
+    """Whether the float LP value shrinks column c's bound by about GAIN of its width (half of
+    it: the exact dual bound is what counts, and it is close to the float one)."""
+    if not answer.optimal or answer.value is None:
+        return False
+    lo, hi = to_float(rel.lo[c]), to_float(rel.hi[c])
+    old = -hi if sign < 0 else lo
+    return answer.value - old > GAIN / 2 * (hi - lo)
 
 
 def _float_ends(rel) -> tuple[np.ndarray, np.ndarray]:

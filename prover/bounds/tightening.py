@@ -25,10 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl.ranges import MaybeZeroDivisor
-from prover.bounds.interval_exact import MemoRangeEvaluator
+from prover.calculus.exact_ranges import MAGNITUDE_BITS, CappedRangeEvaluator, Unbounded  # noqa: F401
 from prover.bounds.relaxation import Relaxation, dual_bound, relax
 
-MAGNITUDE_BITS = 128       # an lp leaf's quantity with an endpoint beyond ±2^this is unbounded
 SHORT_BITS = 64            # significant bits of a proven bound once rounded outward
 
 
@@ -52,50 +51,24 @@ class NotProved(ValueError):
     """A tightening step whose duals do not give the bound it needs (or name no quantity)."""
 
 
-class Unbounded(MaybeZeroDivisor):
-    """An interval reaches past ±2^MAGNITUDE_BITS: the lp leaf treats the quantity as unbounded."""
-
-
-class _Huge(tuple):
-    """The memo's mark of an unbounded quantity: any use of it raises `Unbounded`."""
-
-    def __getitem__(self, i):
-        raise Unbounded(None)
-
-    def __iter__(self):
-        raise Unbounded(None)
-
-
-_HUGE = _Huge()
-
-
-def _too_big(x) -> bool:
-    return abs(x.numerator).bit_length() - x.denominator.bit_length() > MAGNITUDE_BITS
-
-
-class LpEvaluator(MemoRangeEvaluator):
-    """Exact intervals for relaxations: `MemoRangeEvaluator`'s, and `Unbounded` (memoised) for a
-    quantity whose interval reaches past ±2^MAGNITUDE_BITS, and for everything above it."""
-
-    def finish(self, e, r):
-        if r is _HUGE:
-            return r
-        lo, hi = r = super().finish(e, r)
-        return _HUGE if not isinstance(lo, bool) and (_too_big(lo) or _too_big(hi)) else r
-
-    def eval(self, root):
-        try:
-            value = super().eval(root)
-        except Unbounded:
-            self.memo[root] = _HUGE
-            raise
-        if value is _HUGE:
-            raise Unbounded(root)
-        return value
+LpEvaluator = CappedRangeEvaluator   # (its name here, where the lp leaf uses it)
 
 
 def lp_evaluator(facts, box) -> LpEvaluator:
     return facts.evaluator(box, LpEvaluator)
+
+
+def condition_facts(u, ev) -> tuple[tuple[int, ...], bool]:
+    """(the conditions `ev`'s intervals leave undecided, whether some assume is false on the
+    whole box): what an `lp` leaf must prove, by the evaluator its relaxations use (plain exact
+    intervals of a long unrolling would not finish)."""
+    def truth(e):
+        try:
+            return ev.eval(e)
+        except MaybeZeroDivisor:
+            return True, True
+    infeasible = any(not truth(a)[1] for a in u.assumes)
+    return tuple(i for i, c in enumerate(u.conditions) if truth(c.expr)[0]), infeasible
 
 
 def reach_roots(u, t: int) -> list:

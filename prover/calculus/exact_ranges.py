@@ -7,7 +7,7 @@ it; the exact box facts (prover.bounds.interval_exact) and the point replays bui
 from __future__ import annotations
 
 from dsl.exact import Q, to_q
-from dsl.ranges import RangeEvaluator
+from dsl.ranges import MaybeZeroDivisor, RangeEvaluator
 
 
 def _exact(x):
@@ -16,6 +16,7 @@ def _exact(x):
 
 PRECISION = 192          # significant bits kept when an endpoint's denominator grows past LIMIT
 LIMIT = 256              # ... bits; shorter rationals are never touched
+MAGNITUDE_BITS = 128     # CappedRangeEvaluator: an endpoint beyond ±2^this makes a quantity unbounded
 
 
 def outward(x, up: bool, limit: int = LIMIT):
@@ -58,3 +59,48 @@ class MemoRangeEvaluator(RangeEvaluator):
             self.rounded = True
             return outward(lo, False, self.limit), outward(hi, True, self.limit)
         return r
+
+
+class Unbounded(MaybeZeroDivisor):
+    """An interval reaches past ±2^MAGNITUDE_BITS: the quantity is treated as unbounded."""
+
+
+class _Huge(tuple):
+    """The memo's mark of an unbounded quantity: any use of it raises `Unbounded`."""
+
+    def __getitem__(self, i):
+        raise Unbounded(None)
+
+    def __iter__(self):
+        raise Unbounded(None)
+
+
+_HUGE = _Huge()
+
+
+def _too_big(x) -> bool:
+    return abs(x.numerator).bit_length() - x.denominator.bit_length() > MAGNITUDE_BITS
+
+
+class CappedRangeEvaluator(MemoRangeEvaluator):
+    """`MemoRangeEvaluator`'s exact intervals, and `Unbounded` (memoised) for a quantity whose
+    interval reaches past ±2^MAGNITUDE_BITS, and for everything above it: a long nonlinear
+    unrolling's plain intervals grow doubly exponentially (SIR at H=64: 2^64-bit numerators),
+    and an unbounded quantity is sound wherever a divisor's interval containing 0 is. The `lp`
+    leaf's relaxations and FBBT's case split use it."""
+
+    def finish(self, e, r):
+        if r is _HUGE:
+            return r
+        lo, hi = r = super().finish(e, r)
+        return _HUGE if not isinstance(lo, bool) and (_too_big(lo) or _too_big(hi)) else r
+
+    def eval(self, root):
+        try:
+            value = super().eval(root)
+        except Unbounded:
+            self.memo[root] = _HUGE
+            raise
+        if value is _HUGE:
+            raise Unbounded(root)
+        return value

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, mul
-from prover.calculus.exact_ranges import LIMIT, MemoRangeEvaluator, outward
+from prover.calculus.exact_ranges import LIMIT, CappedRangeEvaluator, outward
 from dsl.exact import to_fraction
 
 ROUNDS = 4              # forward-backward rounds at most
@@ -68,7 +68,7 @@ def tighten_watching(variables, box, requirements, watch, horizon: int = 1, roun
 
 def _round(variables, box, requirements, horizon, watch=()):
     bounds = {v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi)) for v, (lo, hi) in zip(variables, box)}
-    ev = MemoRangeEvaluator(bounds, horizon)
+    ev = CappedRangeEvaluator(bounds, horizon)      # (long unrollings: huge intervals are unbounded)
     live = []
     for r in requirements:
         try:

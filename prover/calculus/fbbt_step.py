@@ -7,7 +7,10 @@ Every counterexample x of the goal lies in the box, meets the assumes, and viola
 `valid(π)`. FBBT keeps every point of the box meeting those requirements (a validity goal: the
 hull over one requirement per undecided condition, or the assumes alone past MAX_CASES of them),
 so the one child, the box it returns rounded outward to floats, holds every counterexample of
-the parent; a None result means the parent has none. The search and the checker both run
+the parent; a None result means the parent has none. The goal's lifted bounds (prover.calculus.
+lifted) are requirements too, and the states' ranges FBBT proves at every counterexample become
+the child's lifted bounds (carried down the tree: what the root's tightening proved is not
+redone below it). The search and the checker both run
 `fbbt_outcome`, so the checker re-derives the child's box (and the leaf's emptiness) from the
 parent's box and the stored `below`, never from the search's boxes.
 
@@ -24,7 +27,7 @@ from typing import ClassVar
 
 from dsl.exact import float_bounds, to_fraction, to_q
 from dsl.ranges import MaybeZeroDivisor
-from prover.calculus.exact_ranges import MemoRangeEvaluator
+from prover.calculus.exact_ranges import CappedRangeEvaluator
 from prover.calculus.fbbt import Requirement, tighten, tighten_watching
 from prover.calculus.goals import Box, Goal
 from prover.calculus.lifted import bounded, quantities
@@ -121,8 +124,8 @@ def _negated_claim(u, claim, box: Box, below: Fraction | None) -> list[Requireme
     """One requirement per way a point can violate the claim (None: no narrowing by the claim)."""
     if claim.bounds_reward:
         return None if below is None else [Requirement(u.reward, hi=to_q(below))]
-    ev = MemoRangeEvaluator({v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi))
-                             for v, (lo, hi) in zip(u.variables, box)}, u.domain.horizon)
+    ev = CappedRangeEvaluator({v.name: ((lo == 0, hi == 1) if v.vtype == "bool" else (lo, hi))
+                               for v, (lo, hi) in zip(u.variables, box)}, u.domain.horizon)
     undecided = [c for c in u.conditions if _may_fail(ev, c.expr)]
     if len(undecided) > MAX_CASES:
         return None

@@ -25,7 +25,7 @@ from prover.calculus.outcome import Outcome
 from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins
-from prover.bounds.tightening import NotProved, Round, Tightening, replay
+from prover.bounds.tightening import NotProved, Round, Tightening, condition_facts, lp_evaluator, replay
 from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
@@ -301,8 +301,8 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     leave undecided has a margin bounded ≥ 0 (> 0 when strict). The goal's lifted bounds are
     intersected into every interval the rows are built from, as the search's bounder does."""
     facts = LiftedFacts(facts, goal.lifted) if goal.lifted else facts
-    f = facts.facts(goal.box, Validity())
-    if f.infeasible:
+    undecided, infeasible = condition_facts(u, lp_evaluator(facts, goal.box))
+    if infeasible:
         return False
     found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
     rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
@@ -321,7 +321,7 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     proofs = node.get("margins")
     if not isinstance(proofs, dict):
         raise CertificateRejected(f"{where}: bad lp leaf: 'margins' must be an object of margin → duals")
-    for c in f.undecided:
+    for c in undecided:
         cond = u.conditions[c]
         for j in of_condition[c] or [None]:
             y = None if j is None else _duals(proofs.get(str(j), {}), where)

@@ -35,7 +35,8 @@ from prover.search.jobs import DomainRef, _plan
 from prover.policy.registry import strategy as strategy_of
 from prover.policy.spec import PolicySpec
 from prover.search.allowance import SCHEDULE, Allowance, Budget
-from prover.search.loop import BATCH, Forest, Search, _leaf_bound
+from prover.search.certified import leaf_bound
+from prover.search.loop import BATCH, Forest, Search
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node
@@ -65,6 +66,7 @@ class SubGoal:
     budget: Budget
     worst: Witness | None = None     # tightest: the global worst found (the target's anchor)
     seed: int = 0
+    lifted: tuple | None = None      # each box's lifted bounds (its goal's: the merged proof re-derives them)
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,14 @@ def _lp(ref: DomainRef, plan: str):
 
 
 def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, budget: Budget, boxes=None,
-             lp=None) -> Search:
+             lp=None, lifted=None) -> Search:
     """A Search set up as `verify_search` sets up its plain searches (SMT and LP per the strategy's flags)."""
     use_smt = strategy_of(strategy).uses_smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     smt = SmtTactic(smt_tactic(u, per_call), math.inf if linear else NONLINEAR_SMT_CALLS) if use_smt else None
     entry = strategy_of(strategy)
-    problem = Problem(u, ev, sens, tracker, lp if entry.uses_lp else None, boxes, fbbt=entry.uses_fbbt)
+    problem = Problem(u, ev, sens, tracker, lp if entry.uses_lp else None, boxes, fbbt=entry.uses_fbbt, lifted=lifted)
     return Search(problem, objective, policy, Allowance.within(budget.nodes, budget.seconds), smt)
 
 
@@ -117,18 +119,19 @@ def run_subgoal(job: SubGoal) -> SubProof:
             explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
     lp = _lp(job.domain, job.plan) if job.policy.strategy.uses_lp else None
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
-                 job.boxes, lp).run()
+                 job.boxes, lp, job.lifted).run()
     trees, opened, proven = subtrees(r.root, u)
     cex = r.counterexample if r.status is Outcome.REFUTED else None
-    return SubProof(tuple(trees), tuple((p, n.goal.box, n.lo, _value(n)) for p, n in opened), proven, cex,
+    shipped = tuple((p, (n.goal.box, n.goal.lifted), n.lo, _value(n)) for p, n in opened)
+    return SubProof(tuple(trees), shipped, proven, cex,
                     tracker.lowest, r.nodes, r.smt_calls)
 
 
 def _value(leaf: Node) -> Fraction | None:
     """What an open leaf certifies about R (None: nothing finite)."""
     if leaf.method is Leaf.LP and leaf.lp_bound is not None:
-        return _leaf_bound(leaf)
-    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
+        return leaf_bound(leaf)
+    return leaf_bound(leaf) if math.isfinite(leaf.lo) else None
 
 
 def subtrees(root: Node, problem) -> tuple[list, list, Fraction | None]:
@@ -167,7 +170,7 @@ class ClaimRun:
     """The merged proof of one claim while its sub-goals are out."""
 
     tree: dict
-    queue: list                                   # open leaves: (slot in tree, box, float lo, exact bound)
+    queue: list                                   # open leaves: (slot in tree, (box, lifted), float lo, exact bound)
     proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
     lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
     stuck: list = field(default_factory=list)     # open leaves a worker could not expand (no tactic applies)
@@ -200,7 +203,7 @@ class Driver:
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
         trees, opened, proven = subtrees(r.root, self.u)
-        run = ClaimRun(trees[0], [(_at(trees, p), n.goal.box, n.lo, _value(n)) for p, n in opened],
+        run = ClaimRun(trees[0], [(_at(trees, p), (n.goal.box, n.goal.lifted), n.lo, _value(n)) for p, n in opened],
                        [] if proven is None else [proven])
         if r.status is Outcome.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
@@ -240,9 +243,9 @@ class Driver:
         run.shipped += 1
         self.shipped += len(leaves)
         worst = self.tracker.lowest if objective.chases_worst else None
-        return SubGoal(self.ref, self.plan_text, objective, tuple(leaf[1] for leaf in leaves), self.spec,
+        return SubGoal(self.ref, self.plan_text, objective, tuple(leaf[1][0] for leaf in leaves), self.spec,
                        Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
-                       self.seed + run.shipped)
+                       self.seed + run.shipped, tuple(leaf[1][1] for leaf in leaves))
 
     def _room(self, reserved: int) -> bool:
         return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline

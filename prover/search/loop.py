@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from dsl.exact import approx
-from prover.bounds.evaluation import BoxFacts, child_arrays, round_down, to_arrays
+from prover.bounds.evaluation import BoxFacts, child_arrays, to_arrays
 from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
@@ -31,6 +31,7 @@ from prover.search.problem import Problem, SmtTactic
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.calculus.outcome import Outcome
 from prover.search.tree import Node, back_up
+from prover.search.certified import collapse, leaf_bound, leaf_values
 from prover.calculus.tactics import Leaf, Smt
 from prover.search.worst import Witness, explore
 
@@ -163,6 +164,14 @@ class Search:
         if self.rounds % PROBE_EVERY == 0:
             explore(self.tracker, box=node.goal.box, seed=self.rounds, samples=16, rounds=3)
 
+    def _polish(self, box, point) -> None:
+        """The root's relaxation leaves a gap to the worst found: local optimisation (a primal
+        heuristic) from the LP's solution and the worst point, then a new target."""
+        polish = getattr(self.tracker, "polish", None)
+        if polish is not None:
+            polish(box, [point])
+            self._update_target()
+
     def _try_smt(self, node: Node) -> None:
         """Close the leaf with Z3 if it can; a model it returns is replayed as a candidate."""
         node.smt_tried = True
@@ -214,7 +223,7 @@ class Search:
         proves are closed; the others are returned for splitting with their interval facts
         unchanged (steering smear by only the conditions the form left open made drone's
         validity proofs 20x larger: the others still need the splits)."""
-        todo = [n for n in nodes if n.method is Leaf.INTERVAL and n.undecided]
+        todo = [n for n in nodes if n.method is Leaf.INTERVAL and n.undecided and not self._tightens(n)]
         if self.objective.bounds_reward or not todo:
             return nodes
         lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
@@ -224,18 +233,23 @@ class Search:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
 
+    def _tightens(self, node: Node) -> bool:
+        """Whether the node's lp leaf is still to come with bound tightening: the root's, which
+        at long horizons proves what the mean-value form cannot, and costs less than it there."""
+        return self.lp is not None and not node.lp_tried and node.depth <= TIGHTEN_DEPTH
+
     def _roots(self, boxes) -> Node:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
         split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
-        claim = self.objective
+        claim, lifted = self.objective, self.problem.lifted or ((),) * len(boxes)
         flo, fhi = to_arrays(list(boxes))
         facts = self.ev.facts(flo, fhi)
         mvs = self._mean_values(facts, flo, fhi)
         if len(boxes) == 1:
-            return self._make(Goal(boxes[0], claim), None, facts[0], flo[0], fhi[0], mvs[0])
+            return self._make(Goal(boxes[0], claim, lifted[0]), None, facts[0], flo[0], fhi[0], mvs[0])
         forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
-        forest.children = [self._node(Goal(b, claim), forest, f, lo, hi, mv)
-                           for b, f, lo, hi, mv in zip(boxes, facts, flo, fhi, mvs)]
+        forest.children = [self._node(Goal(b, claim, lf), forest, f, lo, hi, mv)
+                           for b, lf, f, lo, hi, mv in zip(boxes, lifted, facts, flo, fhi, mvs)]
         for node in forest.children:        # closed only once all are attached (see back_up)
             self._settle(node)
         return forest
@@ -266,6 +280,10 @@ class Search:
             self.tracker.offer([got.point])
             n.lp_solution, n.lp_point = got.solution, got.point
             lo = float_below(got.bound)
+            if n.depth == 0:
+                self._update_target()      # the LP's point may have lowered the worst found
+                if not self.objective.closes(max(lo, n.lo), (), self.target):
+                    self._polish(n.goal.box, got.point)
             if lo > n.lo:
                 n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
         return [n for n in nodes if not self._close_if_done(n)]
@@ -305,7 +323,7 @@ class Search:
             node.closed_by = Leaf.INFEASIBLE
         elif self.objective.closes(node.lo, node.undecided, self.target):
             node.closed_by = node.method
-            node.proven = self.objective.proven(lambda: _leaf_bound(node))
+            node.proven = self.objective.proven(lambda: leaf_bound(node))
         else:
             return False
         back_up(node)
@@ -335,7 +353,7 @@ class Search:
         proved = root.status is Outcome.PROVED
         if self.objective.chases_worst:
             collapse(root)
-        lower = None if cex else self.objective.certified(proved, lambda: _leaf_values(root))
+        lower = None if cex else self.objective.certified(proved, lambda: leaf_values(root))
         if cex is not None:
             status = Outcome.REFUTED
         else:
@@ -343,70 +361,3 @@ class Search:
         end = time.monotonic()
         return SearchResult(status, self.objective, self.objective.proved_claim(lower), lower, cex, self.nodes,
                             self.smt_calls, end - start, root, out_of_time=end >= self.deadline)
-
-
-def collapse(root: Node) -> None:
-    """Mark (`Node.collapsed`) each expanded node whose own bound on R is at least what its
-    subtree certifies, so the proof tree ends there: a tightest bound is the minimum over the
-    proof's leaves, and a node's own leaf proof (re-checked on its box) may beat its children's
-    (e.g. children whose lp leaves got no bound tightening). Recomputed from scratch: a search
-    that goes on may make a subtree better again."""
-    order, stack = [], [root]
-    while stack:                                    # pre-order; values are computed in reverse
-        n = stack.pop()
-        order.append(n)
-        if not n.is_leaf:
-            stack.extend(n.children)
-    value: dict = {}
-    for n in reversed(order):
-        n.collapsed = False
-        if n.is_leaf:
-            value[n] = _certifies(n)
-            continue
-        below = _least([*(value[c] for c in n.children), *([] if n.fbbt_below is None else [n.fbbt_below])])
-        own = _leaf_bound(n) if math.isfinite(n.lo) and n.closed_by is None else None
-        if own is not None and own is not math.inf and (below is None or own >= below):
-            n.collapsed, below = True, own
-        value[n] = below
-
-
-def _certifies(leaf: Node):
-    """What a proof leaf certifies about R: a bound, None (nothing finite) or inf (inadmissible)."""
-    if leaf.closed_by is Leaf.INFEASIBLE or leaf.infeasible:      # (an fbbt leaf may be vacuous)
-        return math.inf
-    if leaf.proven is not None:
-        return leaf.proven
-    return _leaf_bound(leaf) if math.isfinite(leaf.lo) else None
-
-
-def _least(values):
-    out = math.inf
-    for v in values:
-        if v is None:
-            return None
-        out = v if out is math.inf or v < out else out
-    return out
-
-
-def _leaf_values(root: Node):
-    """What each proof leaf proves about R (None: nothing finite), and each `fbbt` step above
-    them its bound (R ≥ it on what the step cut away); inadmissible leaves are skipped."""
-    for node in root.walk():
-        if not node.ends_proof:
-            if node.fbbt_below is not None:
-                yield node.fbbt_below
-            continue
-        value = _certifies(node)
-        if value is not math.inf:
-            yield value
-
-
-def _leaf_bound(leaf: Node) -> Fraction:
-    """What an open or closed leaf certifies about R: an `lp` leaf its exact dual bound (when it
-    is short: LP duals make linear goals exact), any other a short rational below its float `lo`."""
-    if leaf.method is Leaf.LP and leaf.lp_bound is not None:
-        return leaf.lp_bound if leaf.lp_bound.denominator <= SHORT else round_down(leaf.lp_bound)
-    return round_down(leaf.lo)
-
-
-SHORT = 10 ** 6     # denominators up to this are printed and certified as they are

@@ -17,6 +17,7 @@ class Problem:
     lp: object = None               # prover.bounds.lp_leaf.LpBounder for `lp` leaves, or None
     boxes: tuple | None = None      # the root goals' boxes (None: the whole uncertainty box)
     fbbt: bool = False              # narrow leaves by the `fbbt` tactic before splitting them
+    lifted: tuple | None = None     # each root box's lifted bounds (None: none)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,21 @@ class WorstTracker:
         self.lowest: Witness | None = None
         self.invalid: Witness | None = None
         self.replays = 0
+        self.best_point: Point | None = None         # the point of `lowest`
+        self._polisher = None
+
+    def polish(self, box: Box, starts) -> None:
+        """Local optimisation (`prover.search.polish`) from each start (and from the worst point
+        found so far, when it is in `box`); each optimum found is offered like any other point
+        (screened, then replayed before it counts)."""
+        if self.best_point is not None and all(lo <= x <= hi for x, (lo, hi) in zip(self.best_point, box)):
+            starts = [*starts, self.best_point]
+        if self._polisher is None:
+            from prover.search.polish import Polisher
+            self._polisher = Polisher(self.u)
+        found = [p for p in (self._polisher.polish(box, s) for s in starts) if p is not None]
+        if found:
+            self.offer(found)
 
     @property
     def value(self) -> Fraction | None:
@@ -80,7 +95,7 @@ class WorstTracker:
         if not w.outcome.valid:
             self.invalid = self.invalid or w
         elif self.lowest is None or w.outcome.reward < self.value:
-            self.lowest = w
+            self.lowest, self.best_point = w, point
         return w
 
 
@@ -141,8 +156,9 @@ POINT_BUDGET = 2 ** 17  # floats per screened batch: with thousands of variables
 
 
 def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, samples: int = 256,
-            rounds: int = 8) -> None:
-    """Corners, random points, then coordinate descent from the best admissible point."""
+            rounds: int = 8, polish: bool = False) -> None:
+    """Corners, random points, coordinate descent from the best admissible point, then (with
+    `polish`) local optimisation from it."""
     u = tracker.u
     box = box or root_box(u.variables)
     rng = random.Random(seed)
@@ -159,6 +175,8 @@ def explore(tracker: WorstTracker, box: Box | None = None, seed: int = 0, sample
         if nxt == current:
             break
         current = nxt
+    if polish and hasattr(tracker, "polish"):
+        tracker.polish(box, [current])
 
 
 def _moves(box: Box, variables, rng: random.Random, cap: int) -> list:

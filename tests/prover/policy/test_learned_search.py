@@ -96,6 +96,7 @@ def test_the_network_decides_alone_only_where_sure_and_its_proofs_check(tiny_net
     d = load_domain(THERMO)
     plan = parse_plan(known_plan(THERMO), d)
     r = verify_search(d, plan, None, "learned", Budget(3000, 30), smt=False, policy=policy, use_lp=False)
-    assert r.verdict == "proved" and check_certificate(d, r.certificate).nodes == r.nodes
+    # the certificate may end above the search's deepest nodes (a tightest proof's collapse)
+    assert r.verdict == "proved" and 0 < check_certificate(d, r.certificate).nodes <= r.nodes
     assert (policy.stats["sure"] > 0) == alone and (policy.stats["unsure"] > 0) != alone
     assert all(len(c) == 1 for c in tried) == alone

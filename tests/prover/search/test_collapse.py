@@ -13,7 +13,8 @@ from prover.calculus.goals import Goal
 from prover.calculus.objective import Tightest
 from prover.calculus.tactics import Leaf, Split
 from prover.check.checker import check_certificate
-from prover.search.loop import Budget, collapse
+from prover.search.certified import collapse
+from prover.search.loop import Budget
 from prover.search.tree import Node
 from prover.search.verify import verify_search
 from tests.examples import DRONE_H10
