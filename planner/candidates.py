@@ -20,7 +20,8 @@ from planner.graph import ScenarioGraph
 @dataclass(frozen=True)
 class Candidate:
     plan: Plan
-    value: Fraction                   # min over the scenario set of the total reward
+    value: Fraction                   # min over the scenario set of the total reward (approximate
+                                      # when the graph had rounded layers: ScenarioGraph.rounded)
     rewards: tuple[Fraction, ...]     # total reward in each scenario of the set
 
 
@@ -78,7 +79,15 @@ def top_plans(sg: ScenarioGraph, k: int, max_expansions: int = 200_000) -> Candi
         for child, edge in children:
             stack.append((child, tuple(a + b for a, b in zip(prefix, edge["rewards"])), plan + (edge["action"],)))
     ranked = tuple(c for _, _, c in sorted(found, key=lambda e: (-e[0], str(e[2].plan))))
-    return Candidates(ranked, not sg.truncated and not cut, expansions)
+    if sg.rounded:
+        ranked = tuple(map(_as_fractions, ranked))
+    # a graph with rounded layers has approximate values: its ranking bounds nothing
+    return Candidates(ranked, not sg.truncated and not cut and not sg.rounded, expansions)
+
+
+def _as_fractions(c: Candidate) -> Candidate:
+    """A rounded graph's float values as Fractions (their binary values; shown with ≈)."""
+    return Candidate(c.plan, Fraction(float(c.value)), tuple(Fraction(float(x)) for x in c.rewards))
 
 
 NO_PLAN = "no plan"         # scenario_optimum's answer for a scenario in which no plan is valid

@@ -110,6 +110,7 @@ class _State:
     best: CandidateReport | None = None
     upper: Fraction | None = None
     truncated: bool = False
+    rounded: bool = False                             # some graph had rounded layers (no U from it)
     tried: set = field(default_factory=set)           # plans already proved or tried
     single: dict = field(default_factory=dict)        # index in scenarios → its own optimum (a U when the beam cuts)
 
@@ -147,6 +148,7 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
         return "time limit", (f"round {r + 1}'s graph search over {len(st.scenarios)} scenarios did not "
                               f"finish in the {GRAPH_SHARE * left:.1f}s it may use (half the time left)")
     st.truncated |= sg.truncated
+    st.rounded |= sg.rounded
     ranked = top_plans(sg, options.candidates + len(st.tried))
     _tighten_upper(domain, options, st, sg, ranked, deadline)
     if ranked.exhaustive and not ranked.plans or st.upper == NO_PLAN:
@@ -172,10 +174,15 @@ def _round(domain, options: PlanOptions, user_plans, st: _State, r: int, start: 
         reports, st.best = reports + (closing,), closing
     st.rounds.append(Round(r, len(st.scenarios), sg.graph.number_of_nodes(), ranked.exhaustive, st.upper, reports))
     st.tried |= {rep.plan for rep in reports}
-    return _after_proofs(options, st, todo, reports, start)
+    return _after_proofs(domain, options, st, todo, reports, start)
 
 
 CLOSE_GAP_SHARE = 0.1     # of the time limit, at most, for proving R >= U directly
+# A candidate's proof gets at least this much (when the round has it), even if the later ones
+# then start late or not at all: a proof's first node (the root's relaxations) takes seconds,
+# and a budget below that is spent for nothing. Proofs that close return the rest: the
+# fishery's round-2 candidates were unknown with 7 s each and proved to 1% in 4.3 s of 30.
+MIN_CANDIDATE_S = 15.0
 
 
 def _close_gap(domain, options: PlanOptions, st: _State, r: int, start: float) -> CandidateReport | None:
@@ -218,7 +225,7 @@ def _bounds_met(options: PlanOptions, st: _State):
     return None
 
 
-def _after_proofs(options: PlanOptions, st: _State, todo, reports, start: float):
+def _after_proofs(domain, options: PlanOptions, st: _State, todo, reports, start: float):
     """Stop when L meets U (or comes within the gap), when the time is spent or nothing new was found."""
     if _bounds_met(options, st):
         return _bounds_met(options, st)
@@ -226,7 +233,7 @@ def _after_proofs(options: PlanOptions, st: _State, todo, reports, start: float)
         return "time limit", f"{len(todo) - len(reports)} of {len(todo)} candidates were not started"
     if time.monotonic() - start >= options.time_limit:
         return "time limit", "the time limit was reached while proving candidates"
-    new = _new_scenarios(reports, st.scenarios)
+    new = _new_scenarios(domain, reports, st.scenarios)
     if not new:
         return "no new scenario", "the proofs found no scenario that is not already in the set"
     st.scenarios.extend(new)
@@ -238,7 +245,7 @@ def _tighten_upper(domain, options: PlanOptions, st: _State, sg, ranked: Candida
     of a single scenario of the set (any plan's worst case is at most its return in each)."""
     if ranked.exhaustive and ranked.plans:
         value = ranked.plans[0].value
-    elif sg.truncated:
+    elif sg.truncated and not sg.rounded:     # a rounded graph's single scenarios would be rounded too
         value = _single_scenario_bound(domain, options, st, deadline)
     else:
         value = None
@@ -272,7 +279,8 @@ def _upper_note(st: _State, why: str) -> str:
     if why in ("bound proved", "no robust plan"):
         return ""
     if st.upper is None:
-        cause = "the beam truncated the graph" if st.truncated else "no round's graph search was exhaustive"
+        cause = ("the beam truncated the graph" if st.truncated else "no round's graph search was exhaustive") + \
+            (" (its layers were in rounded arithmetic: the exact numbers grew too long)" if st.rounded else "")
         return f"no upper bound: {cause} and no single scenario's optimum was exact"
     if st.best is None:
         return f"U = {st.upper} may be loose: no plan was certified, so the optimum is only known to be at most U"
@@ -303,7 +311,8 @@ def _prove_all(domain, todo, options: PlanOptions, seconds: float, r: int, pool,
         if left <= 0.5:            # out of time: the remaining candidates are not started
             break
         chunks_left = -(-(len(todo) - i) // workers)
-        per = Budget(options.node_budget, SCHEDULE.planner_round * left / chunks_left, options.gap)
+        share = SCHEDULE.planner_round * left
+        per = Budget(options.node_budget, max(share / chunks_left, min(share, MIN_CANDIDATE_S)), options.gap)
         chunk = todo[i:i + workers]
         spec = options.policy or PolicySpec(options.strategy)
         jobs = [VerifyJob.of(domain, plan, None, spec, per, seed=options.seed, stop_at_or_below=beat)
@@ -325,10 +334,15 @@ def _better(best: CandidateReport | None, reports) -> CandidateReport | None:
     return best
 
 
-def _new_scenarios(reports, known: list[Scenario]) -> list[Scenario]:
+def _new_scenarios(domain, reports, known: list[Scenario]) -> list[Scenario]:
+    """The proofs' counterexamples and worst cases not in the set, and for each counterexample
+    the most violating corner near it (`planner.sharpen`), which rules out more plans at once."""
+    from planner.sharpen import sharpened
     out = []
     for rep in reports:
-        for w in (rep.result.counterexample, rep.result.worst_found):
-            if w is not None and w.scenario not in known and w.scenario not in out:
-                out.append(w.scenario)
+        cex = rep.result.counterexample
+        sharp = sharpened(domain, rep.plan, cex.scenario) if cex is not None else None
+        for s in (cex and cex.scenario, sharp, rep.result.worst_found and rep.result.worst_found.scenario):
+            if s is not None and s not in known and s not in out:
+                out.append(s)
     return out
