@@ -30,7 +30,7 @@ def collapse(root: Node) -> None:
             continue
         below = _least([*(value[c] for c in n.children), *([] if n.fbbt_below is None else [n.fbbt_below])])
         own = leaf_bound(n) if math.isfinite(n.lo) and n.closed_by is None else None
-        if own is not None and own is not math.inf and (below is None or own >= below):
+        if own is not None and (below is None or own >= below):
             n.collapsed, below = True, own
         value[n] = below
 
