@@ -10,7 +10,7 @@ from dsl.errors import InputError
 from dsl.numbers import parse_rational
 from dsl.plan import parse_plan
 from dsl.scenario import to_json
-from planner.cli.args import (add_executor_options, add_policy_options, add_quiet_option, gap, load_for,
+from planner.cli.args import (add_executor_options, add_policy_options, add_quiet_option, executor_for, gap, load_for,
                               policy_spec, positive, seconds)
 from planner.cli.render import (certificate_json, cross_check_json, print_json, rejection_json, verify_json,
                                 write_json)
@@ -50,6 +50,7 @@ def register(sub) -> dict:
     p.add_argument("cert")
     p.add_argument("--json", action="store_true")
     add_quiet_option(p)
+    add_executor_options(p)         # --workers N: the exact leaf checks in N processes (prover.check.parallel)
     return {"verify": cmd_verify, "check-cert": cmd_check_cert}
 
 
@@ -110,16 +111,22 @@ def _cross_check(domain, plan, result, args):
 def cmd_check_cert(args, out: Console) -> int:
     from dsl.load import load_domain
     from prover.check.checker import CertificateRejected, check_certificate
+    from prover.check.parallel import on_executor
     domain = load_domain(args.file)
     cert = _read_certificate(args.cert)
+    executor = executor_for(args) if args.workers > 1 or args.executor != "local" else None
     try:
         with progress_view(args) as progress:
-            report = check_certificate(domain, cert, progress=progress)
+            report = check_certificate(domain, cert, progress=progress,
+                                       leaves=None if executor is None else on_executor(executor))
     except CertificateRejected as exc:
         if not args.json:
             raise
         print_json(out, rejection_json(exc))
         return exc.exit_code
+    finally:
+        if executor is not None:
+            executor.close()
     if args.json:
         print_json(out, certificate_json(report))
     else:

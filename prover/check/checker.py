@@ -117,10 +117,15 @@ def _header(cert, domain: Domain):
     return steps, horizon, bound, proofs
 
 
-def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent) -> CheckReport:
+def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Reporter = silent,
+                      leaves=None) -> CheckReport:
     """Check `cert` against `domain`; raises CertificateRejected with the first failing node.
     `smt_check(u, box, claim) -> bool` re-checks SMT leaves ("z3": the Z3 backend; None: SMT
-    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked."""
+    leaves are rejected). `progress` hears of every `PROGRESS_EVERY` nodes checked.
+    `leaves(domain, steps, items)`, when given, checks the exact leaves of the plan's own problem
+    (not below a horizon cut; not SMT) after the walk, by `check_leaves` on each item, wherever it
+    likes (`prover.check.parallel`: on an executor's workers) and returns their `LeafVerdict`s in
+    item order; every branch is still re-derived here, so every leaf's goal is the checker's own."""
     if smt_check == "z3":
         smt_check = default_smt_check()
     steps, horizon, bound, proofs = _header(cert, domain)
@@ -137,16 +142,61 @@ def check_certificate(domain: Domain, cert: dict, smt_check="z3", progress: Repo
         if kind not in proofs:
             raise CertificateRejected(f"the certificate has no '{kind}' proof")
     total = sum(_count_nodes(proofs[kind]) for kind in ("valid", "reward"))
+    deferred: list | None = None if leaves is None else []
+    vacuous_valid = True
     for claim in (Validity(), AtLeast(bound)):
         kind = claim.kind
         tick = lambda n, before=nodes: progress(Progress("checking certificate", before + n, total))  # noqa: E731
-        checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick)
+        checked, vacuous = _check_tree(u, facts, claim, proofs[kind], kind, counts, smt_check, tick, deferred)
         nodes += checked
-        if isinstance(claim, Validity) and vacuous:
-            raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
-                                     f"proof is a box the assumes exclude, so the claim holds only vacuously")
+        if isinstance(claim, Validity):
+            vacuous_valid = vacuous
+            if vacuous and leaves is None:
+                _vacuous(domain)
+    if deferred:
+        for verdict in leaves(domain, tuple(steps), deferred):
+            if verdict.rejected is not None:
+                raise CertificateRejected(*verdict.rejected)
+            vacuous_valid &= verdict.vacuous
+            for method, n in verdict.counts:
+                counts[method] = counts.get(method, 0) + n
+    if vacuous_valid:
+        _vacuous(domain)
     progress(Progress("checking certificate", nodes, total))
     return CheckReport(tuple(steps), horizon, bound, nodes, counts)
+
+
+def _vacuous(domain: Domain):
+    raise VacuousCertificate(f"{domain.filename}: no admissible scenario: every leaf of the validity "
+                             f"proof is a box the assumes exclude, so the claim holds only vacuously")
+
+
+@dataclass(frozen=True)
+class LeafVerdict:
+    """What `check_leaves` found on some leaves: the leaves per method, whether every validity
+    leaf among them holds only because its box is infeasible, and the first rejection's
+    (message, values), if any (None: all hold)."""
+
+    counts: tuple = ()
+    vacuous: bool = True
+    rejected: tuple | None = None
+
+
+def check_leaves(u: Unrolled, facts, items) -> LeafVerdict:
+    """Re-check leaves of `u`'s own problem, each item (goal, node JSON, path) by `LEAF_CHECKS`:
+    the same checks as in the walk, in item order, stopping at the first rejection."""
+    counts: dict = {}
+    vacuous = True
+    for goal, node, where in items:
+        leaf = _LEAVES[node["leaf"]]
+        try:
+            held_vacuously = LEAF_CHECKS[leaf](u, facts, goal, node, where, None)
+        except CertificateRejected as exc:
+            return LeafVerdict(tuple(counts.items()), vacuous, (str(exc), exc.values))
+        if isinstance(goal.claim, Validity):
+            vacuous &= held_vacuously
+        counts[leaf.value] = counts.get(leaf.value, 0) + 1
+    return LeafVerdict(tuple(counts.items()), vacuous)
 
 
 def _field(obj: dict, key: str, kind: type):
@@ -178,11 +228,14 @@ def _count_nodes(tree) -> int:
 
 
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
-                tick=lambda nodes: None) -> tuple[int, bool]:
+                tick=lambda nodes: None, deferred: list | None = None) -> tuple[int, bool]:
     """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
     a box on which some assume is exactly false). Each stack entry carries its own problem:
     below a cut, the children prove claims about the cut's reach, head and tail problems.
-    Branching nodes are re-derived through the tactic registry, leaves by `LEAF_CHECKS`."""
+    Branching nodes are re-derived through the tactic registry, leaves by `LEAF_CHECKS` — or,
+    with `deferred`, exact leaves of the root problem are appended to it as (goal, node, path)
+    for `check_leaves` (their counts and vacuity are then the caller's to add)."""
+    root = u
     stack = [(u, facts, Goal(root_box(u.variables), claim), tree, path)]
     nodes, vacuous = 0, True
     while stack:
@@ -200,6 +253,9 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
         leaf = _LEAVES.get(node.get("leaf")) if isinstance(node.get("leaf"), str) else None
         if leaf is None:
             raise CertificateRejected(f"{where}: unknown proof node {sorted(node)}")
+        if deferred is not None and u is root and leaf is not Leaf.SMT:
+            deferred.append((goal, node, where))
+            continue
         vacuous &= LEAF_CHECKS[leaf](u, facts, goal, node, where, smt_check)
         counts[leaf.value] = counts.get(leaf.value, 0) + 1
     return nodes, vacuous

@@ -14,16 +14,17 @@ from prover.check.checker import CertificateRejected, VacuousCertificate, check_
 
 
 def checked_certificate(domain, plan, bound: Fraction, valid_tree: dict, reward_tree: dict,
-                        strategy: str, stats: dict, deadline: float | None = None) -> dict:
+                        strategy: str, stats: dict, deadline: float | None = None, leaves=None) -> dict:
     """The certificate of `valid(π) ∧ R(π) ≥ bound`, after the independent checker accepted it.
     Nothing is reported as proved on the search's word alone: a rejection here is a bug in the
     prover, raised as an InternalError naming the failing node — except a vacuous proof (no
     admissible scenario), which is the domain's fault: an InputError, as `verify` reports it.
     With `deadline` (time.monotonic) SMT leaves are re-checked within the time left, and
-    `checker.CheckUnfinished` is raised when they cannot be."""
+    `checker.CheckUnfinished` is raised when they cannot be. `leaves`: where the exact leaf checks
+    run (`prover.check.parallel.on_executor`; None: here)."""
     cert = certificate(domain, plan, bound, valid_tree, reward_tree, strategy, stats)
     try:
-        check_certificate(domain, cert, "z3" if deadline is None else timed_smt_check(deadline))
+        check_certificate(domain, cert, "z3" if deadline is None else timed_smt_check(deadline), leaves=leaves)
     except VacuousCertificate as exc:
         raise InputError(str(exc)) from None
     except CertificateRejected as exc:

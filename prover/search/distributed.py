@@ -10,7 +10,8 @@ counterexample from any worker, replayed again by the driver's interpreter, stop
 certified bound is the minimum over all leaves of the merged tree.
 
 The subtrees are grafted into one certificate that the independent checker verifies as a
-whole before `proved` is reported (`prover.search.certify.checked_certificate`). A sub-goal whose
+whole before `proved` is reported (`prover.search.certify.checked_certificate`): its walk re-derives
+every branch here, and its exact leaf checks run on the same workers (`prover.check.parallel`). A sub-goal whose
 worker died is run again (the executor's retries); one that is lost for good, or a run
 out of budget, leaves its leaf open: the verdict is then `unknown`, and the note says what
 was proved. Horizon cuts are not tried here (a cut's pieces are not boxes of the root).
@@ -27,6 +28,7 @@ from dsl.model import Domain, Plan, plan_str
 from prover.calculus.certificate import leaf_json
 from prover.calculus.registry import branch_json
 from prover.calculus.tactics import Leaf
+from prover.check.parallel import on_executor
 from prover.search.certify import checked_certificate
 from prover.bounds.evaluation import GoalEvaluator
 from prover.calculus.goals import Box
@@ -326,7 +328,8 @@ def _result(d: Driver, target: Objective, valid: ClaimRun, reward: ClaimRun | No
         return VerifyResult(Outcome.UNKNOWN, lower_bound=None, counterexample=None, time_s=time.monotonic() - d.start,
                             note=_partial_note(valid, reward), **base)
     stats = {"nodes": d.nodes, "smt_calls": d.smt_calls, "split_workers": d.executor.workers, "sub_goals": d.shipped}
-    cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats)
+    leaves = on_executor(d.executor) if d.executor.workers > 1 else None     # the leaves checked in parallel too
+    cert = checked_certificate(d.domain, d.plan, lower, valid.tree, reward.tree, d.spec.name, stats, leaves=leaves)
     elapsed = time.monotonic() - d.start        # the independent check is part of the time reported
     return VerifyResult(Outcome.PROVED, lower_bound=lower, counterexample=None, time_s=elapsed, certificate=cert, **base)
 
