@@ -133,7 +133,7 @@ def test_a_vacuous_certificate_is_caught_when_its_leaves_are_checked_elsewhere()
 
 
 def test_check_cert_with_workers_accepts_and_rejects_like_the_plain_command(proofs, tmp_path, capsys):
-    d, certs = proofs
+    _, certs = proofs
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps(certs["heuristic"]))
     bad.write_text(json.dumps(_raise_claim(certs["heuristic"])))
