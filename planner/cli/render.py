@@ -66,6 +66,7 @@ def witness_json(w, counterexample: bool = False) -> dict | None:
         out["enclosure"] = [_q(w.enclosure[0]), _q(w.enclosure[1])]
     if counterexample:
         out["violation"] = violation_json(w.outcome.violation)
+        out["replay"] = "rigorous" if w.enclosed else "exact"     # how it was confirmed
     return out
 
 

@@ -86,7 +86,7 @@ def print_verdict(out: Console, r, cert_path=None) -> None:
     if r.worst_found is not None:
         out.print(f"  worst found: R {_worst_text(r.worst_found)}", markup=False)
     if r.counterexample is not None:
-        o, rigorous = r.counterexample.outcome, r.counterexample.enclosure is not None
+        o, rigorous = r.counterexample.outcome, r.counterexample.enclosed
         what = (f"{o.violation.kind} '{o.violation.condition}' fails in state s_{o.violation.step} "
                 f"[{o.violation.detail}]" if o.violation else
                 f"R {'≤' if rigorous else '='} {short(o.reward)} < {short(r.bound)}")

@@ -30,14 +30,48 @@ class PointReplay:
     rounded: bool                              # some endpoint was widened: not the exact value
 
 
-def replay_at(u: Unrolled, point, bits: int | None = None) -> PointReplay:
-    """R and validity of `u` at `point` (values aligned with `u.variables`), rigorously, exact
-    up to `bits`-bit denominators (default REPLAY_BITS)."""
+@dataclass(frozen=True, slots=True)
+class PointViolation:
+    """The interpreter's first violation at a point, decided by enclosures: every condition
+    checked before it certainly holds and it certainly fails."""
+
+    condition: int                              # its index in `u.conditions`
+    states: tuple                               # (name, lo, hi): the states it is checked in
+    rounded: bool                               # some endpoint was widened on the way
+
+
+def _evaluator(u: Unrolled, point, bits: int | None) -> MemoRangeEvaluator:
     bounds = {}
     for v, x in zip(u.variables, point):
         b = bool(x)
         bounds[v.name] = (not b, b) if v.vtype == "bool" else (Fraction(x), Fraction(x))
-    ev = MemoRangeEvaluator(bounds, u.domain.horizon, limit=bits or REPLAY_BITS)
+    return MemoRangeEvaluator(bounds, u.domain.horizon, limit=bits or REPLAY_BITS)
+
+
+def first_violation(u: Unrolled, point, bits: int | None = None) -> PointViolation | None:
+    """The condition the interpreter stops at, at `point`, when the rigorous enclosures decide
+    it (None: no condition certainly fails before one is undecided, or none fails). Conditions
+    are evaluated in the interpreter's order and only up to that one: the steps after it, whose
+    numbers are the longest, are never computed."""
+    ev = _evaluator(u, point, bits)
+    for i, c in enumerate(u.conditions):
+        try:
+            maybe_false, maybe_true = ev.eval(c.expr)
+        except MaybeZeroDivisor:
+            return None
+        if maybe_true and maybe_false:
+            return None                           # undecided: an exact replay must tell
+        if not maybe_true:
+            states = tuple((name, *(to_fraction(x) for x in ev.eval(e))) for name, e in u.states[c.step].items()
+                           if u.domain.var(name) is None or u.domain.var(name).vtype != "bool")
+            return PointViolation(i, states, ev.rounded)
+    return None
+
+
+def replay_at(u: Unrolled, point, bits: int | None = None) -> PointReplay:
+    """R and validity of `u` at `point` (values aligned with `u.variables`), rigorously, exact
+    up to `bits`-bit denominators (default REPLAY_BITS)."""
+    ev = _evaluator(u, point, bits)
     try:
         truths = [ev.eval(c.expr) for c in u.conditions]
         lo, hi = ev.eval(u.reward)

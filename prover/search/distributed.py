@@ -45,7 +45,7 @@ from prover.search.tree import Node
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
 from prover.search.verify import NONLINEAR_SMT_CALLS, SMT_SECONDS, VerifyResult, smt_tactic
-from prover.search.worst import Witness, WorstTracker, explore
+from prover.search.worst import Witness, WorstTracker, explore, replayed
 
 LEAD_NODES = 16          # per worker: the lead search's nodes before its open leaves are shipped
 SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left, at most SLICE_CAP: hard
@@ -281,12 +281,12 @@ class Driver:
             run.queue += opened
 
     def _confirmed(self, w: Witness | None) -> Witness | None:
-        """A worker's scenario, replayed again by this process's exact interpreter."""
-        from dsl.interp import run
+        """A worker's scenario, replayed again in this process (exactly, or by rigorous
+        enclosures where its exact numbers would explode: `worst.replayed`)."""
         from dsl.scenario import failed_assumes
         if w is None or failed_assumes(self.domain, w.scenario):
             return None
-        return Witness(w.scenario, run(self.domain, self.plan, w.scenario))
+        return replayed(self.u, w.scenario)
 
 
 def verify_split(domain: Domain, plan: Plan, bound: Fraction | None, spec: PolicySpec, budget: Budget,

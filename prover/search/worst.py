@@ -4,7 +4,8 @@ Candidates come from box midpoints, random corners and points, and a coordinate 
 they are screened in float by the batched evaluator, and only the promising ones are
 replayed by the exact reference interpreter — or, for a valid scenario whose exact numbers
 would explode, by a rigorous enclosure of its reward (`prover.bounds.point`), kept as an upper
-bound. Nothing unreplayed is ever reported.
+bound; a violation whose numbers would explode, by enclosures that decide the interpreter's
+first failing condition. Nothing unreplayed is ever reported.
 """
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from dsl.exact import to_float
-from dsl.interp import Outcome, run
+from dsl.exact import approx, to_float
+from dsl.interp import Outcome, Violation, run
 from dsl.errors import InputError
 from dsl.scenario import Scenario, validate
 from prover.bounds.evaluation import GoalEvaluator
-from prover.bounds.point import replay_at
+from prover.bounds.point import first_violation, replay_at
 from prover.calculus.goals import Box, root_box
-from prover.calculus.unroll import Unrolled, point_scenario
+from prover.calculus.unroll import Unrolled, point_scenario, scenario_env
 
 Point = tuple[Fraction, ...]
 
@@ -37,6 +38,8 @@ class Witness:
     scenario: Scenario
     outcome: Outcome
     enclosure: tuple[Fraction, Fraction] | None = None
+    enclosed: bool = False           # known by rigorous enclosures, not an exact replay (a reward
+                                     # `enclosure`, or a violation the enclosures decide)
 
 
 class WorstTracker:
@@ -86,17 +89,28 @@ class WorstTracker:
     def replay(self, point: Point) -> Witness | None:
         """Replay of one point (exact, or rigorous where exact numbers would explode): records it
         when admissible (inside every declared range, integral where declared int, every assume
-        true) and new-worst or invalid. Violations are always replayed exactly."""
+        true) and new-worst or invalid. A violation is replayed exactly too, unless its numbers
+        would explode and the enclosures decide it (`_rigorous_violation`)."""
         s = point_scenario(self.u, point)
         if not admissible(self.u.domain, s):
             return None
         self.replays += 1
-        w = _rigorous(self.u, s, point) or Witness(s, run(self.u.domain, self.u.plan, s))
+        w = replayed(self.u, s, point)
         if not w.outcome.valid:
             self.invalid = self.invalid or w
         elif self.lowest is None or w.outcome.reward < self.value:
             self.lowest, self.best_point = w, point
         return w
+
+
+def replayed(u: Unrolled, s: Scenario, point: Point | None = None) -> Witness:
+    """The outcome of `u`'s plan in scenario `s` (at `point`, its values aligned with
+    `u.variables`): by the exact interpreter, or — where its numbers would explode — by
+    rigorous enclosures that decide it (`_rigorous`, `_rigorous_violation`)."""
+    if point is None:
+        env = scenario_env(u, s)
+        point = tuple(env[v.name] for v in u.variables)
+    return _rigorous(u, s, point) or _rigorous_violation(u, s, point) or Witness(s, run(u.domain, u.plan, s))
 
 
 def _rigorous(u: Unrolled, s: Scenario, point: Point) -> Witness | None:
@@ -107,7 +121,21 @@ def _rigorous(u: Unrolled, s: Scenario, point: Point) -> Witness | None:
     if not fast.rounded or fast.valid is not True or fast.reward is None:
         return None
     lo, hi = fast.reward
-    return Witness(s, Outcome(True, hi, None, {}, (), None), (lo, hi))
+    return Witness(s, Outcome(True, hi, None, {}, (), None), (lo, hi), enclosed=True)
+
+
+def _rigorous_violation(u: Unrolled, s: Scenario, point: Point) -> Witness | None:
+    """The witness of the interpreter's first violation at a point whose exact numbers would
+    grow past `REPLAY_BITS`, when the rigorous enclosures decide it (every condition checked
+    before certainly holds, this one certainly fails); None when the exact replay is cheap or
+    the enclosures cannot decide (an exact replay must)."""
+    found = first_violation(u, point)
+    if found is None or not found.rounded:
+        return None
+    c = u.conditions[found.condition]
+    states = ", ".join(f"{n} in [{approx(lo, 8)}, {approx(hi, 8)}]" for n, lo, hi in found.states)
+    violation = Violation(c.step, c.kind, c.text, c.action, f"rigorous enclosure: {states}")
+    return Witness(s, Outcome(False, None, violation, {}, (), None), enclosed=True)
 
 
 def admissible(domain, s: Scenario) -> bool:

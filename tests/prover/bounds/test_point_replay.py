@@ -69,3 +69,48 @@ def test_a_counterexample_by_enclosure_is_confirmed_exactly(monkeypatch, capsys)
     cex = out["counterexample"]
     assert code == 1 and cex["enclosure"] is not None and Fraction(cex["value"]) < -20
     assert run(d, plan, from_json(d, cex["scenario"], "cex")).reward < -20
+
+
+# ---- violations decided by enclosures -------------------------------------------------------
+
+def _random_plans(d, rng, n):
+    from corpus.screening import candidates
+    for k, (plan, _) in enumerate(candidates(d, rng.randint(0, 999), 400)):
+        if k >= n:
+            return
+        yield plan
+
+
+@pytest.mark.parametrize("stem, horizon", [("drone", 12), ("sir", 10)])
+@pytest.mark.parametrize("bits", [24, 64])
+def test_a_violation_the_enclosures_decide_is_the_interpreters_first_one(stem, horizon, bits):
+    """Random plans and points with rounding forced early: whenever `first_violation` names a
+    condition, the exact interpreter stops at that very condition (step, kind, text, action)."""
+    d = load_domain(DOMAINS[stem], horizon)
+    rng, decided = random.Random(11), 0
+    for plan in _random_plans(d, rng, 6):
+        u = unroll(d, plan)
+        for p in _points(u, rng, 8):
+            got = point.first_violation(u, p, bits)
+            o = run(d, plan, point_scenario(u, p))
+            if got is None:
+                continue
+            decided += 1
+            c, v = u.conditions[got.condition], o.violation
+            assert not o.valid and (v.step, v.kind, v.condition, v.action) == (c.step, c.kind, c.text, c.action)
+            assert {name for name, *_ in got.states} <= set(u.states[c.step])
+    assert decided > 0, "some violation was decided by the enclosures"
+
+
+def test_a_long_horizon_violation_is_reported_from_enclosures(capsys):
+    """Drone at H = 32: an exact replay of a failing scenario would multiply its numbers'
+    digits at every step (drag · v · |v|); the refutation is confirmed by enclosures instead,
+    and says so."""
+    from planner.cli import main
+    plan = "; ".join(["thrust(3)", "thrust(2)"] + ["thrust(1)"] * 30)
+    code = main(["verify", str(DOMAINS["drone"]), "--horizon", "32", "--plan", plan, "--bound", "-1000", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    cex = out["counterexample"]
+    assert code == 1 and cex["replay"] == "rigorous" and "rigorous enclosure" in cex["violation"]["detail"]
+    code = main(["verify", str(DOMAINS["drone"]), "--horizon", "32", "--plan", plan, "--bound", "-1000"])
+    assert code == 1 and "replayed with a rigorous enclosure" in capsys.readouterr().out
