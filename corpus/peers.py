@@ -18,6 +18,7 @@ from fractions import Fraction
 from dsl.scenario import random_scenario
 from prover.backends.peer_model import PeerUnsupported, build
 from prover.backends.peer_validate import validate
+from prover.bounds.point import replay_at
 from prover.search.loop import Budget
 
 PEERS = {"scip": "prover.backends.peer_scip", "gurobi": "prover.backends.peer_gurobi"}
@@ -51,7 +52,7 @@ def plan_row(g, peers, budget: Budget, strategy: str, ours: dict | None, rng) ->
         m = build(g.domain, g.plan)
     except PeerUnsupported as e:
         return {**row, "unsupported": str(e)}
-    mismatches = validate(m, [random_scenario(g.domain, rng) for _ in range(SCENARIOS)])
+    mismatches = validate(m, [random_scenario(g.domain, rng) for _ in range(SCENARIOS)], replay_at)
     row.update(variables=len(m.variables), relaxations=list(dict.fromkeys(m.relaxations)),
                validated=SCENARIOS - len(mismatches))
     if mismatches:

@@ -147,3 +147,26 @@ def test_peer_solvers_are_imported_only_when_a_peer_runs():
     code = ("import sys, planner.cli, corpus.bench, corpus.peers, prover.backends.peer_scip, prover.backends.peer_gurobi; "
             "bad = [m for m in ('pyscipopt', 'gurobipy') if m in sys.modules]; assert not bad, bad")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def _rounding(bits):
+    """The rigorous replay, rounding past `bits`-bit denominators (as if exact numbers exploded)."""
+    from prover.bounds.point import replay_at
+    return lambda u, p: replay_at(u, p, bits)
+
+
+@pytest.mark.parametrize("stem", ["sir", "drone", "portfolio"])
+def test_where_exact_numbers_explode_the_float_model_is_checked_against_enclosures(stem, monkeypatch):
+    """At long horizons the exact interpreter and the exact model cannot be run: the model in
+    floats must fall in the rigorous enclosure of R and agree on validity; a wrong conversion is
+    still caught, and no exact interpreter run happens on this path."""
+    from prover.backends import peer_validate
+    path = next(p for p in domain_files() if p.stem == stem)
+    d = load_domain(path)
+    m = build(d, parse_plan(known_plan(path), d))
+    scenarios = [random_scenario(d, random.Random(s)) for s in range(6)]
+    monkeypatch.setattr(peer_validate, "run", lambda *a: pytest.fail("an exact interpreter run"))
+    assert validate(m, scenarios, _rounding(8)) == []
+    i = next(i for i, x in enumerate(m.defs) if x.op == "mul")
+    wrong = replace(m, defs=m.defs[:i] + (replace(m.defs[i], op="div"),) + m.defs[i + 1:])
+    assert len(validate(wrong, scenarios, _rounding(8))) >= 3
