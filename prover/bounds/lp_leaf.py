@@ -20,8 +20,8 @@ from prover.calculus.goals import Box
 from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.backends.lp_highs import LpModel
 from prover.bounds.obbt import Rounds, forward, tighten_on
-from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins, relax
-from prover.bounds.tightening import Round, condition_facts, lp_evaluator, seeded
+from prover.bounds.relaxation import capped, dual_bound, lifted_order, lifted_roots, margin_holds, margins, relax
+from prover.bounds.tightening import Round, condition_facts, cutoff, lp_evaluator, seeded
 from prover.calculus.unroll import Unrolled
 
 DENOMINATOR = 720720       # lcm(1..16): rounded duals are multiples of its inverse
@@ -35,6 +35,7 @@ class LpBound:
     point: tuple                   # the LP solution's inputs, clipped into the box
     tighten: tuple = ()            # the tightening rounds the duals' relaxation comes after
     solution: dict | None = None   # id(DAG node) → its column's value at the LP solution (spatial branching)
+    below: Fraction | None = None  # the rounds' cutoff (R ≤ below assumed): `bound` is at most it
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,25 @@ class LpBounder:
         return other
 
     # ---- reward -------------------------------------------------------------------------
-    def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None) -> LpBound | None:
+    def bound(self, box: Box, target: float | None = None, tighten_until: float | None = None,
+              below: Fraction | None = None) -> LpBound | None:
         """The best exact lower bound of R on `box` the relaxation's duals give; with
-        `tighten_until` (a monotonic deadline), tightening rounds while it stays below `target`."""
+        `tighten_until` (a monotonic deadline), tightening rounds while it stays below `target`,
+        those on the full relaxation over the scenarios with R ≤ `below` when it is given (the
+        negated claim: the bound is then min(the duals', below))."""
         state = self._start(box, tighten_until)
+        if tighten_until is None:
+            below = None
+        elif below is not None:
+            state = _copy(state)       # rounds assuming R ≤ below are this leaf's alone
         best = self._reward(state.rel)
         kept, rel = tuple(state.rounds), state.rel
-        while tighten_until is not None and len(state.rounds) < ROUNDS and (
+        while tighten_until is not None and _full_rounds(state) < ROUNDS and (
                 best is None or target is None or to_float(best[0]) < target):
-            if not self._tighten(state, box, tighten_until):
+            if not self._tighten(state, box, tighten_until, below):
                 break
+            if state.rel is None:      # no scenario of the box has R ≤ below: R > below on it
+                return LpBound(below, {}, self._point(rel, None, box), tuple(state.rounds), None, below)
             got = self._reward(state.rel)
             if got is not None and (best is None or got[0] > best[0]):
                 best, kept, rel = got, tuple(state.rounds), state.rel
@@ -84,7 +94,9 @@ class LpBounder:
         value, duals, answer = best
         x = answer.point
         solution = None if x is None else {k: float(x[c]) for k, c in rel.index.items()}
-        return LpBound(to_fraction(value), duals, self._point(rel, x, box), kept, solution)
+        cut = cutoff(kept)
+        value = to_fraction(value) if cut is None else min(to_fraction(value), cut)
+        return LpBound(value, duals, self._point(rel, x, box), kept, solution, cut)
 
     def _reward(self, rel):
         """(bound, duals, answer) of min R on `rel` (None: no bound)."""
@@ -109,7 +121,7 @@ class LpBounder:
             proofs, points = self._margins(state.rel, needed, box)
             if proofs is not None:
                 return LpValidity(proofs, points, tuple(state.rounds))
-            if tighten_until is None or len(state.rounds) >= ROUNDS or \
+            if tighten_until is None or _full_rounds(state) >= ROUNDS or \
                     not self._tighten(state, box, tighten_until):
                 return LpValidity(None, points)
 
@@ -147,20 +159,28 @@ class LpBounder:
         self._tightened = {box: got}
         return got
 
-    def _tighten(self, state: Rounds, box, deadline: float) -> bool:
-        """One round of tightening every factor's bounds on the full `state.rel`, by the rules
-        the checker replays (`prover.bounds.tightening`); False when nothing shrank or time ran
-        out first."""
+    def _tighten(self, state: Rounds, box, deadline: float, below: Fraction | None = None) -> bool:
+        """One round of tightening every factor's bounds on the full `state.rel` (over the
+        scenarios with R ≤ `below`, when given), by the rules the checker replays (`prover.
+        bounds.tightening`); False when nothing shrank or time ran out first. A round that
+        leaves no scenario sets `state.rel` None when it assumed R ≤ below (the box holds none
+        with R that low: proved), else returns False (vacuous box: left to other leaves). Only
+        rounds without `below` are kept for the box's other claims."""
         bounds = dict(state.bounds)
-        steps = tighten_on(state.rel, self.order, self._factor_numbers(), deadline, self._judge, bounds)
+        steps = tighten_on(capped(state.rel, below), self.order, self._factor_numbers(), deadline, self._judge, bounds)
         if not steps:
             return False
         ev = seeded(self.facts, box, self.order, bounds)
+        state.rounds.append(Round(tuple(steps), below=below))
         if ev is None:
-            return False                               # vacuous box: left to other leaves
-        state.rounds.append(Round(tuple(steps)))
+            if below is None:
+                state.rounds.pop()
+                return False
+            state.rel = None
+            return True
         state.bounds, state.rel = bounds, relax(self.u, ev, self.roots)
-        self._tightened = {box: state}
+        if below is None:
+            self._tightened = {box: state}
         return True
 
     def _judge(self, rel, column, answer, sign):
@@ -215,6 +235,15 @@ class LpBounder:
             value = min(max(Fraction(float(x[c])), lo), hi)
             out.append(Fraction(math.floor(value)) if v.vtype == "int" else value)
         return tuple(out)
+
+
+def _full_rounds(state: Rounds) -> int:
+    """The rounds on the full relaxation so far (the forward pass's are not counted)."""
+    return sum(r.reach is None for r in state.rounds)
+
+
+def _copy(state: Rounds) -> Rounds:
+    return Rounds(state.rel, list(state.rounds), dict(state.bounds), state.reached, set(state.tried))
 
 
 def _by_a_number(n) -> bool:

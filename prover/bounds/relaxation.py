@@ -17,7 +17,7 @@ give a weaker (or no) bound. Used by the checker and by the search alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dsl import ast
 from dsl.ranges import MaybeZeroDivisor, is_truth_set
@@ -54,6 +54,17 @@ class Relaxation:
     def column(self, node) -> int | None:
         """The column of a lifted quantity (None: it has no finite bounds, or is boolean)."""
         return self.index.get(id(node))
+
+
+def capped(rel: Relaxation, below) -> Relaxation:
+    """`rel` over the scenarios with R ≤ `below` (the negated claim: SCIP's objective cutoff):
+    the column of the first root, R, bounded above by it. Unchanged where R has no column or
+    `below` does not cut its range (R ≥ its lower end > `below`: nothing is left, which the
+    plain relaxation's bound of R then proves)."""
+    c = rel.objectives[0] if rel.objectives else None
+    if below is None or c is None or not rel.lo[c] <= below < rel.hi[c]:
+        return rel
+    return replace(rel, hi=(*rel.hi[:c], below, *rel.hi[c + 1:]))
 
 
 class _Builder:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from dsl.ranges import MaybeZeroDivisor
 from prover.calculus.exact_ranges import MAGNITUDE_BITS, CappedRangeEvaluator, Unbounded  # noqa: F401
-from prover.bounds.relaxation import Relaxation, dual_bound, relax
+from prover.bounds.relaxation import Relaxation, capped, dual_bound, relax
 
 SHORT_BITS = 64            # significant bits of a proven bound once rounded outward
 
@@ -41,10 +41,14 @@ class Tightening:
 @dataclass(frozen=True)
 class Round:
     """Steps proven on one relaxation: the full one (`reach` None), or that of the states at
-    step `reach` lifted down to the states at step `since` (their intervals as bounds)."""
+    step `reach` lifted down to the states at step `since` (their intervals as bounds). A full
+    round with a `below` is proven over the scenarios with R ≤ below only (the negated claim,
+    SCIP's objective cutoff): its bounds, and every bound after it, hold there, so the leaf
+    proves R ≥ min(its bound, below)."""
     steps: tuple
     reach: int | None = None
     since: int = 0
+    below: object = None
 
 
 class NotProved(ValueError):
@@ -79,7 +83,7 @@ def reach_roots(u, t: int) -> list:
 def window(u, ev, roots, r: Round) -> Relaxation:
     """The relaxation round `r`'s steps are proven on, over the evaluator of the rounds before."""
     if r.reach is None:
-        return relax(u, ev, roots)
+        return capped(relax(u, ev, roots), r.below)
     return relax(u, ev, reach_roots(u, r.reach), reach_roots(u, r.since) if r.since else ())
 
 
@@ -140,15 +144,25 @@ def narrowed(bounds: dict, step: Tightening, value) -> None:
     bounds[step.quantity] = (lo, hi)
 
 
+def cutoff(rounds):
+    """The least `below` of the rounds (None: none assumes R below a bound): the leaf proves
+    R ≥ min(its dual bound, this)."""
+    cuts = [r.below for r in rounds if r.below is not None]
+    return min(cuts) if cuts else None
+
+
 def replay(u, facts, box, roots, order, rounds):
-    """The relaxation of `roots` after re-deriving every round of `rounds`, or None when the
-    tightened bounds leave no admissible scenario. Raises NotProved for a step whose duals
+    """The relaxation of `roots` after re-deriving every round of `rounds` (the last one
+    uncapped: R's own bound is the leaf's to prove), or None when the tightened bounds leave no
+    admissible scenario (with R below the rounds' `cutoff`). Raises NotProved for a step whose duals
     fail, or a round reaching past the horizon."""
     ev = lp_evaluator(facts, box)
     bounds: dict = {}
     for r in rounds:
         if r.reach is not None and not 0 <= r.since <= r.reach < len(u.states):
             raise NotProved(f"a tightening round's steps {r.since}..{r.reach} are not steps of the horizon")
+        if r.reach is not None and r.below is not None:
+            raise NotProved("only a round on the full relaxation may assume R below a bound")
         rel = window(u, ev, roots, r)
         for step in r.steps:
             value = proven_bound(rel, order, step)

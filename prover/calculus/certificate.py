@@ -57,9 +57,12 @@ def leaf_json(node: "Node") -> dict:
 
 
 def _round_json(r):
-    """A tightening round: its steps, with the step it reaches when it is a prefix's round."""
+    """A tightening round: its steps, with the step it reaches when it is a prefix's round, or
+    the cutoff it assumes (R ≤ below) when it has one."""
     steps = [{"q": t.quantity, "side": "hi" if t.upper else "lo", "duals": _duals_json(t.duals)} for t in r.steps]
-    return steps if r.reach is None else {"reach": r.reach, "since": r.since, "steps": steps}
+    if r.reach is not None:
+        return {"reach": r.reach, "since": r.since, "steps": steps}
+    return steps if r.below is None else {"below": str(r.below), "steps": steps}
 
 
 def _duals_json(duals: dict) -> dict:

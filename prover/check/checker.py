@@ -25,7 +25,7 @@ from prover.calculus.outcome import Outcome
 from prover.bounds.interval_exact import ExactBoxFacts, LiftedFacts, exact_rational, to_fraction
 from prover.calculus.progress import Progress, Reporter, silent
 from prover.bounds.relaxation import dual_bound, lifted_order, lifted_roots, margin_holds, margins
-from prover.bounds.tightening import NotProved, Round, Tightening, condition_facts, lp_evaluator, replay
+from prover.bounds.tightening import NotProved, Round, Tightening, condition_facts, cutoff, lp_evaluator, replay
 from prover.calculus.registry import BRANCHES, branch_key
 from prover.calculus.tactics import Leaf, TacticError, rational
 from prover.calculus.unroll import Unrolled, unroll
@@ -361,9 +361,15 @@ def _check_lp(u, facts, goal: Goal, node: dict, where: str, smt_check=None) -> b
     if infeasible:
         return False
     found, of_condition = margins(u.conditions, frozenset(v.name for v in u.variables if v.vtype == "bool"))
-    rel = _tightened(u, facts, goal.box, lifted_roots(u, found), node.get("tighten", []), where)
+    rounds = _rounds(node.get("tighten", []), where)
+    below = cutoff(rounds)
+    if below is not None and not (isinstance(goal.claim, AtLeast) and below >= goal.claim.bound):
+        raise CertificateRejected(f"{where}: the lp leaf's tightening assumes R below {approx(below)}, which proves "
+                                  f"nothing here: only a reward claim, at most that bound, may be cut off there",
+                                  {**_bound_values(goal), "below": str(below)})
+    rel = _tightened(u, facts, goal.box, lifted_roots(u, found), rounds, where)
     if rel is None:
-        return False               # the proven bounds leave no admissible scenario
+        return False               # the proven bounds leave no admissible scenario (with R ≤ below)
     if isinstance(goal.claim, AtLeast):
         value = dual_bound(rel, rel.objectives[0], _duals(node.get("duals"), where))
         if value is None:
@@ -406,29 +412,42 @@ LEAF_CHECKS = {Leaf.INTERVAL: _check_interval, Leaf.MEAN_VALUE: _check_mean_valu
                Leaf.LP: _check_lp, Leaf.INFEASIBLE: _check_infeasible, Leaf.FBBT: _check_fbbt}
 
 
-def _tightened(u, facts, box, roots, rounds, where: str):
-    """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
-    from its duals (None: the proven bounds leave no admissible scenario)."""
+def _rounds(rounds, where: str) -> list[Round]:
     try:
         if not isinstance(rounds, list):
             raise ValueError("'tighten' must be a list of rounds")
-        parsed = [_round(r, where) for r in rounds]
-        return replay(u, facts, box, roots, lifted_order(u, roots), parsed)
+        return [_round(r, where) for r in rounds]
+    except ValueError as exc:
+        raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
+
+
+def _tightened(u, facts, box, roots, rounds: list[Round], where: str):
+    """The relaxation of `roots` over `box` after the leaf's tightening rounds, each re-derived
+    from its duals (None: the proven bounds leave no admissible scenario)."""
+    try:
+        return replay(u, facts, box, roots, lifted_order(u, roots), rounds)
     except (ValueError, NotProved) as exc:
         raise CertificateRejected(f"{where}: bad lp leaf: {exc}") from None
 
 
 def _round(r, where: str) -> Round:
-    """A round: a list of steps (on the full relaxation) or {'reach': t, 'since': t0, 'steps': [...]}
-    (on the relaxation of the states at step t lifted down to those at step t0)."""
-    reach, since = None, 0
+    """A round: a list of steps (on the full relaxation), {'below': rational, 'steps': [...]}
+    (on the full relaxation over the scenarios with R ≤ below) or {'reach': t, 'since': t0,
+    'steps': [...]} (on the relaxation of the states at step t lifted down to those at step t0)."""
+    reach, since, below = None, 0, None
     if isinstance(r, dict):
-        reach, since, r = r.get("reach"), r.get("since", 0), r.get("steps")
-        if type(reach) is not int or type(since) is not int:
-            raise ValueError("a round's 'reach' and 'since' must be step numbers")
+        if "below" in r:
+            if "reach" in r or "since" in r:
+                raise ValueError("only a round on the full relaxation may assume R below a bound")
+            below, r = rational(r["below"]), r.get("steps")
+        else:
+            reach, since, r = r.get("reach"), r.get("since", 0), r.get("steps")
+            if type(reach) is not int or type(since) is not int:
+                raise ValueError("a round's 'reach' and 'since' must be step numbers")
     if not isinstance(r, list):
-        raise ValueError("a round is a list of steps, or {'reach': step, 'since': step, 'steps': [...]}")
-    return Round(tuple(_tightening(t, where) for t in r), reach, since)
+        raise ValueError("a round is a list of steps, {'below': rational, 'steps': [...]}, or "
+                         "{'reach': step, 'since': step, 'steps': [...]}")
+    return Round(tuple(_tightening(t, where) for t in r), reach, since, below)
 
 
 def _tightening(t, where: str) -> Tightening:
