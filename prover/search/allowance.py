@@ -6,6 +6,7 @@ by the shares of one `Schedule`, written down here once instead of at each call 
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,24 +23,31 @@ class Budget:
 
 @dataclass(frozen=True)
 class Allowance:
-    """What one search may spend: at most `nodes` nodes, until `deadline` (time.monotonic)."""
+    """What one search may spend: at most `nodes` nodes, until `deadline` (time.monotonic); and
+    the certificate must be checked by `check_by`: the search stops once its tree's estimated
+    check time, with `check_before` seconds for the certificate's other trees, would overrun it
+    (a run ends within its time limit, the check included)."""
 
     nodes: int
     deadline: float
+    check_by: float = math.inf
+    check_before: float = 0.0
 
     @classmethod
-    def within(cls, nodes: int, seconds: float) -> "Allowance":
+    def within(cls, nodes: int, seconds: float, check_by: float = math.inf, check_before: float = 0.0) -> "Allowance":
         """`nodes` nodes for `seconds` from now (a negative time counts as none)."""
-        return cls(nodes, time.monotonic() + max(0.0, seconds))
+        return cls(nodes, time.monotonic() + max(0.0, seconds), check_by, check_before)
 
     def seconds_left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
-    def share(self, f: float, spent_nodes: int = 0, time_share: float | None = None) -> "Allowance":
+    def share(self, f: float, spent_nodes: int = 0, time_share: float | None = None,
+              check_before: float = 0.0) -> "Allowance":
         """`f` of the nodes not yet spent (at least one) and `time_share` (default `f`) of the
-        time left: a piece of this allowance for one search."""
+        time left: a piece of this allowance for one search (checked by the same `check_by`)."""
         return Allowance.within(max(1, int(f * (self.nodes - spent_nodes))),
-                                (f if time_share is None else time_share) * (self.deadline - time.monotonic()))
+                                (f if time_share is None else time_share) * (self.deadline - time.monotonic()),
+                                self.check_by, check_before)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,10 @@ def settle_fbbt(search, nodes: list[Node]) -> list[Node]:
         child, vacuous = fbbt_outcome(search.problem.u, n.goal, below)
         if child is None:
             _close(n, below, vacuous)
+            search.recost(n)
         elif shrank(n.goal.box, child.box):
             n.split, n.fbbt_below = Fbbt(below), below
+            search.recost(n)
             steps.append((n, child))
         else:
             out.append(n)

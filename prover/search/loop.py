@@ -25,6 +25,7 @@ from prover.calculus.goals import Goal, midpoint, root_box
 from prover.calculus.objective import Objective
 from prover.bounds.lp_leaf import float_below
 from prover.policy.base import Context, Policy
+from prover.search.check_clock import CheckClock
 from prover.search.fbbt_search import fbbt_below, settle_fbbt
 from prover.search.allowance import SCHEDULE, Allowance, Budget
 from prover.search.problem import Problem, SmtTactic
@@ -62,6 +63,7 @@ class SearchResult:
     root: Node = field(repr=False, compare=False)
     dominated: bool = False                # stopped because a scenario earned ≤ stop_at_or_below
     out_of_time: bool = False              # it ended at or past its allowance's deadline
+    check_s: float = 0.0                   # estimated seconds to check its tree (Search.check_s)
 
 
 class Search:
@@ -83,6 +85,8 @@ class Search:
         self.tie = itertools.count()
         self.batch = BATCH
         self.rounds = 0
+        self.check_s = 0.0           # estimated seconds to check the tree (the clock's cost of every node)
+        self.clock = CheckClock(problem.u)
 
     def run(self) -> SearchResult:
         start = time.monotonic()
@@ -95,7 +99,8 @@ class Search:
             if cex is not None:
                 return self._result(root, start, cex)
             # A split adds two nodes: stop before one would overrun the node budget.
-            if not self.heap or self.nodes + 2 > self.allowance.nodes or time.monotonic() > self.deadline:
+            if not self.heap or self.nodes + 2 > self.allowance.nodes or time.monotonic() > self.deadline \
+                    or self._check_overruns():
                 break
             if self._dominated():
                 return replace(self._result(root, start, None), dominated=True)
@@ -108,6 +113,17 @@ class Search:
         return self._result(root, start, self._counterexample())
 
     # ---- pieces of the loop -----------------------------------------------------------
+    def _check_overruns(self) -> bool:
+        """Checking the certificate with this tree as it stands would end past `check_by`."""
+        a = self.allowance
+        return time.monotonic() + a.check_before + self.check_s > a.check_by
+
+    def recost(self, node: Node) -> None:
+        """Re-estimate what checking `node` costs, after its method or split changed."""
+        cost = self.clock.cost(node)
+        self.check_s += cost - node.check_s
+        node.check_s = cost
+
     def _report(self) -> None:
         worst = self.tracker.value
         detail = "" if not self.objective.bounds_reward or worst is None else f"worst found ≈ {approx(worst)}"
@@ -139,6 +155,7 @@ class Search:
         kids, los, his, known = [], [], [], []
         for node, tactic in splits:
             node.split = tactic
+            self.recost(node)
             facts = self.policy.known_facts(node, tactic)       # strong branching evaluated them
             for j, (goal, lo, hi) in enumerate(child_arrays(node, tactic, self.ev.u.variables)):
                 kids.append((node, goal))
@@ -229,6 +246,7 @@ class Search:
         lo, hi = np.array([n.flo for n in todo]), np.array([n.fhi for n in todo])
         for n, left in zip(todo, self.ev.mean_value_undecided(lo, hi, [n.undecided for n in todo])):
             n.method = Leaf.MEAN_VALUE
+            self.recost(n)
             if not left:
                 n.undecided = left
         return [n for n in nodes if not self._close_if_done(n)]
@@ -267,28 +285,36 @@ class Search:
                 continue
             n.lp_tried = True
             now = time.monotonic()
-            until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
-            if not self.objective.bounds_reward:
-                got = self.lp.lifted(n.goal.lifted).validity(n.goal.box, n.undecided, until)
-                self.tracker.offer(list(got.points))
-                if got.proofs is not None:
-                    n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
-                continue
-            got = self._lp_reward(n, until)
-            if got is None:
-                continue
-            self.tracker.offer([got.point])
-            n.lp_solution, n.lp_point = got.solution, got.point
-            lo = float_below(got.bound)
-            if got.below is not None and got.bound >= got.below:
-                lo = max(lo, self.target)  # R ≥ below, at least the claim (the float target may round above it)
-            if n.depth == 0:
-                self._update_target()      # the LP's point may have lowered the worst found
-                if not self.objective.closes(max(lo, n.lo), (), self.target):
-                    self._polish(n.goal.box, got.point)
-            if lo > n.lo:
-                n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
+            try:
+                self._lp_leaf(n, now)
+            finally:
+                n.lp_s = time.monotonic() - now
+                self.recost(n)
         return [n for n in nodes if not self._close_if_done(n)]
+
+    def _lp_leaf(self, n: Node, now: float) -> None:
+        """One leaf's lp bounds (see `_settle_lp`)."""
+        until = now + SCHEDULE.tighten * (self.deadline - now) if n.depth - n.fbbt_steps <= TIGHTEN_DEPTH else None
+        if not self.objective.bounds_reward:
+            got = self.lp.lifted(n.goal.lifted).validity(n.goal.box, n.undecided, until)
+            self.tracker.offer(list(got.points))
+            if got.proofs is not None:
+                n.method, n.lp_duals, n.undecided, n.lp_tighten = Leaf.LP, got.proofs, (), got.tighten
+            return
+        got = self._lp_reward(n, until)
+        if got is None:
+            return
+        self.tracker.offer([got.point])
+        n.lp_solution, n.lp_point = got.solution, got.point
+        lo = float_below(got.bound)
+        if got.below is not None and got.bound >= got.below:
+            lo = max(lo, self.target)  # R ≥ below, at least the claim (the float target may round above it)
+        if n.depth == 0:
+            self._update_target()      # the LP's point may have lowered the worst found
+            if not self.objective.closes(max(lo, n.lo), (), self.target):
+                self._polish(n.goal.box, got.point)
+        if lo > n.lo:
+            n.lo, n.method, n.lp_duals, n.lp_bound, n.lp_tighten = lo, Leaf.LP, got.duals, got.bound, got.tighten
 
     def _lp_reward(self, n: Node, until: float | None):
         """The lp bound of a reward leaf: with tightening at the top of the tree; deeper, the
@@ -316,6 +342,7 @@ class Search:
                     facts.undecided, facts.infeasible, flo=flo, fhi=fhi)
         if mean_value is not None:
             node.lo, node.method = mean_value, Leaf.MEAN_VALUE
+        self.recost(node)
         return node
 
     def _settle(self, node: Node) -> Node:
@@ -366,4 +393,6 @@ class Search:
             status = Outcome.PROVED if self.objective.settled(proved, lower) else Outcome.UNKNOWN
         end = time.monotonic()
         return SearchResult(status, self.objective, self.objective.proved_claim(lower), lower, cex, self.nodes,
-                            self.smt_calls, end - start, root, out_of_time=end >= self.deadline)
+                            self.smt_calls, end - start, root, out_of_time=end >= self.deadline or self._check_overruns(),
+                            check_s=self.check_s)
+

@@ -47,6 +47,8 @@ class Node:
     fbbt_below: Fraction | None = None  # an `fbbt` step's or leaf's bound: R ≥ it where it cut the box
     fbbt_steps: int = 0              # `fbbt` steps above this node (its depth counts splits and them)
     collapsed: bool = False          # tightest: the node's own bound beats its subtree's (see collapse)
+    check_s: float = 0.0             # estimated seconds the checker spends on it (prover.search.check_clock)
+    lp_s: float = 0.0                # seconds its lp bound took the search (an lp leaf's check costs about as much)
 
     @property
     def is_leaf(self) -> bool:

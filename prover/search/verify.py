@@ -58,6 +58,7 @@ STOP_REASONS = ("bound proved", "gap reached", "refuted", "dominated", "node bud
                 "search exhausted", "solver unknown", "irrational model")
 
 SMT_SECONDS = 0.5       # time limit of one SMT tactic call (at most 5% of the budget)
+CHECK_MARGIN_S = 0.5    # the certificate's check is planned to end this long before the time limit
 NONLINEAR_SMT_CALLS = 0 # per search. Z3 rarely closes nonlinear boxes within a short limit; on the
                         # nonlinear bench goals one call per search cost 2 proofs and 4x the median
                         # nodes against none (docs/benchmarks.md)
@@ -99,6 +100,7 @@ def verify_search(domain: Domain, plan: Plan, bound: Fraction | None, strategy: 
     # on piecewise-linear goals Z3 closes what splitting leaves open.
     cuts = entry.cuts and domain.horizon >= MIN_CUT_HORIZON and not run.linear
     valid = run.prove_validity(cuts)
+    run.check_before = valid.check_s if isinstance(valid, SearchResult) else 0.0
     target = reward_objective(bound, budget.gap)
     reward = run.prove_reward(target, cuts) if valid.status is Outcome.PROVED else None
     valid, reward = _spend_the_rest(run, valid, reward, target)
@@ -132,7 +134,10 @@ class Verification:
         fbbt = entry.uses_fbbt if use_fbbt is None else use_fbbt
         self.problem = Problem(u, ev, Sensitivity(u), self.tracker, lp, fbbt=fbbt)
         # The searches get SCHEDULE.search of the time: the independent check of the certificate follows.
-        self.total = Allowance(budget.nodes, self.start + SCHEDULE.search * budget.seconds)
+        # The searches stop early where checking their trees would overrun the time limit.
+        self.total = Allowance(budget.nodes, self.start + SCHEDULE.search * budget.seconds,
+                               self.start + budget.seconds - CHECK_MARGIN_S)
+        self.check_before = 0.0         # estimated check time of the proved validity tree (reward searches)
         self.parts: list = []
         self.limits: dict = {}          # id(search result) → the Allowance it ran under
 
@@ -142,7 +147,8 @@ class Verification:
 
     def search(self, objective: Objective, share: float = 1.0, time_share: float | None = None) -> SearchResult:
         """A plain search with `share` of the nodes left (and `time_share` of the time left)."""
-        left = self.total.share(share, self.spent, time_share)
+        before = self.check_before if objective.bounds_reward else 0.0
+        left = self.total.share(share, self.spent, time_share, before)
         result = Search(self.problem, objective, self.policy, left, self.tactic, stop_at_or_below=self.stop,
                         progress=self.progress).run()
         self.limits[id(result)] = left
@@ -185,7 +191,8 @@ class Verification:
             seconds = share * (share_of_budget * SCHEDULE.search * budget.seconds - used)
             if share * nodes_left < MIN_CUT_NODES:
                 continue                # no room for the pieces' searches within the node budget
-            left = Allowance.within(int(share * nodes_left), seconds)
+            left = Allowance.within(int(share * nodes_left), seconds, self.total.check_by,
+                                    self.check_before if objective.bounds_reward else 0.0)
             cut = cut_search(self.u, self.policy, plain.root, objective, left, self.factory, k, self.smt_left,
                              budget.gap)
             self.parts.append(cut)
@@ -304,8 +311,9 @@ def _certified(run: Verification, target: Objective, valid, reward, lower: Fract
 
 
 def _spent(nodes: int, elapsed: float, budget: Budget) -> str:
-    return (f": {nodes} of {budget.nodes} nodes, searched {elapsed:.1f}s of the {budget.seconds:g}s limit, "
-            f"{SCHEDULE.search:.0%} of which is for the search and the rest for checking a certificate")
+    return (f": {nodes} of {budget.nodes} nodes, searched {elapsed:.1f}s of the {budget.seconds:g}s limit; the "
+            f"search stops at {SCHEDULE.search:.0%} of it, or earlier where checking its certificate would "
+            f"not finish within the limit")
 
 
 def _gap_note(target: Objective, lower: Fraction, worst: Fraction | None) -> str:

@@ -74,3 +74,53 @@ def test_reported_time_includes_the_independent_check(monkeypatch):
     d = load_domain(SIR)
     r = verify_search(d, parse_plan(known_plan(SIR), d), None, "heuristic", Budget(2000, 30), smt=False)
     assert r.verdict == "proved" and r.time_s >= 100
+
+
+DRONE = next(p for p in domain_files() if p.stem == "drone")
+DRONE_H10 = "thrust(3); thrust(0); thrust(1); thrust(1); thrust(0); thrust(1); thrust(1); thrust(2); thrust(1); thrust(0)"
+
+
+def test_the_time_limit_covers_the_certificate_check():
+    """smear's drone H=10 proofs have thousands of mean-value leaves, each checked exactly in
+    milliseconds: searching 70% of the limit and checking after it took 15.4 s for a 10 s limit.
+    The search now stops where its trees' sampled check times would overrun the limit."""
+    from prover.check.checker import check_certificate
+    d = load_domain(DRONE, 10)
+    plan = parse_plan(DRONE_H10, d)
+    start = time.monotonic()
+    r = verify_search(d, plan, None, "smear", Budget(50_000, 12, Fraction(1, 10 ** 6)))
+    wall = time.monotonic() - start
+    assert r.stop_reason == "time limit"
+    assert wall <= 12 * 1.2 and r.time_s <= wall
+    searches = [p for p in r.searches if hasattr(p, "check_s")]
+    assert searches and all(p.check_s > 0 for p in searches)
+    if r.verdict == "proved":          # the estimate is of the right size: within 3x of a check
+        t = time.monotonic()
+        check_certificate(d, r.certificate)
+        took = time.monotonic() - t
+        estimate = max(p.check_s for p in searches if not p.objective.bounds_reward) + \
+            min(p.check_s for p in searches if p.objective.bounds_reward)
+        assert took / 3 <= estimate <= 3 * took
+
+
+def test_a_search_stops_where_checking_its_tree_would_pass_check_by():
+    from prover.calculus.objective import Validity
+    from prover.search.allowance import Allowance
+    from prover.search.loop import Search
+    from prover.search.problem import Problem
+    from prover.bounds.evaluation import GoalEvaluator
+    from prover.bounds.sensitivity import Sensitivity
+    from prover.calculus.unroll import unroll
+    from prover.policy.hand import Smear
+    from prover.search.worst import WorstTracker
+    d = load_domain(DRONE, 10)
+    u = unroll(d, parse_plan(DRONE_H10, d))
+    ev = GoalEvaluator(u)
+
+    def run(check_by):
+        problem = Problem(u, ev, Sensitivity(u), WorstTracker(u, ev))
+        return Search(problem, Validity(), Smear(), Allowance(400, time.monotonic() + 60, check_by)).run()
+    free = run(float("inf"))
+    assert free.nodes > 100 and free.check_s > 0
+    tight = run(time.monotonic() + free.check_s / 4)
+    assert tight.nodes < free.nodes / 2 and tight.out_of_time
