@@ -56,6 +56,27 @@ def test_candidate_plans_are_valid_in_the_nominal_scenario_by_the_interpreter():
             assert g.bound < g.worst_found
 
 
+def test_long_horizon_candidates_are_screened_by_the_rigorous_replay_where_exact_numbers_explode():
+    """The logistic recurrence doubles its digits every step: at three times the horizon the exact
+    interpreter's nominal run never ends (a 2x-horizon `corpus generate` hung in it). The
+    nominal screen replays such plans by rigorous enclosures, and agrees with the exact
+    interpreter where that one is cheap."""
+    from corpus.goals import _valid_nominally
+    from prover.calculus.unroll import unroll
+    from prover.search.worst import replayed
+    gen = next(g for g in make_domains(GenerateConfig(seed=0, domains_per_family=1))[0] if g.family == "logistic")
+    base = load_text(gen.source, "x.rwd")
+    short = candidate_goals(gen, GenerateConfig(seed=0, candidates=3))
+    for g in short:
+        assert _valid_nominally(base, g.plan) == run(base, g.plan, nominal(base)).valid
+    long = base.with_horizon(base.horizon * 3)
+    plan = tuple(short[0].plan) * 3
+    assert replayed(unroll(long, plan), nominal(long)).enclosed       # exact numbers would explode here
+    assert _valid_nominally(long, plan)
+    goals = candidate_goals(gen, GenerateConfig(seed=0, candidates=2, horizon_factor=3))
+    assert goals and all(g.domain.horizon == long.horizon and g.bound < g.worst_found for g in goals)
+
+
 def test_the_filter_keeps_hard_or_unknown_goals_and_never_refuted_ones():
     cfg = GenerateConfig(min_nodes=50, min_seconds=1.0)
     assert keep("proved", 50, 0.1, cfg) and keep("proved", 3, 1.5, cfg) and keep("unknown", 2000, 0.5, cfg)
