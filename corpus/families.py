@@ -139,6 +139,50 @@ reward step = -{_d(rng.uniform(0.2, 1.0))} * q - {_d(rng.uniform(0.01, 0.05), 3)
 """
 
 
+def inventory(rng: random.Random, name: str) -> str:
+    """Stock with lost sales and spoilage: `max(s − demand, 0)` and the lost-sales penalty
+    `max(demand − s, 0)` share their operands, so intervals lose the kink's correlation."""
+    sp_lo, sp_hi = _span(rng, rng.uniform(0.05, 0.15), 0.5, 3)
+    dem = rng.randint(3, 8)
+    lot = _d(rng.uniform(1.5, 3.5), 1)
+    s0 = rng.randint(3, 9)
+    return f"""domain {name}
+horizon {rng.randint(5, 9)}
+param spoil : real in [{sp_lo}, {sp_hi}]
+disturbance demand : real in [0, {dem}]
+state s : real in [0, 200] init in [{s0}, {s0 + 2}]
+action order(k : int in 0..3) {{
+  s' = max(s - demand, 0) * (1 - spoil) + {lot} * k
+  reward -{_d(rng.uniform(0.3, 1.0))} * k - {_d(rng.uniform(1.0, 3.0))} * max(demand - s, 0)
+}}
+reward step = -{_d(rng.uniform(0.05, 0.3))} * s
+"""
+
+
+def reservoir(rng: random.Random, name: str) -> str:
+    """A reservoir that spills at its capacity: the release is limited by the water there is
+    (`v − min(v, eff·u·r)`, uncertain turbine efficiency), evaporation, a capped level, energy
+    from what is released and a quadratic shortfall penalty below a level."""
+    ev_lo, ev_hi = _span(rng, rng.uniform(0.02, 0.08), 0.5, 3)
+    eff_lo, eff_hi = _span(rng, rng.uniform(0.7, 0.9), 0.2)
+    flow = rng.randint(4, 10)
+    cap = rng.randint(30, 60)
+    unit = _d(rng.uniform(3.0, 6.0), 1)
+    v0 = rng.uniform(0.2, 0.4) * cap
+    return f"""domain {name}
+horizon {rng.randint(5, 8)}
+param evap : real in [{ev_lo}, {ev_hi}]
+param eff : real in [{eff_lo}, {eff_hi}]
+disturbance inflow : real in [0, {flow}]
+state v : real in [0, {cap}] init in [{_d(v0, 1)}, {_d(v0 + 2, 1)}]
+action release(r : int in 0..3) {{
+  v' = min((v - min(v, eff * {unit} * r)) * (1 - evap) + inflow, {cap})
+  reward {_d(rng.uniform(0.2, 0.8))} * min(v, eff * {unit} * r)
+}}
+reward step = -{_d(rng.uniform(0.01, 0.05), 3)} * max({_d(0.5 * cap, 1)} - v, 0)^2
+"""
+
+
 def epidemic(rng: random.Random, name: str) -> str:
     """SIR with uncertain transmission, recovery and initial infections: the bilinear term beta·s·i."""
     b_lo, b_hi = _span(rng, rng.uniform(0.4, 0.7), 0.6)
@@ -164,4 +208,4 @@ safe i <= {_d(rng.uniform(0.35, 0.5))}
 
 
 FAMILIES = {"logistic": logistic, "oscillator": oscillator, "mixing": mixing, "drag": drag,
-            "queue": queue, "epidemic": epidemic}
+            "queue": queue, "inventory": inventory, "reservoir": reservoir, "epidemic": epidemic}

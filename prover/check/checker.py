@@ -18,7 +18,7 @@ from dsl.exact import approx as decimal
 from dsl.model import Domain
 from dsl.plan import parse_plan
 from prover.calculus.certificate import FORMAT_VERSION
-from prover.calculus.fbbt_step import below_from_json, fbbt_outcome
+from prover.calculus.fbbt_step import Fbbt, below_from_json, fbbt_outcome
 from prover.calculus.goals import Goal, root_box
 from prover.calculus.objective import AtLeast, Claim, Validity
 from prover.calculus.outcome import Outcome
@@ -227,6 +227,14 @@ def _count_nodes(tree) -> int:
     return count
 
 
+def _narrows_by_the_claim(key: str, goal: Goal) -> bool:
+    """Whether a branch's child keeps only the box's counterexamples of the claim: an `fbbt`
+    step on a validity goal narrows to the points where some condition fails, so a leaf below it
+    that nothing is left in has no counterexample — not no scenario: it says nothing of vacuity
+    (a valid logistic plan was refused as vacuous when every leaf below its fbbt step was)."""
+    return key == Fbbt.key and isinstance(goal.claim, Validity)
+
+
 def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict, smt_check,
                 tick=lambda nodes: None, deferred: list | None = None) -> tuple[int, bool]:
     """Check one proof tree: (its number of nodes, whether it is vacuous: no cut, and every leaf
@@ -248,7 +256,7 @@ def _check_tree(u: Unrolled, facts, claim: Claim, tree, path: str, counts: dict,
         key = branch_key(node)
         if key is not None:
             stack.extend(_children(BRANCHES[key], u, facts, goal, node, where))
-            vacuous &= BRANCHES[key].sub_boxes
+            vacuous &= BRANCHES[key].sub_boxes and not _narrows_by_the_claim(key, goal)
             continue
         leaf = _LEAVES.get(node.get("leaf")) if isinstance(node.get("leaf"), str) else None
         if leaf is None:

@@ -135,3 +135,19 @@ def test_the_cli_writes_the_set_and_refuses_an_unknown_family(tmp_path, capsys):
     assert (tmp_path / "g" / "domains" / "queue_000.rwd").is_file()
     assert main(args[:6] + ["--families", "nope", "--quiet"]) == 2
     assert "unknown family nope" in capsys.readouterr().err
+
+
+def test_a_probe_warrant_refuses_as_input_drops_its_goal_instead_of_ending_the_run():
+    """A generated goal `verify` refuses (here: no admissible scenario) is dropped; one such goal
+    among hundreds stopped a whole `corpus generate` run."""
+    from corpus.generate import run_probe
+    from prover.policy.spec import PolicySpec
+    from prover.search.jobs import VerifyJob
+    from prover.search.loop import Budget
+    src = ("domain none\nhorizon 2\nparam p : real in [0, 1]\nstate s : real in [0, 10] init 0\n"
+           "action go { s' = s + p }\nreward step = s\nassume p > 2\n")
+    d = load_text(src, "none.rwd")
+    plan = (d.instances()[0],) * 2
+    assert run_probe(VerifyJob.of(d, plan, 0, PolicySpec("heuristic"), Budget(50, 5.0))) is None
+    ok = load_text(src.replace("assume p > 2\n", ""), "some.rwd")
+    assert run_probe(VerifyJob.of(ok, plan, 0, PolicySpec("heuristic"), Budget(50, 5.0))).verdict == "proved"

@@ -47,6 +47,10 @@ def _cert(d, bound: str, valid: dict, reward: dict) -> dict:
             "proofs": {"valid": valid, "reward": reward}}
 
 
+def _cert_plan(d, plan: str, bound: str, valid: dict, reward: dict) -> dict:
+    return {**_cert(d, bound, valid, reward), "plan": [p.strip() for p in plan.split(";")]}
+
+
 INTERVAL = {"leaf": "interval"}
 
 
@@ -101,6 +105,40 @@ def test_a_vacuous_certificate_is_rejected_as_verify_refuses_the_domain(capsys, 
     assert "no admissible scenario" in capsys.readouterr().err
     assert main(["verify", str(path), "--plan", "go; go", "--bound", "1000"]) == 2
     assert "no admissible scenario" in capsys.readouterr().err
+
+
+LOGISTIC = """domain logistic_011
+horizon 6
+param growth : real in [0.15, 0.34]
+disturbance shock : real in [-0.5, 0.5]
+state x : real in [0, 160] init in [32.7, 36.2]
+action harvest(q : int in 0..2) {
+  x' = x + growth * x * (1 - x / 80) - 6.8 * q + shock
+  reward 1.98 * q
+}
+reward step = -0.005 * (x - 40)^2
+safe x >= 8
+"""
+
+
+def test_leaves_below_a_validity_fbbt_step_empty_of_counterexamples_are_not_vacuity(tmp_path, capsys):
+    """An `fbbt` step on a validity goal keeps the points where some condition fails; a leaf
+    below it that nothing is left in has no counterexample, which says nothing of whether any
+    scenario is admissible. `verify` refused this valid plan of a generated logistic domain (no
+    assumes at all) as 'no admissible scenario' (a `corpus generate` run stopped on it); a
+    domain whose assumes exclude everything is still refused, through the fbbt leaf."""
+    d = load_text(LOGISTIC, "logistic_011.rwd")
+    plan = "harvest(0); harvest(1); harvest(1); harvest(2); harvest(1); harvest(0)"
+    narrowed = {"fbbt": {}, "children": [INTERVAL]}
+    report = check_certificate(d, _cert_plan(d, plan, "-100000", narrowed, INTERVAL))
+    assert report.leaves["interval"] == 2
+    path = tmp_path / "logistic_011.rwd"
+    path.write_text(LOGISTIC)
+    assert main(["verify", str(path), "--plan", plan, "--bound", "-4"]) == 0
+    assert "PROVED" in capsys.readouterr().out
+    vacuous = load_text(SOURCE.format(extra="assume p > 2"), "one.rwd")
+    with pytest.raises(VacuousCertificate):
+        check_certificate(vacuous, _cert(vacuous, "1000", {"leaf": "fbbt"}, {"leaf": "infeasible"}))
 
 
 def test_a_proof_with_some_infeasible_leaves_is_not_vacuous():
