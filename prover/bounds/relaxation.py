@@ -323,6 +323,29 @@ def _call(b, node) -> None:
         sign = 1 if node.func == "min" else -1         # min: a_i − w ≥ 0; max: w − a_i ≥ 0
         for a in node.args:
             b.row([(a, sign), (node, -sign)], GE, 0)
+        if len(node.args) == 2:
+            _extremum_envelope(b, node, *node.args, sign)
+
+
+def _extremum_envelope(b, w, x, y, sign) -> None:
+    """The other side of `w = min(x, y)` (sign 1) or `max(x, y)` (sign −1), from d = x − y in
+    [dl, dh] = [lo(x) − hi(y), hi(x) − lo(y)]: min(x, y) = x − max(d, 0) and max(x, y) =
+    y + max(d, 0), and max(d, 0) lies below its secant λ·(d − dl), λ = dh / (dh − dl), across
+    0; where d has one sign, w is that argument. Without it, the LP took a `min` anywhere down
+    to its interval's lower end: the generated queue goals' `q − min(q, service·k)` (SCIP has
+    a binary per arm)."""
+    (xl, xh), (yl, yh) = b.iv(x), b.iv(y)
+    dl, dh = xl - yh, xh - yl
+    if dl >= 0 or dh <= 0:                           # one argument is the extremum everywhere
+        arm = (y if sign == 1 else x) if dl >= 0 else (x if sign == 1 else y)
+        b.row([(w, 1), (arm, -1)], EQ, 0)
+        return
+    lam = dh / (dh - dl)
+    # min: w ≥ (1 − λ)x + λy + λ·dl;   max: w ≤ λx + (1 − λ)y − λ·dl
+    if sign == 1:
+        b.row([(w, 1), (x, lam - 1), (y, -lam)], GE, lam * dl)
+    else:
+        b.row([(w, -1), (x, lam), (y, 1 - lam)], GE, lam * dl)
 
 
 def _abs(b, w, a) -> None:
