@@ -231,3 +231,46 @@ def test_tightened_lp_leaves_recheck_and_their_mutations_are_rejected():
         for mutation in mutations + (dropped if kind == "reward" else ()):
             with pytest.raises(CertificateRejected):
                 check_certificate(d, mutated(kind, mutation))
+
+
+QUEUE = """domain queue
+horizon 7
+param service : real in [2.61, 3.88]
+disturbance arrivals : real in [0, 3]
+state q : real in [0, 200] init in [2, 4]
+state served : real in [0, 1000] init 0
+action staff(k : int in 1..3) {
+  q' = max(q - min(q, service * k), 0) + arrivals
+  served' = served + min(q, service * k)
+  reward -0.87 * k
+}
+reward step = -0.56 * q - 0.043 * max(q - 7, 0)^2
+"""
+
+
+@pytest.fixture(scope="module")
+def queue_proof():
+    """The tightest bound of a generated queue goal, closed by the lp leaf with the min/max
+    envelope rows (it took thousands of leaves without them)."""
+    d = load_text(QUEUE, "queue.rwd")
+    plan = parse_plan("staff(3); staff(3); staff(1); staff(2); staff(3); staff(1); staff(1)", d)
+    r = verify_search(d, plan, None, "heuristic", Budget(2000, 30), smt=False, use_lp=True)
+    assert r.verdict == "proved"
+    assert check_certificate(d, r.certificate).leaves.get("lp")
+    return d, plan, r
+
+
+def test_a_bound_the_kink_envelopes_prove_holds_on_10000_sampled_scenarios_and_mutations_are_rejected(queue_proof):
+    d, plan, r = queue_proof
+    assert_holds_on_samples(d, plan, r.lower_bound, seed=2)
+    assert r.worst_found is not None and r.lower_bound >= r.worst_found.outcome.reward * Fraction(1001, 1000)
+    # Scaling or dropping the duals may leave a valid certificate here: weak duality holds for any
+    # admissible multipliers, and the leaf's checked tightening rounds may bound R by themselves.
+    # Every other mutation must fail, the claim one unit higher above all (the worst found is
+    # within 0.1% of the bound).
+    for name, cert in _mutations(r.certificate):
+        if name in ("dual doubled", "dual halved", "duals dropped"):
+            continue
+        with pytest.raises(CertificateRejected):
+            check_certificate(d, cert)
+            pytest.fail(f"accepted the mutation: {name}")
