@@ -6,7 +6,8 @@ each kink argument, the reward R) is one LP column, bounded by its exact interva
 Each node adds rows that every admissible scenario satisfies when each column takes its node's
 true value (DESIGN.md "The lifted calculus"): equalities for sums, negations and products by a
 point, McCormick envelopes for products (and for a quotient `w = a / b` as `w · b = a`),
-tangents and secants for powers, hulls for `abs`, `min`, `max`, a decided `if` as its branch,
+tangents and secants for powers, hulls for `abs`, `min`, `max`, a decided `if` as its branch
+(an undecided one between the envelopes of its branches' min and max),
 and the assumes' comparisons. So for any admissible x and any y (≥ 0 on `≥` rows)
 
     R(x) ≥ yᵀd + Σ_j min(r_j l_j, r_j u_j),   r = e_R − Aᵀy        (Neumaier & Shcherbina 2004)
@@ -369,6 +370,24 @@ def _ite(b, node) -> None:
     branch = node.then if not can_false else node.orelse if not can_true else None
     if branch is not None and id(branch) in b.col:
         b.row([(node, 1), (branch, -1)], EQ, 0)
+    elif branch is None and id(node.then) in b.col and id(node.orelse) in b.col:
+        _between(b, node, node.then, node.orelse)
+
+
+def _between(b, w, x, y) -> None:
+    """An undecided `w = if c then x else y` lies between min(x, y) and max(x, y), so below the
+    max envelope's upper side and above the min envelope's lower side (`_extremum_envelope`);
+    where x − y has one sign, between the smaller and the larger argument."""
+    (xl, xh), (yl, yh) = b.iv(x), b.iv(y)
+    dl, dh = xl - yh, xh - yl
+    if dl >= 0 or dh <= 0:
+        small, large = (y, x) if dl >= 0 else (x, y)
+        b.row([(w, 1), (small, -1)], GE, 0)
+        b.row([(large, 1), (w, -1)], GE, 0)
+        return
+    lam = dh / (dh - dl)
+    b.row([(w, 1), (x, lam - 1), (y, -lam)], GE, lam * dl)       # w ≥ min(x, y) ≥ (1 − λ)x + λy + λ·dl
+    b.row([(w, -1), (x, lam), (y, 1 - lam)], GE, lam * dl)       # w ≤ max(x, y) ≤ λx + (1 − λ)y − λ·dl
 
 
 def _assume_rows(b, e) -> None:

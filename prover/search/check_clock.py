@@ -4,8 +4,9 @@ within its time limit with the certificate checked (issue 14: time limits are wa
 The independent checker re-derives every leaf in exact rationals, which costs far more than the
 search's float evaluation of it, and by a factor that depends on the problem (a mean-value leaf:
 about 5 ms on drone H=10, much more on long SIR unrollings). So the cost per leaf method is
-measured on the problem itself: the first few leaves of each method, and one in every
-`EVERY` after, are checked exactly by the checker's own leaf rules (`check_leaves`) and timed;
+measured on the problem itself: the first few leaves of each method (after one untimed check
+that pays the method's one-time costs), and one in every `EVERY` after, are checked exactly by
+the checker's own leaf rules (`check_leaves`) and timed;
 the estimate of a leaf is the mean of its method's samples. An `lp` leaf is estimated at what its
 bound cost the search (the checker replays its rounds exactly), a split at BRANCH_S, an SMT leaf
 at nothing (the checker re-asks Z3 under the run's deadline and says so when it cannot finish).
@@ -49,6 +50,10 @@ class CheckClock:
         seen = self.samples.setdefault(method, [0, 0.0, 0])
         seen[0] += 1
         if seen[2] < FIRST or seen[0] % EVERY == 0:
+            if seen[2] == 0:
+                self._time(node)        # a method's first check pays one-time costs (lazy imports,
+                                        # compiled evaluators): on a fresh install one took 5 s, and
+                                        # the mean of three said the tree would take 10x its check
             seen[1] += self._time(node)
             seen[2] += 1
         return seen[1] / seen[2] if seen[2] else DEFAULT_S

@@ -103,6 +103,22 @@ def test_min_and_max_get_their_envelopes_so_the_lp_is_exact_on_a_kink(func, expe
     assert bound is not None and expected - Fraction(1, 10 ** 6) <= bound <= expected
 
 
+def test_an_undecided_if_lies_between_the_envelopes_of_its_branches():
+    """`(if b then x else y) − (x + y)/2` over [0, 2]² with b free is ±(x − y)/2 ≥ −1; with only
+    the if's interval the LP said −2."""
+    from dsl import ast
+    from prover.backends.lp_highs import LpModel
+    from tests.prover.strategies import P
+    x, y = ast.Name("x", P), ast.Name("y", P)
+    half = ast.BinOp("/", ast.BinOp("+", x, y, P), ast.Num(Fraction(2), P), P)
+    e = ast.BinOp("-", ast.Ite(ast.Name("b", P), x, y, P), half, P)
+    box = ((Fraction(0), Fraction(2)), (Fraction(0), Fraction(2)), (Fraction(0), Fraction(0)), (Fraction(0), Fraction(1)), (Fraction(0), Fraction(0)))
+    rel = _relaxation(e, box)
+    answer = LpModel(rel).minimize(rel.objectives[0], 5.0)
+    bound = dual_bound(rel, rel.objectives[0], {i: _q(v) for i, v in answer.duals.items()})
+    assert bound is not None and Fraction(-1) - Fraction(1, 10 ** 6) <= bound <= Fraction(-1)
+
+
 def test_duals_that_are_not_admissible_give_no_bound():
     u_rel = _portfolio_relaxation()
     ge = next(i for i, r in enumerate(u_rel.rows) if r.sense == GE)
