@@ -7,12 +7,13 @@ about 5 ms on drone H=10, much more on long SIR unrollings). So the cost per lea
 measured on the problem itself: the first few leaves of each method (after one untimed check
 that pays the method's one-time costs), and one in every `EVERY` after, are checked exactly by
 the checker's own leaf rules (`check_leaves`) and timed;
-the estimate of a leaf is the mean of its method's samples. An `lp` leaf is estimated at what its
+the estimate of a leaf is the median of its method's samples. An `lp` leaf is estimated at what its
 bound cost the search (the checker replays its rounds exactly), a split at BRANCH_S, an SMT leaf
 at nothing (the checker re-asks Z3 under the run's deadline and says so when it cannot finish).
 """
 from __future__ import annotations
 
+import statistics
 import time
 from fractions import Fraction
 
@@ -36,7 +37,7 @@ class CheckClock:
     def __init__(self, u):
         self.u = u
         self.facts = None
-        self.samples: dict = {}        # Leaf → [count seen, seconds timed, number timed]
+        self.samples: dict = {}        # Leaf → [count seen, [seconds of each timed check]]
 
     def cost(self, node) -> float:
         """Estimated seconds the checker spends on `node` as it stands (a sample may be timed)."""
@@ -47,16 +48,17 @@ class CheckClock:
             return node.lp_s
         if method is Leaf.SMT:
             return 0.0
-        seen = self.samples.setdefault(method, [0, 0.0, 0])
+        seen = self.samples.setdefault(method, [0, []])
         seen[0] += 1
-        if seen[2] < FIRST or seen[0] % EVERY == 0:
-            if seen[2] == 0:
+        timed = seen[1]
+        if len(timed) < FIRST or seen[0] % EVERY == 0:
+            if not timed:
                 self._time(node)        # a method's first check pays one-time costs (lazy imports,
-                                        # compiled evaluators): on a fresh install one took 5 s, and
-                                        # the mean of three said the tree would take 10x its check
-            seen[1] += self._time(node)
-            seen[2] += 1
-        return seen[1] / seen[2] if seen[2] else DEFAULT_S
+                                        # compiled evaluators)
+            timed.append(self._time(node))
+        # the median: one sample caught by a pause (a garbage collection in a large process took
+        # one to seconds) made the mean say the tree would take 10x its check
+        return statistics.median(timed) if timed else DEFAULT_S
 
     def _time(self, node) -> float:
         """Seconds the checker's rule for the node's leaf method takes on it (its verdict aside:

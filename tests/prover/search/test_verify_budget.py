@@ -122,15 +122,21 @@ def test_a_search_stops_where_checking_its_tree_would_pass_check_by():
         return Search(problem, Validity(), Smear(), Allowance(400, time.monotonic() + 60, check_by)).run()
     free = run(float("inf"))
     assert free.nodes > 100 and free.check_s > 0
-    tight = run(time.monotonic() + free.check_s / 4)
+    # Each leaf's check estimated at 20 ms (timing the checker itself made this test depend on
+    # the machine and on pauses in the test process): the tree's check passes 1 s at about 100
+    # nodes, long before the search's own time would (about 0.6 s for all 400 here).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("prover.search.check_clock.CheckClock._time", lambda self, node: 0.02)
+        tight = run(time.monotonic() + 1.0)
     assert tight.nodes < free.nodes / 2 and tight.out_of_time
 
 
 def test_the_check_estimate_ignores_a_methods_one_time_costs(monkeypatch):
-    """The first exact check of a leaf method pays one-time costs (lazy imports, compiled
-    evaluators). On a fresh install one took 5 s, and the mean of the first three samples said
-    the tree would take 10x its real check, so a search stopped far too early (the test
-    above failed from a fresh clone). The first check is now untimed."""
+    """A slow sample — the one-time costs of a method's first exact check (lazy imports, compiled
+    evaluators), or a pause of the process — must not set the estimate: the mean of three
+    samples, one of them slow, said a tree would take 10x its real check (5 s for 0.5 s in a
+    fresh clone's test run), so a search would stop far too early. The first check is untimed
+    and the estimate is the samples' median."""
     import prover.search.check_clock as clock
     from prover.calculus.objective import Validity
     from prover.search.allowance import Allowance
