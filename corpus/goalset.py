@@ -16,6 +16,7 @@ import json
 import os
 import random
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from fractions import Fraction
 from pathlib import Path
 
@@ -198,7 +199,21 @@ def _sources(corpus_dir: Path) -> dict | None:
     return domains if isinstance(domains, dict) else None
 
 
-_CHECKED: dict = {}
+def _stamp(path) -> tuple:
+    """What changes when a file does (its caches below are keyed by it, so an edited domain file
+    is read again within one process)."""
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=256)
+def _sha256(path: str, stamp: tuple) -> str:
+    return load_domain(Path(path)).sha256
+
+
+@lru_cache(maxsize=64)
+def _domain(path: str, horizon: int, stamp: tuple):
+    return load_domain(Path(path)).with_horizon(horizon)
 
 
 def _located(r: GoalRecord, sources: dict | None, corpus_dir: Path) -> GoalRecord:
@@ -210,23 +225,13 @@ def _located(r: GoalRecord, sources: dict | None, corpus_dir: Path) -> GoalRecor
     path = (corpus_dir / entry["path"]) if entry else DOMAINS_DIR / name
     if not path.is_file():
         raise InputError(f"{corpus_dir}: the goals of {name} were made from {path}, which is not there")
-    if entry:
-        key = (str(path.resolve()), entry["sha256"])
-        if key not in _CHECKED:
-            _CHECKED[key] = load_domain(path).sha256 == entry["sha256"]
-        if not _CHECKED[key]:
-            raise InputError(f"{path} changed since the corpus in {corpus_dir} was built from it (sha256 differs): "
-                             f"rebuild the corpus with `warrant corpus build --out {corpus_dir}`")
+    if entry and _sha256(str(path.resolve()), _stamp(path)) != entry["sha256"]:
+        raise InputError(f"{path} changed since the corpus in {corpus_dir} was built from it (sha256 differs): "
+                         f"rebuild the corpus with `warrant corpus build --out {corpus_dir}`")
     return replace(r, domain=str(path))
 
 
-_DOMAINS: dict = {}
-
-
 def to_goal(r: GoalRecord) -> BenchGoal:
-    """The BenchGoal of a record (domains are loaded once per file and horizon)."""
-    key = (r.domain, r.horizon)
-    if key not in _DOMAINS:
-        _DOMAINS[key] = load_domain(Path(r.domain)).with_horizon(r.horizon)
-    d = _DOMAINS[key]
+    """The BenchGoal of a record (domains are loaded once per file version and horizon)."""
+    d = _domain(str(r.domain), r.horizon, _stamp(r.domain))
     return BenchGoal(d, parse_plan(r.plan, d), Fraction(r.bound), Fraction(r.worst_found), Fraction(r.tightness))

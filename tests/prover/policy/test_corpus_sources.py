@@ -35,11 +35,14 @@ def test_goals_resolve_to_the_recorded_file_not_one_of_the_same_name_in_the_cwd(
 
 
 def test_a_domain_edited_after_the_build_is_refused(corpus, capsys):
+    """Also within one process that already read the file: the checks and loaded domains are
+    cached by the file's version, not its path (a module-level dict kept the first answer)."""
     out, domain = corpus
     text = domain.read_text()
+    (r,) = goalset.load_records(out)
+    assert goalset.to_goal(r).domain.name == "grid_delivery"
     try:
         domain.write_text(text + "\n# edited\n")
-        goalset._CHECKED.clear()
         with pytest.raises(InputError, match="changed since the corpus"):
             goalset.load_records(out)
         code = main(["eval", "--corpus", str(out), "--split", "test", "--strategies", "smear",
@@ -48,7 +51,12 @@ def test_a_domain_edited_after_the_build_is_refused(corpus, capsys):
         assert code == 2 and "rebuild the corpus" in err and "Traceback" not in err
     finally:
         domain.write_text(text)
-        goalset._CHECKED.clear()
+    (r,) = goalset.load_records(out)                     # the file as it was built: accepted again
+    domain.write_text(text.replace("domain grid_delivery", "domain grid_renamed", 1) + " ")
+    try:
+        assert goalset.to_goal(r).domain.name == "grid_renamed"     # the edited file, read again
+    finally:
+        domain.write_text(text)
 
 
 @pytest.mark.parametrize("line", ['{"bad json', '{"a": 1}', None])
