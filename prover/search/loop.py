@@ -63,7 +63,7 @@ class SearchResult:
     root: Node = field(repr=False, compare=False)
     dominated: bool = False                # stopped because a scenario earned ≤ stop_at_or_below
     out_of_time: bool = False              # it ended at or past its allowance's deadline
-    check_s: float = 0.0                   # estimated seconds to check its tree (Search.check_s)
+    check_s: float = 0.0                   # estimated seconds to check its tree (Search.check_s; 0 without check_by)
 
 
 class Search:
@@ -85,8 +85,11 @@ class Search:
         self.tie = itertools.count()
         self.batch = BATCH
         self.rounds = 0
-        self.check_s = 0.0           # estimated seconds to check the tree (the clock's cost of every node)
-        self.clock = CheckClock(problem.u)
+        self.check_s = 0.0           # estimated seconds to check the tree (the clock's cost of every
+                                     # node; 0 without a check deadline)
+        # The estimate matters only against a check deadline: without one (a split proof's sub-goals,
+        # whose driver keeps the deadline) its sampled exact checks cost a third of a worker's time.
+        self.clock = CheckClock(problem.u) if math.isfinite(allowance.check_by) else None
 
     def run(self) -> SearchResult:
         start = time.monotonic()
@@ -120,6 +123,8 @@ class Search:
 
     def recost(self, node: Node) -> None:
         """Re-estimate what checking `node` costs, after its method or split changed."""
+        if self.clock is None:
+            return
         cost = self.clock.cost(node)
         self.check_s += cost - node.check_s
         node.check_s = cost

@@ -120,7 +120,7 @@ def test_a_search_stops_where_checking_its_tree_would_pass_check_by():
     def run(check_by):
         problem = Problem(u, ev, Sensitivity(u), WorstTracker(u, ev))
         return Search(problem, Validity(), Smear(), Allowance(400, time.monotonic() + 60, check_by)).run()
-    free = run(float("inf"))
+    free = run(time.monotonic() + 3600)
     assert free.nodes > 100 and free.check_s > 0
     # Each leaf's check estimated at 20 ms (timing the checker itself made this test depend on
     # the machine and on pauses in the test process): the tree's check passes 1 s at about 100
@@ -159,6 +159,34 @@ def test_the_check_estimate_ignores_a_methods_one_time_costs(monkeypatch):
     u = unroll(d, parse_plan(DRONE_H10, d))
     ev = GoalEvaluator(u)
     r = Search(Problem(u, ev, Sensitivity(u), WorstTracker(u, ev)), Validity(), Smear(),
-               Allowance(400, time.monotonic() + 60, float("inf"))).run()
+               Allowance(400, time.monotonic() + 60, time.monotonic() + 3600)).run()
     assert r.nodes > 100 and len(calls) >= 2
     assert r.check_s < 5.0, r.check_s        # about 0.5 s warm; 1 s / 3 samples × ~200 leaves cold
+
+
+def test_a_search_without_a_check_deadline_spends_nothing_on_estimating_its_check(monkeypatch):
+    """A split proof's sub-goals have no check deadline (their driver keeps it): the clock's
+    sampled exact checks took a third of each worker's time there, for an estimate nothing read."""
+    import prover.search.check_clock as clock
+    from prover.calculus.objective import Validity
+    from prover.search.allowance import Allowance
+    from prover.search.loop import Search
+    from prover.search.problem import Problem
+    from prover.bounds.evaluation import GoalEvaluator
+    from prover.bounds.sensitivity import Sensitivity
+    from prover.calculus.unroll import unroll
+    from prover.policy.hand import Smear
+    from prover.search.worst import WorstTracker
+    real, calls = clock.check_leaves, []
+    monkeypatch.setattr(clock, "check_leaves", lambda *a: calls.append(1) or real(*a))
+    d = load_domain(DRONE, 10)
+    u = unroll(d, parse_plan(DRONE_H10, d))
+    ev = GoalEvaluator(u)
+
+    def run(check_by):
+        return Search(Problem(u, ev, Sensitivity(u), WorstTracker(u, ev)), Validity(), Smear(),
+                      Allowance(200, time.monotonic() + 60, check_by)).run()
+    free = run(float("inf"))
+    assert free.nodes > 100 and free.check_s == 0 and not calls
+    limited = run(time.monotonic() + 3600)
+    assert limited.check_s > 0 and calls
