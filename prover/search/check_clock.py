@@ -56,8 +56,8 @@ class CheckClock:
                 self._time(node)        # a method's first check pays one-time costs (lazy imports,
                                         # compiled evaluators)
             timed.append(self._time(node))
-        # the median: one sample caught by a pause (a garbage collection in a large process took
-        # one to seconds) made the mean say the tree would take 10x its check
+        # the median: one slow sample (a cold start, or a pause of a large process) made the
+        # mean say the tree would take 10x its check
         return statistics.median(timed) if timed else DEFAULT_S
 
     def _time(self, node) -> float:

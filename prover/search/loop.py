@@ -88,7 +88,7 @@ class Search:
         self.check_s = 0.0           # estimated seconds to check the tree (the clock's cost of every
                                      # node; 0 without a check deadline)
         # The estimate matters only against a check deadline: without one (a split proof's sub-goals,
-        # whose driver keeps the deadline) its sampled exact checks cost a third of a worker's time.
+        # whose driver keeps the deadline) its sampled exact checks would be work nothing reads.
         self.clock = CheckClock(problem.u) if math.isfinite(allowance.check_by) else None
 
     def run(self) -> SearchResult:
