@@ -166,7 +166,8 @@ def test_the_check_estimate_ignores_a_methods_one_time_costs(monkeypatch):
 
 def test_a_search_without_a_check_deadline_spends_nothing_on_estimating_its_check(monkeypatch):
     """A split proof's sub-goals have no check deadline (their driver keeps it): the clock's
-    sampled exact checks took a third of each worker's time there, for an estimate nothing read."""
+    sampled exact checks were work for an estimate nothing read (one timed drone split: its
+    search phase 8.4 s with them, 6.2 s without)."""
     import prover.search.check_clock as clock
     from prover.calculus.objective import Validity
     from prover.search.allowance import Allowance
