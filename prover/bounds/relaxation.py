@@ -329,24 +329,32 @@ def _call(b, node) -> None:
 
 
 def _extremum_envelope(b, w, x, y, sign) -> None:
-    """The other side of `w = min(x, y)` (sign 1) or `max(x, y)` (sign −1), from d = x − y in
-    [dl, dh] = [lo(x) − hi(y), hi(x) − lo(y)]: min(x, y) = x − max(d, 0) and max(x, y) =
-    y + max(d, 0), and max(d, 0) lies below its secant λ·(d − dl), λ = dh / (dh − dl), across
-    0; where d has one sign, w is that argument. Without it, the LP took a `min` anywhere down
-    to its interval's lower end: the generated queue goals' `q − min(q, service·k)` (SCIP has
-    a binary per arm)."""
+    """The other side of `w = min(x, y)` (sign 1) or `max(x, y)` (sign −1): min(x, y) =
+    x − max(d, 0) and max(x, y) = y + max(d, 0) for d = x − y, and max(d, 0) lies below its
+    secant across 0 (`_kink_rows`); where d has one sign, w is that argument. Without it, the LP
+    took a `min` anywhere down to its interval's lower end: the generated queue goals'
+    `q − min(q, service·k)` (SCIP has a binary per arm)."""
+    one_sign = _kink_rows(b, w, x, y, below_min=sign == 1, above_max=sign == -1)
+    if one_sign is not None:
+        small, large = one_sign
+        b.row([(w, 1), (small if sign == 1 else large, -1)], EQ, 0)
+
+
+def _kink_rows(b, w, x, y, below_min: bool, above_max: bool):
+    """With d = x − y in [dl, dh] = [lo(x) − hi(y), hi(x) − lo(y)] and λ = dh / (dh − dl):
+    `w ≥ (1 − λ)x + λy + λ·dl` (below_min: w ≥ min(x, y)) and `w ≤ λx + (1 − λ)y − λ·dl`
+    (above_max: w ≤ max(x, y)), the secant of max(d, 0) across 0. Where d has one sign no row is
+    added and (the smaller, the larger) argument is returned instead."""
     (xl, xh), (yl, yh) = b.iv(x), b.iv(y)
     dl, dh = xl - yh, xh - yl
-    if dl >= 0 or dh <= 0:                           # one argument is the extremum everywhere
-        arm = (y if sign == 1 else x) if dl >= 0 else (x if sign == 1 else y)
-        b.row([(w, 1), (arm, -1)], EQ, 0)
-        return
+    if dl >= 0 or dh <= 0:
+        return (y, x) if dl >= 0 else (x, y)
     lam = dh / (dh - dl)
-    # min: w ≥ (1 − λ)x + λy + λ·dl;   max: w ≤ λx + (1 − λ)y − λ·dl
-    if sign == 1:
+    if below_min:
         b.row([(w, 1), (x, lam - 1), (y, -lam)], GE, lam * dl)
-    else:
+    if above_max:
         b.row([(w, -1), (x, lam), (y, 1 - lam)], GE, lam * dl)
+    return None
 
 
 def _abs(b, w, a) -> None:
@@ -375,19 +383,14 @@ def _ite(b, node) -> None:
 
 
 def _between(b, w, x, y) -> None:
-    """An undecided `w = if c then x else y` lies between min(x, y) and max(x, y), so below the
-    max envelope's upper side and above the min envelope's lower side (`_extremum_envelope`);
-    where x − y has one sign, between the smaller and the larger argument."""
-    (xl, xh), (yl, yh) = b.iv(x), b.iv(y)
-    dl, dh = xl - yh, xh - yl
-    if dl >= 0 or dh <= 0:
-        small, large = (y, x) if dl >= 0 else (x, y)
+    """An undecided `w = if c then x else y` lies between min(x, y) and max(x, y): above the min
+    envelope's lower side and below the max envelope's upper side (`_kink_rows`); where x − y
+    has one sign, between the smaller and the larger argument."""
+    one_sign = _kink_rows(b, w, x, y, below_min=True, above_max=True)
+    if one_sign is not None:
+        small, large = one_sign
         b.row([(w, 1), (small, -1)], GE, 0)
         b.row([(large, 1), (w, -1)], GE, 0)
-        return
-    lam = dh / (dh - dl)
-    b.row([(w, 1), (x, lam - 1), (y, -lam)], GE, lam * dl)       # w ≥ min(x, y) ≥ (1 − λ)x + λy + λ·dl
-    b.row([(w, -1), (x, lam), (y, 1 - lam)], GE, lam * dl)       # w ≤ max(x, y) ≤ λx + (1 − λ)y − λ·dl
 
 
 def _assume_rows(b, e) -> None:

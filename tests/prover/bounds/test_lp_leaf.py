@@ -83,6 +83,14 @@ def test_the_relaxation_holds_at_every_point_and_its_dual_bound_is_below_the_val
     assert dual_bound(rel, rel.objectives[0], duals) <= x[rel.objectives[0]]
 
 
+def _lp_bound(e, box):
+    """The exact dual bound of `e`'s relaxation over `box` with HiGHS's duals (None: none)."""
+    from prover.backends.lp_highs import LpModel
+    rel = _relaxation(e, box)
+    answer = LpModel(rel).minimize(rel.objectives[0], 5.0)
+    return dual_bound(rel, rel.objectives[0], {i: _q(v) for i, v in answer.duals.items()})
+
+
 @pytest.mark.parametrize("func, expected", [("min", Fraction(-1)), ("max", Fraction(-3))])
 def test_min_and_max_get_their_envelopes_so_the_lp_is_exact_on_a_kink(func, expected):
     """`min(x, y) − (x + y)/2` over [0, 2]² is −|x − y|/2 ≥ −1; with only `w ≤ x, w ≤ y` and
@@ -90,16 +98,13 @@ def test_min_and_max_get_their_envelopes_so_the_lp_is_exact_on_a_kink(func, expe
     leaves: docs/benchmarks.md). The envelope row makes it exact, for max too: (x + y)/2 −
     2·max(x, y) ≥ −3 (at x = 2, y = 0), where w ≤ 2 alone lets the LP say −4 at x = y = 0."""
     from dsl import ast
-    from prover.backends.lp_highs import LpModel
     from tests.prover.strategies import P
     x, y = ast.Name("x", P), ast.Name("y", P)
     half = ast.BinOp("/", ast.BinOp("+", x, y, P), ast.Num(Fraction(2), P), P)
     kink = ast.Call(func, (x, y), P)
     e = ast.BinOp("-", kink, half, P) if func == "min" else ast.BinOp("-", half, ast.BinOp("*", ast.Num(Fraction(2), P), kink, P), P)
     box = ((Fraction(0), Fraction(2)), (Fraction(0), Fraction(2)), (Fraction(0), Fraction(0)), (Fraction(0), Fraction(0)), (Fraction(0), Fraction(0)))
-    rel = _relaxation(e, box)
-    answer = LpModel(rel).minimize(rel.objectives[0], 5.0)
-    bound = dual_bound(rel, rel.objectives[0], {i: _q(v) for i, v in answer.duals.items()})
+    bound = _lp_bound(e, box)
     assert bound is not None and expected - Fraction(1, 10 ** 6) <= bound <= expected
 
 
@@ -107,15 +112,12 @@ def test_an_undecided_if_lies_between_the_envelopes_of_its_branches():
     """`(if b then x else y) − (x + y)/2` over [0, 2]² with b free is ±(x − y)/2 ≥ −1; with only
     the if's interval the LP said −2."""
     from dsl import ast
-    from prover.backends.lp_highs import LpModel
     from tests.prover.strategies import P
     x, y = ast.Name("x", P), ast.Name("y", P)
     half = ast.BinOp("/", ast.BinOp("+", x, y, P), ast.Num(Fraction(2), P), P)
     e = ast.BinOp("-", ast.Ite(ast.Name("b", P), x, y, P), half, P)
     box = ((Fraction(0), Fraction(2)), (Fraction(0), Fraction(2)), (Fraction(0), Fraction(0)), (Fraction(0), Fraction(1)), (Fraction(0), Fraction(0)))
-    rel = _relaxation(e, box)
-    answer = LpModel(rel).minimize(rel.objectives[0], 5.0)
-    bound = dual_bound(rel, rel.objectives[0], {i: _q(v) for i, v in answer.duals.items()})
+    bound = _lp_bound(e, box)
     assert bound is not None and Fraction(-1) - Fraction(1, 10 ** 6) <= bound <= Fraction(-1)
 
 

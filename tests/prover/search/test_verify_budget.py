@@ -103,31 +103,33 @@ def test_the_time_limit_covers_the_certificate_check():
         assert took / 3 <= estimate <= 3 * took
 
 
-def test_a_search_stops_where_checking_its_tree_would_pass_check_by():
+def _drone_validity_search(nodes: int, check_by: float):
+    """A smear validity search of drone H=10 (the plan above) with a check deadline."""
+    from prover.bounds.evaluation import GoalEvaluator
+    from prover.bounds.sensitivity import Sensitivity
     from prover.calculus.objective import Validity
+    from prover.calculus.unroll import unroll
+    from prover.policy.hand import Smear
     from prover.search.allowance import Allowance
     from prover.search.loop import Search
     from prover.search.problem import Problem
-    from prover.bounds.evaluation import GoalEvaluator
-    from prover.bounds.sensitivity import Sensitivity
-    from prover.calculus.unroll import unroll
-    from prover.policy.hand import Smear
     from prover.search.worst import WorstTracker
     d = load_domain(DRONE, 10)
     u = unroll(d, parse_plan(DRONE_H10, d))
     ev = GoalEvaluator(u)
+    return Search(Problem(u, ev, Sensitivity(u), WorstTracker(u, ev)), Validity(), Smear(),
+                  Allowance(nodes, time.monotonic() + 60, check_by)).run()
 
-    def run(check_by):
-        problem = Problem(u, ev, Sensitivity(u), WorstTracker(u, ev))
-        return Search(problem, Validity(), Smear(), Allowance(400, time.monotonic() + 60, check_by)).run()
-    free = run(time.monotonic() + 3600)
+
+def test_a_search_stops_where_checking_its_tree_would_pass_check_by():
+    free = _drone_validity_search(400, time.monotonic() + 3600)
     assert free.nodes > 100 and free.check_s > 0
     # Each leaf's check estimated at 20 ms (timing the checker itself made this test depend on
     # the machine and on pauses in the test process): the tree's check passes 1 s at about 100
     # nodes, long before the search's own time would (about 0.6 s for all 400 here).
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("prover.search.check_clock.CheckClock._time", lambda self, node: 0.02)
-        tight = run(time.monotonic() + 1.0)
+        tight = _drone_validity_search(400, time.monotonic() + 1.0)
     assert tight.nodes < free.nodes / 2 and tight.out_of_time
 
 
@@ -138,15 +140,6 @@ def test_the_check_estimate_ignores_a_methods_one_time_costs(monkeypatch):
     fresh clone's test run), so a search would stop far too early. The first check is untimed
     and the estimate is the samples' median."""
     import prover.search.check_clock as clock
-    from prover.calculus.objective import Validity
-    from prover.search.allowance import Allowance
-    from prover.search.loop import Search
-    from prover.search.problem import Problem
-    from prover.bounds.evaluation import GoalEvaluator
-    from prover.bounds.sensitivity import Sensitivity
-    from prover.calculus.unroll import unroll
-    from prover.policy.hand import Smear
-    from prover.search.worst import WorstTracker
     real, calls = clock.check_leaves, []
 
     def cold_first(*args):
@@ -155,11 +148,7 @@ def test_the_check_estimate_ignores_a_methods_one_time_costs(monkeypatch):
             time.sleep(1.0)             # the one-time cost of a cold start
         return real(*args)
     monkeypatch.setattr(clock, "check_leaves", cold_first)
-    d = load_domain(DRONE, 10)
-    u = unroll(d, parse_plan(DRONE_H10, d))
-    ev = GoalEvaluator(u)
-    r = Search(Problem(u, ev, Sensitivity(u), WorstTracker(u, ev)), Validity(), Smear(),
-               Allowance(400, time.monotonic() + 60, time.monotonic() + 3600)).run()
+    r = _drone_validity_search(400, time.monotonic() + 3600)
     assert r.nodes > 100 and len(calls) >= 2
     assert r.check_s < 5.0, r.check_s        # about 0.5 s warm; 1 s / 3 samples × ~200 leaves cold
 
@@ -169,25 +158,9 @@ def test_a_search_without_a_check_deadline_spends_nothing_on_estimating_its_chec
     sampled exact checks were work for an estimate nothing read (one timed drone split: its
     search phase 8.4 s with them, 6.2 s without)."""
     import prover.search.check_clock as clock
-    from prover.calculus.objective import Validity
-    from prover.search.allowance import Allowance
-    from prover.search.loop import Search
-    from prover.search.problem import Problem
-    from prover.bounds.evaluation import GoalEvaluator
-    from prover.bounds.sensitivity import Sensitivity
-    from prover.calculus.unroll import unroll
-    from prover.policy.hand import Smear
-    from prover.search.worst import WorstTracker
     real, calls = clock.check_leaves, []
     monkeypatch.setattr(clock, "check_leaves", lambda *a: calls.append(1) or real(*a))
-    d = load_domain(DRONE, 10)
-    u = unroll(d, parse_plan(DRONE_H10, d))
-    ev = GoalEvaluator(u)
-
-    def run(check_by):
-        return Search(Problem(u, ev, Sensitivity(u), WorstTracker(u, ev)), Validity(), Smear(),
-                      Allowance(200, time.monotonic() + 60, check_by)).run()
-    free = run(float("inf"))
+    free = _drone_validity_search(200, float("inf"))
     assert free.nodes > 100 and free.check_s == 0 and not calls
-    limited = run(time.monotonic() + 3600)
+    limited = _drone_validity_search(200, time.monotonic() + 3600)
     assert limited.check_s > 0 and calls
