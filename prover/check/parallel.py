@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from prover.check.checker import LeafVerdict, check_leaves
 
-BATCHES_PER_WORKER = 4     # batches per worker: enough to balance uneven leaves, few enough to ship cheaply
+BATCHES_PER_WORKER = 16     # batches per worker: enough to balance uneven leaves, few enough to ship cheaply
 MIN_BATCH = 32             # leaves: a smaller batch costs more to ship than to check
 
 
@@ -49,6 +49,15 @@ def _problem(source: str, filename: str, horizon: int, plan: tuple[str, ...]):
     domain = load_text(source, filename).with_horizon(horizon)
     u = unroll(domain, parse_plan("; ".join(plan), domain))
     return u, ExactBoxFacts(u)
+
+
+def warm(domain, plan: str) -> None:
+    """Build what `check_job` needs for `plan` (a plan's text) in this process, ahead of its first batch."""
+    _problem(domain.source, domain.filename, domain.horizon, _steps(plan))
+
+
+def _steps(plan: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in plan.split(";") if a.strip())
 
 
 def batches(items: list, workers: int) -> list[list]:

@@ -41,7 +41,7 @@ from prover.search.certified import leaf_bound
 from prover.search.loop import BATCH, Forest, Search
 from prover.search.problem import Problem, SmtTactic
 from prover.calculus.outcome import Outcome
-from prover.search.tree import Node
+from prover.search.tree import Node, Seed
 from prover.bounds.sensitivity import Sensitivity
 from prover.calculus.unroll import is_linear, unroll
 from prover.search.verify import NONLINEAR_SMT_CALLS, SMT_SECONDS, VerifyResult, smt_tactic
@@ -66,9 +66,11 @@ class SubGoal:
     boxes: tuple[Box, ...]
     policy: PolicySpec
     budget: Budget
-    worst: Witness | None = None     # tightest: the global worst found (the target's anchor)
+    worst: Witness | None = None     # the global worst found: only a lower reward is worth a replay
+                                     # (tightest: the target's anchor too)
     seed: int = 0
     lifted: tuple | None = None      # each box's lifted bounds (its goal's: the merged proof re-derives them)
+    seeds: tuple | None = None       # each box's float facts where its last search had them (Seed or None)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class SubProof:
     """A worker's answer: the proof subtree of each box and the leaves it left open."""
 
     trees: tuple                     # certificate JSON per box; open leaves are leaves of their method
-    open: tuple = ()                 # (box index then child indices, box, float lo of R, exact bound or None)
+    open: tuple = ()                 # (box index then child indices, (box, lifted, seed), float lo of R,
+                                     # exact bound or None)
     proven: Fraction | None = None   # reward: the least bound a closed leaf proved
     counterexample: Witness | None = None
     worst: Witness | None = None
@@ -100,15 +103,34 @@ def _lp(ref: DomainRef, plan: str):
 
 
 def searcher(u, ev, sens, tracker, policy, strategy: str, objective: Objective, budget: Budget, boxes=None,
-             lp=None, lifted=None) -> Search:
+             lp=None, lifted=None, seeds=None) -> Search:
     """A Search set up as `verify_search` sets up its plain searches (SMT and LP per the strategy's flags)."""
     use_smt = strategy_of(strategy).uses_smt
     linear = is_linear([u.reward, *(c.expr for c in u.conditions), *u.assumes])
     per_call = min(SMT_SECONDS if linear else SMT_SECONDS / 10, budget.seconds / 20)
     smt = SmtTactic(smt_tactic(u, per_call), math.inf if linear else NONLINEAR_SMT_CALLS) if use_smt else None
     entry = strategy_of(strategy)
-    problem = Problem(u, ev, sens, tracker, lp if entry.uses_lp else None, boxes, fbbt=entry.uses_fbbt, lifted=lifted)
+    problem = Problem(u, ev, sens, tracker, lp if entry.uses_lp else None, boxes, fbbt=entry.uses_fbbt, lifted=lifted,
+                      seeds=seeds)
     return Search(problem, objective, policy, Allowance.within(budget.nodes, budget.seconds), smt)
+
+
+@dataclass(frozen=True)
+class Warm:
+    """What a worker builds before its first sub-goal (`Driver` starts it on every worker at
+    once): the plan's unrolling and evaluators, its LP bounder, and the checker's problem."""
+
+    domain: DomainRef
+    plan: str
+    lp: bool
+
+
+def warm(job: Warm) -> None:
+    from prover.check.parallel import warm as warm_check
+    _problem(job.domain, job.plan)
+    if job.lp:
+        _lp(job.domain, job.plan)
+    warm_check(job.domain.load(), job.plan)
 
 
 def run_subgoal(job: SubGoal) -> SubProof:
@@ -121,12 +143,17 @@ def run_subgoal(job: SubGoal) -> SubProof:
             explore(tracker, box=box, seed=job.seed + i, samples=32, rounds=2)
     lp = _lp(job.domain, job.plan) if job.policy.strategy.uses_lp else None
     r = searcher(u, ev, sens, tracker, job.policy.make(), job.policy.name, job.objective, job.budget,
-                 job.boxes, lp, job.lifted).run()
+                 job.boxes, lp, job.lifted, job.seeds).run()
     trees, opened, proven = subtrees(r.root, u)
     cex = r.counterexample if r.status is Outcome.REFUTED else None
-    shipped = tuple((p, (n.goal.box, n.goal.lifted), n.lo, _value(n)) for p, n in opened)
+    shipped = tuple((p, _taken(n), n.lo, _value(n)) for p, n in opened)
     return SubProof(tuple(trees), shipped, proven, cex,
                     tracker.lowest, r.nodes, r.smt_calls)
+
+
+def _taken(leaf: Node) -> tuple:
+    """What the sub-goal that takes an open leaf over needs of it: (box, lifted bounds, seed)."""
+    return leaf.goal.box, leaf.goal.lifted, Seed.of(leaf)
 
 
 def _value(leaf: Node) -> Fraction | None:
@@ -172,7 +199,7 @@ class ClaimRun:
     """The merged proof of one claim while its sub-goals are out."""
 
     tree: dict
-    queue: list                                   # open leaves: (slot in tree, (box, lifted), float lo, exact bound)
+    queue: list                                   # open leaves: (slot in tree, (box, lifted, seed), float lo, exact bound)
     proven: list = field(default_factory=list)    # bounds closed leaves proved (reward)
     lost: list = field(default_factory=list)      # open leaves whose sub-goal was lost or timed out
     stuck: list = field(default_factory=list)     # open leaves a worker could not expand (no tactic applies)
@@ -190,6 +217,7 @@ class Driver:
         self.executor, self.seed, self.task = executor, seed, task
         self.ref, self.plan_text = DomainRef.of(domain), plan_str(plan)
         self.u, self.ev, self.sens = _problem(self.ref, self.plan_text)
+        executor.warm(warm, Warm(self.ref, self.plan_text, spec.strategy.uses_lp))
         self.tracker = WorstTracker(self.u, self.ev)
         explore(self.tracker, seed=seed)
         self.policy = spec.make()
@@ -205,7 +233,7 @@ class Driver:
                      Budget(lead_nodes, self.deadline - time.monotonic(), self.budget.gap), lp=lp).run()
         self.nodes, self.smt_calls = self.nodes + r.nodes, self.smt_calls + r.smt_calls
         trees, opened, proven = subtrees(r.root, self.u)
-        run = ClaimRun(trees[0], [(_at(trees, p), (n.goal.box, n.goal.lifted), n.lo, _value(n)) for p, n in opened],
+        run = ClaimRun(trees[0], [(_at(trees, p), _taken(n), n.lo, _value(n)) for p, n in opened],
                        [] if proven is None else [proven])
         if r.status is Outcome.REFUTED:
             run.counterexample = self._confirmed(r.counterexample)
@@ -244,10 +272,9 @@ class Driver:
     def _job(self, run: ClaimRun, objective: Objective, leaves: list, alloc: int) -> SubGoal:
         run.shipped += 1
         self.shipped += len(leaves)
-        worst = self.tracker.lowest if objective.chases_worst else None
         return SubGoal(self.ref, self.plan_text, objective, tuple(leaf[1][0] for leaf in leaves), self.spec,
-                       Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), worst,
-                       self.seed + run.shipped, tuple(leaf[1][1] for leaf in leaves))
+                       Budget(alloc, max(0.0, self.deadline - time.monotonic()), self.budget.gap), self.tracker.lowest,
+                       self.seed + run.shipped, tuple(leaf[1][1] for leaf in leaves), tuple(leaf[1][2] for leaf in leaves))
 
     def _room(self, reserved: int) -> bool:
         return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline

@@ -71,6 +71,11 @@ class InProcess:
         """Results in job order, each computed when the caller asks for it."""
         return (fn(job) for job in jobs)
 
+    def warm(self, fn, job) -> None:
+        """Start every worker on `fn(job)` now, for what it caches (imports, a plan's unrolling),
+        while this process does other work; nothing waits for it. In-process: nothing to do."""
+        return None
+
     def close(self) -> None:
         return None
 
@@ -129,6 +134,10 @@ class LocalPool(InProcess):
         tickets = [self.submit(fn, job) for job in jobs]
         return (self.result(t) for t in tickets)
 
+    def warm(self, fn, job) -> None:
+        # the pool forks its processes here, so they also inherit what this process has cached
+        self.warming = [self.submit(fn, job) for _ in range(self.workers)]
+
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
 
@@ -145,8 +154,22 @@ class RayExecutor(InProcess):
         self.started = not ray.is_initialized()
         if self.started:
             import logging
-            ray.init(address=address, num_cpus=workers if address is None else None, include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
+            import os
+            if address is None and not os.environ.get("RAY_ADDRESS"):
+                # a local instance of our own, even where a cluster runs on this machine (Ray
+                # would join that one, and refuse the CPU count)
+                address, cpus = "local", workers
+            else:
+                cpus = None
+            try:
+                ray.init(address=address, num_cpus=cpus, include_dashboard=False,
+                         log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
+            except (ConnectionError, RuntimeError) as exc:
+                if cpus is not None:
+                    raise
+                raise InputError(f"could not join the Ray cluster at {address}: {str(exc).splitlines()[0]} "
+                                 f"(a cluster that authenticates by token, as `ray start` sets up by default, "
+                                 f"needs RAY_AUTH_MODE=token and its token, `ray get-auth-token`, here too)") from None
         self.remote: dict = {}
 
     def _task(self, fn):
@@ -181,6 +204,11 @@ class RayExecutor(InProcess):
     def map(self, fn, jobs):
         tickets = [self.submit(fn, job) for job in jobs]
         return (self.result(t) for t in tickets)
+
+    def warm(self, fn, job) -> None:
+        # a Ray worker is a fresh process (it imports warrant on its first task): `workers` tasks
+        # at once start that many; the references are kept so the tasks are not released
+        self.warming = [self.submit(fn, job) for _ in range(self.workers)]
 
     def close(self) -> None:
         if self.started:

@@ -265,17 +265,34 @@ class Search:
         """The root goal's node, evaluated in one batch. Several boxes (a worker's share of a
         split proof, prover.search.distributed) hang under one `Forest` node, proved when all are."""
         claim, lifted = self.objective, self.problem.lifted or ((),) * len(boxes)
+        seeds = self.problem.seeds or (None,) * len(boxes)
         flo, fhi = to_arrays(list(boxes))
-        facts = self.ev.facts(flo, fhi)
-        mvs = self._mean_values(facts, flo, fhi)
-        if len(boxes) == 1:
-            return self._make(Goal(boxes[0], claim, lifted[0]), None, facts[0], flo[0], fhi[0], mvs[0])
-        forest = Node(Goal(boxes[0], claim), None, -1, split=Forest())
-        forest.children = [self._node(Goal(b, claim, lf), forest, f, lo, hi, mv)
-                           for b, lf, f, lo, hi, mv in zip(boxes, lifted, facts, flo, fhi, mvs)]
-        for node in forest.children:        # closed only once all are attached (see back_up)
+        facts, mvs = self._root_facts(seeds, flo, fhi)
+        forest = None if len(boxes) == 1 else Node(Goal(boxes[0], claim), None, -1, split=Forest())
+        nodes = [self._node(Goal(b, claim, lf), forest, f, lo, hi, mv)
+                 for b, lf, f, lo, hi, mv in zip(boxes, lifted, facts, flo, fhi, mvs)]
+        for node, seed in zip(nodes, seeds):
+            if seed is not None and seed.method is Leaf.MEAN_VALUE:
+                node.method = Leaf.MEAN_VALUE       # tried already: a validity leaf is not tried again
+        if forest is None:
+            return self._settle(nodes[0])
+        forest.children = nodes
+        for node in nodes:                  # closed only once all are attached (see back_up)
             self._settle(node)
         return forest
+
+    def _root_facts(self, seeds, flo, fhi) -> tuple[list, list]:
+        """The roots' float facts and mean-value bounds: a seeded root's from its seed, the
+        others' evaluated in one batch."""
+        facts = [None if s is None else BoxFacts(s.lo, s.hi, s.undecided, (), s.infeasible) for s in seeds]
+        mvs = [s.lo if s is not None and s.method is Leaf.MEAN_VALUE and self.objective.bounds_reward else None
+               for s in seeds]
+        todo = [i for i, f in enumerate(facts) if f is None]
+        if todo:
+            got = self.ev.facts(flo[todo], fhi[todo])
+            for i, f, mv in zip(todo, got, self._mean_values(got, flo[todo], fhi[todo])):
+                facts[i], mvs[i] = f, mv
+        return facts, mvs
 
     def _settle_lp(self, nodes: list[Node]) -> list[Node]:
         """With an LP bounder, a leaf about to be split first gets the bounds of its lifted

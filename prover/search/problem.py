@@ -18,6 +18,7 @@ class Problem:
     boxes: tuple | None = None      # the root goals' boxes (None: the whole uncertainty box)
     fbbt: bool = False              # narrow leaves by the `fbbt` tactic before splitting them
     lifted: tuple | None = None     # each root box's lifted bounds (None: none)
+    seeds: tuple | None = None      # each root box's prover.search.tree.Seed or None (None: evaluate all)
 
 
 @dataclass(frozen=True)

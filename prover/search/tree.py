@@ -75,6 +75,28 @@ class Node:
                 stack.extend(n.children)
 
 
+@dataclass(frozen=True)
+class Seed:
+    """What a search already knows of an open leaf it hands on (a split proof ships its open
+    leaves to other workers): the leaf's float facts and the method behind them, so the search
+    that takes the leaf over starts from them instead of evaluating the box again. Floats only
+    steer a search; whatever closes the leaf is checked exactly, as ever."""
+
+    lo: float
+    hi: float
+    undecided: tuple[int, ...]
+    infeasible: bool
+    method: Leaf                     # interval, or mean-value (tried: not to be tried again)
+
+    @staticmethod
+    def of(node: Node) -> "Seed | None":
+        """The seed of an open leaf; None where its bound came from elsewhere (an lp leaf's
+        duals, an fbbt step), which the taker computes again."""
+        if node.method not in (Leaf.INTERVAL, Leaf.MEAN_VALUE) or node.fbbt_tried or node.lp_tried:
+            return None
+        return Seed(node.lo, node.hi, node.undecided, node.infeasible, node.method)
+
+
 def back_up(node: Node) -> None:
     """Propagate PROVED upward from a node whose status just changed."""
     while node is not None:

@@ -85,7 +85,7 @@ def test_every_leaf_goes_to_a_worker_in_batches_and_is_counted_once(proofs, monk
 def test_batches_cover_the_items_in_order():
     items = list(range(1000))
     parts = batches(items, 2)
-    assert [x for b in parts for x in b] == items and len(parts) == 8
+    assert [x for b in parts for x in b] == items and len(parts) == 2 * parallel.BATCHES_PER_WORKER
     assert batches(items[:10], 4) == [items[:10]]
 
 

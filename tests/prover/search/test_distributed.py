@@ -4,6 +4,7 @@ match the plain search, and a worker that dies has its sub-goal run again."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,13 +13,19 @@ import pytest
 from corpus import domain_files
 from dsl.interp import run
 from dsl.load import load_domain
+from dsl.model import plan_str
 from dsl.plan import parse_plan
+from prover.bounds.evaluation import GoalEvaluator
+from prover.calculus.objective import Validity
 from prover.check.checker import check_certificate
-from prover.search.distributed import run_subgoal, verify_split
+from prover.search.distributed import SubGoal, _problem, run_subgoal, searcher, subtrees, verify_split
 from prover.search.executor import InProcess, LocalPool
 from prover.policy.spec import PolicySpec
 from prover.search.loop import Budget
+from prover.search.jobs import DomainRef
+from prover.search.tree import Seed
 from prover.search.verify import verify_search
+from prover.search.worst import WorstTracker
 
 DRONE = next(p for p in domain_files() if p.stem == "drone")
 # Two H = 8 drone goals of the corpus's test split: smear needs 76 and 94 nodes (docs/benchmarks.md),
@@ -98,3 +105,59 @@ def test_a_sub_goal_whose_worker_dies_is_run_again(tmp_path, monkeypatch, retrie
         assert check_certificate(d, r.certificate).bound == bound
     else:
         assert "lost with their workers" in r.note and r.certificate is None
+
+
+def test_a_sub_goal_takes_its_leaves_float_facts_over_instead_of_evaluating_them_again(monkeypatch):
+    """The open leaves a search ships carry their float facts (Seed): the sub-goal that takes
+    them over starts from those, evaluates none of its root boxes again, and proves the same."""
+    d, plan, _ = goal(0)
+    ref, text = DomainRef.of(d), plan_str(plan)
+    u, ev, sens = _problem(ref, text)
+    lead = searcher(u, ev, sens, WorstTracker(u, ev), SMEAR.make(), "smear", Validity(), Budget(8, 60)).run()
+    _, opened, _ = subtrees(lead.root, u)
+    boxes, seeds = tuple(n.goal.box for _, n in opened), tuple(Seed.of(n) for _, n in opened)
+    assert len(boxes) > 1 and all(s is not None for s in seeds)
+    evaluated: list = []
+    facts = GoalEvaluator.facts
+    monkeypatch.setattr(GoalEvaluator, "facts", lambda self, lo, hi: evaluated.append(len(lo)) or facts(self, lo, hi))
+    job = SubGoal(ref, text, Validity(), boxes, SMEAR, BUDGET, seeds=seeds)
+    seeded = run_subgoal(job)
+    seeded_boxes, evaluated[:] = sum(evaluated), []
+    fresh = run_subgoal(replace(job, seeds=None))
+    assert evaluated[0] == len(boxes), "without seeds the roots are evaluated first"
+    assert seeded.trees == fresh.trees and not seeded.open and not fresh.open
+    assert seeded_boxes == sum(evaluated) - len(boxes)
+
+
+class Warming(InProcess):
+    """In-process jobs, as if on two workers, that record what was asked of the workers."""
+
+    workers = 2
+
+    def __init__(self):
+        self.asked: list = []
+
+    def warm(self, fn, job):
+        self.asked.append(("warm", fn, job))
+
+    def submit(self, fn, job):
+        self.asked.append(("submit", fn, job))
+        return super().submit(fn, job)
+
+
+def test_every_worker_builds_the_plan_before_its_first_sub_goal():
+    """A fresh Ray worker imports warrant and unrolls the plan on its first task: the split starts
+    every worker on that (`warm`) before its lead search, and the warm task builds what a sub-goal
+    and a leaf check need."""
+    from prover.check import parallel
+    from prover.search.distributed import Warm, warm
+    d, plan, bound = goal(0)
+    ex = Warming()
+    assert verify_split(d, plan, bound, SMEAR, BUDGET, ex, lead_nodes=4).verdict == "proved"
+    (kind, fn, job), *rest = ex.asked
+    assert (kind, fn) == ("warm", warm) and job == Warm(DomainRef.of(d), plan_str(plan), False)
+    assert rest and all(kind == "submit" for kind, *_ in rest)
+    _problem.cache_clear()
+    parallel._problem.cache_clear()
+    warm(job)
+    assert _problem.cache_info().currsize == 1 and parallel._problem.cache_info().currsize == 1
