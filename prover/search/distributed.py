@@ -52,6 +52,7 @@ SLICES = 4               # a sub-goal gets 1/(SLICES·workers) of the nodes left
 SLICE_CAP = 400          # boxes come back split, so an idle worker takes a share of them (work stealing)
 MIN_SLICE = 64           # nodes: below this a sub-goal's search costs less than its shipping
 MIN_PIECE = 8            # nodes left at least for one more sub-goal to be worth starting
+LEAD_SLICE = 48          # nodes: a slice the driver searches itself while no worker is up yet
 GRACE_S = 10.0           # seconds past the deadline (at most 15% of the limit) a worker may take
 
 
@@ -246,6 +247,9 @@ class Driver:
         reserved = 0
         while run.counterexample is None and (run.queue or out):
             run.queue.sort(key=lambda e: e[2])           # the lowest bound of R first
+            if not out and not self.executor.warmed() and self._room(0):
+                self._lead_on(run, objective)            # no worker is up yet: search here meanwhile
+                continue
             while run.queue and len(out) < self.executor.workers and self._room(reserved):
                 k = min(BATCH, -(-len(run.queue) // (self.executor.workers - len(out))))   # a fair share
                 leaves, run.queue = run.queue[:k], run.queue[k:]
@@ -265,9 +269,16 @@ class Driver:
             for t in done:
                 leaves, alloc = out.pop(t)
                 reserved -= alloc
-                self._merge(run, t, leaves, objective)
+                self._merge_result(run, t, leaves, objective)
         if run.counterexample is not None:
             self.executor.cancel(list(out))
+
+    def _lead_on(self, run: ClaimRun, objective: Objective) -> None:
+        """One short slice of the queue searched in this process, merged as a worker's answer
+        would be (fresh Ray workers take a second or more to start)."""
+        leaves, run.queue = run.queue[:BATCH], run.queue[BATCH:]
+        alloc = min(LEAD_SLICE, self.budget.nodes - self.nodes)
+        self._merge(run, run_subgoal(self._job(run, objective, leaves, alloc)), leaves, objective)
 
     def _job(self, run: ClaimRun, objective: Objective, leaves: list, alloc: int) -> SubGoal:
         run.shipped += 1
@@ -279,13 +290,16 @@ class Driver:
     def _room(self, reserved: int) -> bool:
         return self.budget.nodes - self.nodes - reserved >= MIN_PIECE and time.monotonic() < self.deadline
 
-    def _merge(self, run: ClaimRun, ticket, leaves: list, objective: Objective) -> None:
+    def _merge_result(self, run: ClaimRun, ticket, leaves: list, objective: Objective) -> None:
         from prover.search.executor import WorkerLost
         try:
             sub: SubProof = self.executor.result(ticket)
         except WorkerLost:
             run.lost += leaves
             return
+        self._merge(run, sub, leaves, objective)
+
+    def _merge(self, run: ClaimRun, sub: SubProof, leaves: list, objective: Objective) -> None:
         # the sub-search's roots are the leaves they replace: counted once, as the tree's nodes
         self.nodes, self.smt_calls = self.nodes + sub.nodes - len(leaves), self.smt_calls + sub.smt_calls
         slots = [leaf[0] for leaf in leaves]

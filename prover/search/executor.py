@@ -71,10 +71,16 @@ class InProcess:
         """Results in job order, each computed when the caller asks for it."""
         return (fn(job) for job in jobs)
 
+    warming: tuple = ()
+
     def warm(self, fn, job) -> None:
         """Start every worker on `fn(job)` now, for what it caches (imports, a plan's unrolling),
         while this process does other work; nothing waits for it. In-process: nothing to do."""
         return None
+
+    def warmed(self) -> bool:
+        """Whether some worker has finished its warm-up (True where none was asked for)."""
+        return not self.warming or bool(self.wait(list(self.warming), timeout=0))
 
     def close(self) -> None:
         return None
@@ -135,7 +141,9 @@ class LocalPool(InProcess):
         return (self.result(t) for t in tickets)
 
     def warm(self, fn, job) -> None:
-        # the pool forks its processes here, so they also inherit what this process has cached
+        # the pool forks its processes here, so they also inherit what this process has cached;
+        # a Ray worker is a fresh process that imports warrant on its first task. `workers` tasks
+        # at once start that many; the tickets are kept so the tasks are not released
         self.warming = [self.submit(fn, job) for _ in range(self.workers)]
 
     def close(self) -> None:
@@ -205,10 +213,7 @@ class RayExecutor(InProcess):
         tickets = [self.submit(fn, job) for job in jobs]
         return (self.result(t) for t in tickets)
 
-    def warm(self, fn, job) -> None:
-        # a Ray worker is a fresh process (it imports warrant on its first task): `workers` tasks
-        # at once start that many; the references are kept so the tasks are not released
-        self.warming = [self.submit(fn, job) for _ in range(self.workers)]
+    warm = LocalPool.warm
 
     def close(self) -> None:
         if self.started:

@@ -161,3 +161,28 @@ def test_every_worker_builds_the_plan_before_its_first_sub_goal():
     parallel._problem.cache_clear()
     warm(job)
     assert _problem.cache_info().currsize == 1 and parallel._problem.cache_info().currsize == 1
+
+
+class Cold(Warming):
+    """Workers that are not up until the driver has asked `cold` times (a fresh Ray worker takes a
+    second or more to start)."""
+
+    def __init__(self, cold: int):
+        super().__init__()
+        self.cold = cold
+
+    def warmed(self) -> bool:
+        self.cold -= 1
+        return self.cold < 0
+
+
+def test_the_driver_searches_slices_itself_while_no_worker_is_up(monkeypatch):
+    from prover.search import distributed
+    in_driver: list = []
+    monkeypatch.setattr(distributed, "run_subgoal", lambda job: in_driver.append(job) or run_subgoal(job))
+    d, plan, bound = goal(0)
+    ex = Cold(1)
+    r = verify_split(d, plan, bound, SMEAR, BUDGET, ex, task=run_subgoal, lead_nodes=4)
+    assert r.verdict == "proved" and check_certificate(d, r.certificate).bound == bound
+    assert len(in_driver) == 1 and all(job.budget.nodes <= distributed.LEAD_SLICE for job in in_driver)
+    assert any(kind == "submit" for kind, *_ in ex.asked), "the workers took over once they were up"
