@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from prover.check.checker import LeafVerdict, check_leaves
 
-BATCHES_PER_WORKER = 16     # batches per worker: enough to balance uneven leaves, few enough to ship cheaply
+BATCHES_PER_WORKER = 16    # batches per worker: enough to balance uneven leaves, few enough to ship cheaply
 MIN_BATCH = 32             # leaves: a smaller batch costs more to ship than to check
 
 

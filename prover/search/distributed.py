@@ -1,8 +1,10 @@
 """One proof split across workers (`verify --split-workers N [--executor ray]`).
 
-The driver runs a short lead search on each claim (validity, then the reward bound), then
-ships the open leaves of its tree to the workers as independent sub-goals (`SubGoal`: box,
-claim, policy spec and the remaining allowance). A worker searches its box and returns its
+The driver first starts every worker on building the plan (`Warm`), runs a short lead search
+on each claim (validity, then the reward bound), then ships the open leaves of its tree to the
+workers as independent sub-goals (`SubGoal`: boxes with the float facts their search had
+(`Seed`), claim, policy spec, the global worst found and the remaining allowance); until a
+worker is up it searches slices of the queue itself. A worker searches its box and returns its
 proof subtree (`SubProof`) with the leaves it left open, which go back on the queue: a hard
 box keeps being cut into pieces that every worker can take, so the load balances itself. A
 counterexample from any worker, replayed again by the driver's interpreter, stops the others.
