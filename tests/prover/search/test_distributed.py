@@ -186,3 +186,14 @@ def test_the_driver_searches_slices_itself_while_no_worker_is_up(monkeypatch):
     assert r.verdict == "proved" and check_certificate(d, r.certificate).bound == bound
     assert len(in_driver) == 1 and all(job.budget.nodes <= distributed.LEAD_SLICE for job in in_driver)
     assert any(kind == "submit" for kind, *_ in ex.asked), "the workers took over once they were up"
+
+
+def test_every_sub_goal_carries_the_worst_found_so_workers_replay_only_worse_scenarios():
+    """Validity sub-goals too (they got none before, and replayed whatever was lowest in their
+    boxes exactly: 163 replays, 1.5 s of a 6,474-node split proof)."""
+    d, plan, bound = goal(0)
+    ex = Warming()
+    r = verify_split(d, plan, bound, SMEAR, BUDGET, ex, lead_nodes=4)
+    jobs = [job for kind, _, job in ex.asked if kind == "submit" and isinstance(job, SubGoal)]
+    assert r.verdict == "proved" and any(isinstance(j.objective, Validity) for j in jobs)
+    assert all(j.worst is not None and j.worst.outcome.valid and j.worst.outcome.reward >= bound for j in jobs)
