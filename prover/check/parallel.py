@@ -51,13 +51,10 @@ def _problem(source: str, filename: str, horizon: int, plan: tuple[str, ...]):
     return u, ExactBoxFacts(u)
 
 
-def warm(domain, plan: str) -> None:
-    """Build what `check_job` needs for `plan` (a plan's text) in this process, ahead of its first batch."""
-    _problem(domain.source, domain.filename, domain.horizon, _steps(plan))
-
-
-def _steps(plan: str) -> tuple[str, ...]:
-    return tuple(a.strip() for a in plan.split(";") if a.strip())
+def warm(domain, plan) -> None:
+    """Build what `check_job` needs for `plan` (a dsl Plan) in this process, ahead of its first
+    batch: keyed by the plan's steps as the certificate writes them."""
+    _problem(domain.source, domain.filename, domain.horizon, tuple(str(a) for a in plan))
 
 
 def batches(items: list, workers: int) -> list[list]:

@@ -133,7 +133,7 @@ def warm(job: Warm) -> None:
     _problem(job.domain, job.plan)
     if job.lp:
         _lp(job.domain, job.plan)
-    warm_check(job.domain.load(), job.plan)
+    warm_check(job.domain.load(), _plan(job.domain, job.plan))
 
 
 def run_subgoal(job: SubGoal) -> SubProof:
