@@ -172,12 +172,13 @@ class RayExecutor(InProcess):
             try:
                 ray.init(address=address, num_cpus=cpus, include_dashboard=False,
                          log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
-            except (ConnectionError, RuntimeError) as exc:
+            except (ConnectionError, RuntimeError, ValueError) as exc:     # ValueError: a malformed address
                 if cpus is not None:
                     raise
-                raise InputError(f"could not join the Ray cluster at {address}: {str(exc).splitlines()[0]} "
-                                 f"(a cluster that authenticates by token, as `ray start` sets up by default, "
-                                 f"needs RAY_AUTH_MODE=token and its token, `ray get-auth-token`, here too)") from None
+                hint = "" if isinstance(exc, ValueError) else (
+                    " (a cluster that authenticates by token, as `ray start` sets up by default, needs "
+                    "RAY_AUTH_MODE=token and its token, `ray get-auth-token`, here too)")
+                raise InputError(f"could not join the Ray cluster at {address}: {str(exc).splitlines()[0]}{hint}") from None
         self.remote: dict = {}
 
     def _task(self, fn):

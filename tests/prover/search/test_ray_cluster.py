@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dsl.errors import InputError
 from prover.search.executor import make_executor
 
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install -e '.[ray]'")
@@ -85,3 +86,8 @@ def test_a_cluster_that_refuses_the_connection_is_a_usage_error_that_says_what_i
                        cwd=str(Path(__file__).parents[3]))
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert f"could not join the Ray cluster at {running_cluster}" in p.stderr and "RAY_AUTH_MODE=token" in p.stderr
+
+
+def test_a_malformed_cluster_address_is_a_usage_error():
+    with pytest.raises(InputError, match="could not join the Ray cluster at nonsense"):
+        make_executor("ray", 2, "nonsense")
